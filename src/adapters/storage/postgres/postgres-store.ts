@@ -1,0 +1,62 @@
+/**
+ * The shared store: a PostgreSQL database that any number of machines use at once. Claims lock
+ * rows with `FOR UPDATE SKIP LOCKED`; a transaction that loses a deadlock is run again.
+ */
+
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Store } from '../../../ports/store.js';
+import {
+  createSqlRepositories,
+  isTransientConflict,
+  mapDriverError,
+  migrateToLatest,
+} from '../sql/index.js';
+import type { Database } from '../sql/index.js';
+
+export interface PostgresStoreSettings {
+  /** `postgres://user@host:port/database` */
+  readonly url: string;
+  readonly maxConnections?: number;
+  readonly now?: () => string;
+}
+
+const MAX_ATTEMPTS = 5;
+
+export async function createPostgresStore(settings: PostgresStoreSettings): Promise<Store> {
+  // Counts and sums come back as text by default; bosun's integers fit in a JS number.
+  pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+  pg.types.setTypeParser(pg.types.builtins.FLOAT8, (value) => Number(value));
+  const pool = new pg.Pool({
+    connectionString: settings.url,
+    max: settings.maxConnections ?? 4,
+    application_name: 'bosun',
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+
+  const transaction = async <T>(work: (tx: Kysely<Database>) => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db.transaction().execute(work);
+      } catch (error) {
+        if (attempt < MAX_ATTEMPTS && isTransientConflict(error)) continue;
+        throw mapDriverError(error);
+      }
+    }
+  };
+
+  try {
+    await migrateToLatest(db, 'postgres', (work) => transaction(work), settings.now ?? (() => new Date().toISOString()));
+  } catch (error) {
+    await db.destroy();
+    throw mapDriverError(error);
+  }
+
+  return {
+    dialect: 'postgres',
+    transaction: (_mode, work) => transaction((tx) => work(createSqlRepositories(tx, 'postgres'))),
+    async close() {
+      await db.destroy();
+    },
+  };
+}

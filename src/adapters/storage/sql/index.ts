@@ -1,0 +1,4 @@
+export { createSqlRepositories } from './sql-repositories.js';
+export { migrateToLatest, currentSchemaVersion } from './sql-migrator.js';
+export { mapDriverError, isTransientConflict } from './sql-errors.js';
+export type { Database } from './sql-schema.js';

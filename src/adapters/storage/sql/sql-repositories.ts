@@ -1,0 +1,464 @@
+/**
+ * The repository layer over Kysely, shared by both dialects. Bound to one transaction; the store
+ * adapters create it per transaction. Queries that need dialect-specific SQL branch on `dialect`.
+ */
+
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { AuditEntry } from '../../../domain/audit.js';
+import type { Project } from '../../../domain/project.js';
+import type { Sprint } from '../../../domain/sprint.js';
+import type { Dependency, Note, Task, Todo } from '../../../domain/task.js';
+import type {
+  AuditQuery,
+  AuditRepository,
+  DependencyRepository,
+  NewAuditEntry,
+  NoteRepository,
+  ProjectRepository,
+  ReadyQuery,
+  Repositories,
+  SprintRepository,
+  StoreDialect,
+  TaskFilter,
+  TaskRepository,
+  TodoRepository,
+} from '../../../ports/store.js';
+import {
+  toAuditEntry,
+  toDependency,
+  toDependencyRow,
+  toNote,
+  toNoteRow,
+  toProject,
+  toProjectRow,
+  toSprint,
+  toSprintRow,
+  toTask,
+  toTaskRow,
+  toTodo,
+  toTodoRow,
+} from './sql-mappers.js';
+import type { Database } from './sql-schema.js';
+
+/** Rows per multi-row INSERT: stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
+const BATCH_PARAMETERS = 30_000;
+/** Ids per `IN (…)` list. */
+const ID_CHUNK = 500;
+/** Arbitrary constant key for pg_advisory_xact_lock guarding the dependency graph. */
+const GRAPH_LOCK_KEY = 0x626f73756e;
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function batchSize(columns: number): number {
+  return Math.max(1, Math.floor(BATCH_PARAMETERS / columns));
+}
+
+export function createSqlRepositories(db: Kysely<Database>, dialect: StoreDialect): Repositories {
+  return {
+    projects: projectRepository(db),
+    sprints: sprintRepository(db),
+    tasks: taskRepository(db, dialect),
+    dependencies: dependencyRepository(db),
+    todos: todoRepository(db),
+    notes: noteRepository(db),
+    audit: auditRepository(db, dialect),
+    async lockGraph() {
+      if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${GRAPH_LOCK_KEY})`.execute(db);
+    },
+  };
+}
+
+function projectRepository(db: Kysely<Database>): ProjectRepository {
+  return {
+    async insert(project) {
+      await db.insertInto('projects').values({ ...toProjectRow(project), task_seq: 0 }).execute();
+    },
+    async update(project) {
+      await db.updateTable('projects').set(toProjectRow(project)).where('id', '=', project.id).execute();
+    },
+    async findById(id) {
+      const row = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toProject(row);
+    },
+    async findByKey(key) {
+      const row = await db.selectFrom('projects').selectAll().where('key', '=', key).executeTakeFirst();
+      return row && toProject(row);
+    },
+    async list(filter) {
+      let query = db.selectFrom('projects').selectAll().orderBy('key');
+      if (filter.status) query = query.where('status', '=', filter.status);
+      return (await query.execute()).map(toProject);
+    },
+    async nextTaskSeq(projectId) {
+      const row = await db
+        .updateTable('projects')
+        .set({ task_seq: sql`task_seq + 1` })
+        .where('id', '=', projectId)
+        .returning('task_seq')
+        .executeTakeFirstOrThrow();
+      return Number(row.task_seq);
+    },
+    async setTaskSeq(projectId, seq) {
+      await db.updateTable('projects').set({ task_seq: seq }).where('id', '=', projectId).execute();
+    },
+    async count() {
+      const row = await db
+        .selectFrom('projects')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+  };
+}
+
+function sprintRepository(db: Kysely<Database>): SprintRepository {
+  return {
+    async insert(sprint) {
+      await db.insertInto('sprints').values(toSprintRow(sprint)).execute();
+    },
+    async update(sprint) {
+      await db.updateTable('sprints').set(toSprintRow(sprint)).where('id', '=', sprint.id).execute();
+    },
+    async findById(id) {
+      const row = await db.selectFrom('sprints').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toSprint(row);
+    },
+    async findByName(projectId, name) {
+      const row = await db
+        .selectFrom('sprints')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('name', '=', name)
+        .executeTakeFirst();
+      return row && toSprint(row);
+    },
+    async list(filter) {
+      let query = db.selectFrom('sprints').selectAll().orderBy('created_at').orderBy('id');
+      if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+      return (await query.execute()).map(toSprint);
+    },
+  };
+}
+
+function taskRepository(db: Kysely<Database>, dialect: StoreDialect): TaskRepository {
+  const insertTags = async (tasks: readonly Task[]): Promise<void> => {
+    const rows = tasks.flatMap((task) => task.tags.map((tag) => ({ task_id: task.id, tag })));
+    for (const part of chunk(rows, batchSize(2))) await db.insertInto('task_tags').values(part).execute();
+  };
+  const repository: TaskRepository = {
+    async insert(task) {
+      await db.insertInto('tasks').values(toTaskRow(task)).execute();
+      await insertTags([task]);
+    },
+    async insertMany(tasks) {
+      for (const part of chunk(tasks, batchSize(24))) {
+        await db.insertInto('tasks').values(part.map(toTaskRow)).execute();
+      }
+      await insertTags(tasks);
+    },
+    async update(task) {
+      const { id, ...row } = toTaskRow(task);
+      const previous = await db.selectFrom('tasks').select('tags').where('id', '=', id).executeTakeFirst();
+      await db.updateTable('tasks').set(row).where('id', '=', id).execute();
+      if (previous && previous.tags !== row.tags) {
+        await db.deleteFrom('task_tags').where('task_id', '=', id).execute();
+        await insertTags([task]);
+      }
+    },
+    async findById(id) {
+      const row = await db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toTask(row);
+    },
+    async findByRef(ref) {
+      const row = await db.selectFrom('tasks').selectAll().where('ref', '=', ref).executeTakeFirst();
+      return row && toTask(row);
+    },
+    async findByIds(ids) {
+      const out: Task[] = [];
+      for (const part of chunk(ids, ID_CHUNK)) {
+        const rows = await db.selectFrom('tasks').selectAll().where('id', 'in', part).execute();
+        out.push(...rows.map(toTask));
+      }
+      return out;
+    },
+    async list(filter: TaskFilter) {
+      let query = db.selectFrom('tasks').selectAll();
+      if (!filter.includeDeleted) query = query.where('deleted_at', 'is', null);
+      if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+      if (filter.sprintId) query = query.where('sprint_id', '=', filter.sprintId);
+      if (filter.role) query = query.where('role', '=', filter.role);
+      if (filter.assignee) query = query.where('assignee', '=', filter.assignee);
+      if (filter.parentId) query = query.where('parent_id', '=', filter.parentId);
+      if (filter.status && filter.status.length > 0) query = query.where('status', 'in', filter.status);
+      if (filter.tag) {
+        const tag = filter.tag;
+        query = query.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('task_tags')
+              .select('task_tags.task_id')
+              .whereRef('task_tags.task_id', '=', 'tasks.id')
+              .where('task_tags.tag', '=', tag),
+          ),
+        );
+      }
+      query = query.orderBy('project_id').orderBy('created_at').orderBy('id');
+      if (filter.limit !== undefined) query = query.limit(filter.limit);
+      return (await query.execute()).map(toTask);
+    },
+    async findReady(ready: ReadyQuery) {
+      // The fixed predicate is written literally so both planners match the partial index.
+      let query = db
+        .selectFrom('tasks')
+        .selectAll()
+        .where(sql<boolean>`status = 'todo' and open_deps = 0 and deleted_at is null`);
+      if (ready.projectId) query = query.where('project_id', '=', ready.projectId);
+      if (ready.sprintId) query = query.where('sprint_id', '=', ready.sprintId);
+      if (ready.role) query = query.where('role', '=', ready.role);
+      if (ready.tag) {
+        const tag = ready.tag;
+        query = query.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('task_tags')
+              .select('task_tags.task_id')
+              .whereRef('task_tags.task_id', '=', 'tasks.id')
+              .where('task_tags.tag', '=', tag),
+          ),
+        );
+      }
+      const agent = ready.agent;
+      query = query.where((eb) =>
+        agent === undefined
+          ? eb('assignee', 'is', null)
+          : eb.or([eb('assignee', 'is', null), eb('assignee', '=', agent)]),
+      );
+      query = query
+        .orderBy('priority_rank')
+        .orderBy('downstream_depth', 'desc')
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(ready.limit);
+      if (ready.offset) query = query.offset(ready.offset);
+      if (ready.lock && dialect === 'postgres') query = query.forUpdate().skipLocked();
+      return (await query.execute()).map(toTask);
+    },
+    async findActiveScoped() {
+      const rows = await db
+        .selectFrom('tasks')
+        .selectAll()
+        .where('status', 'in', ['in_progress', 'review'])
+        .where('deleted_at', 'is', null)
+        .where('scope', '!=', '[]')
+        .execute();
+      return rows.map(toTask);
+    },
+    async findExpiredLeases(now) {
+      let query = db
+        .selectFrom('tasks')
+        .selectAll()
+        .where('lease_expires_at', 'is not', null)
+        .where('lease_expires_at', '<', now);
+      if (dialect === 'postgres') query = query.forUpdate().skipLocked();
+      return (await query.execute()).map(toTask);
+    },
+    async adjustOpenDeps(ids, delta) {
+      for (const part of chunk(ids, ID_CHUNK)) {
+        await db
+          .updateTable('tasks')
+          .set({ open_deps: sql`open_deps + ${delta}` })
+          .where('id', 'in', part)
+          .execute();
+      }
+    },
+    async setDownstreamDepth(id, depth) {
+      await db.updateTable('tasks').set({ downstream_depth: depth }).where('id', '=', id).execute();
+    },
+    async count(filter) {
+      let query = db.selectFrom('tasks').select((eb) => eb.fn.countAll().as('n'));
+      if (!filter.includeDeleted) query = query.where('deleted_at', 'is', null);
+      if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+      const row = await query.executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+  };
+  return repository;
+}
+
+function dependencyRepository(db: Kysely<Database>): DependencyRepository {
+  const edges = async (column: 'task_id' | 'depends_on_id', ids: readonly string[]) => {
+    const out: Dependency[] = [];
+    for (const part of chunk(ids, ID_CHUNK)) {
+      const rows = await db.selectFrom('dependencies').selectAll().where(column, 'in', part).execute();
+      out.push(...rows.map(toDependency));
+    }
+    return out;
+  };
+  return {
+    async insert(dependency) {
+      await db.insertInto('dependencies').values(toDependencyRow(dependency)).execute();
+    },
+    async insertMany(dependencies) {
+      for (const part of chunk(dependencies, batchSize(3))) {
+        await db.insertInto('dependencies').values(part.map(toDependencyRow)).execute();
+      }
+    },
+    async delete(taskId, dependsOnId) {
+      const result = await db
+        .deleteFrom('dependencies')
+        .where('task_id', '=', taskId)
+        .where('depends_on_id', '=', dependsOnId)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+    async exists(taskId, dependsOnId) {
+      const row = await db
+        .selectFrom('dependencies')
+        .select('task_id')
+        .where('task_id', '=', taskId)
+        .where('depends_on_id', '=', dependsOnId)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+    dependenciesOf: (ids) => edges('task_id', ids),
+    dependentsOf: (ids) => edges('depends_on_id', ids),
+    async maxDependentDepth(taskId) {
+      const row = await db
+        .selectFrom('dependencies')
+        .innerJoin('tasks', 'tasks.id', 'dependencies.task_id')
+        .select((eb) => eb.fn.max('tasks.downstream_depth').as('depth'))
+        .where('dependencies.depends_on_id', '=', taskId)
+        .where('tasks.deleted_at', 'is', null)
+        .where('tasks.status', '!=', 'cancelled')
+        .executeTakeFirst();
+      return row?.depth === null || row?.depth === undefined ? -1 : Number(row.depth);
+    },
+    async list() {
+      const rows = await db
+        .selectFrom('dependencies')
+        .selectAll()
+        .orderBy('task_id')
+        .orderBy('depends_on_id')
+        .execute();
+      return rows.map(toDependency);
+    },
+  };
+}
+
+function todoRepository(db: Kysely<Database>): TodoRepository {
+  return {
+    async insert(todo: Todo) {
+      await db.insertInto('todos').values(toTodoRow(todo)).execute();
+    },
+    async insertMany(todos) {
+      for (const part of chunk(todos, batchSize(7))) {
+        await db.insertInto('todos').values(part.map(toTodoRow)).execute();
+      }
+    },
+    async update(todo) {
+      await db.updateTable('todos').set(toTodoRow(todo)).where('id', '=', todo.id).execute();
+    },
+    async delete(id) {
+      await db.deleteFrom('todos').where('id', '=', id).execute();
+    },
+    async findById(id) {
+      const row = await db.selectFrom('todos').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toTodo(row);
+    },
+    async listForTask(taskId) {
+      const rows = await db
+        .selectFrom('todos')
+        .selectAll()
+        .where('task_id', '=', taskId)
+        .orderBy('position')
+        .orderBy('id')
+        .execute();
+      return rows.map(toTodo);
+    },
+    async list() {
+      const rows = await db.selectFrom('todos').selectAll().orderBy('id').execute();
+      return rows.map(toTodo);
+    },
+  };
+}
+
+function noteRepository(db: Kysely<Database>): NoteRepository {
+  return {
+    async insert(note: Note) {
+      await db.insertInto('notes').values(toNoteRow(note)).execute();
+    },
+    async insertMany(notes) {
+      for (const part of chunk(notes, batchSize(5))) {
+        await db.insertInto('notes').values(part.map(toNoteRow)).execute();
+      }
+    },
+    async listForTask(taskId) {
+      const rows = await db
+        .selectFrom('notes')
+        .selectAll()
+        .where('task_id', '=', taskId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return rows.map(toNote);
+    },
+    async list() {
+      const rows = await db.selectFrom('notes').selectAll().orderBy('id').execute();
+      return rows.map(toNote);
+    },
+  };
+}
+
+function auditRepository(db: Kysely<Database>, dialect: StoreDialect): AuditRepository {
+  const toRow = (entry: NewAuditEntry) => ({
+    at: entry.at,
+    actor: entry.actor,
+    operation: entry.operation,
+    target_kind: entry.targetKind,
+    target_id: entry.targetId,
+    target_label: entry.targetLabel,
+    changes: JSON.stringify(entry.changes),
+  });
+  return {
+    async append(entry) {
+      await db.insertInto('audit').values(toRow(entry)).execute();
+    },
+    async restore(entries: readonly AuditEntry[]) {
+      for (const part of chunk(entries, batchSize(8))) {
+        await db
+          .insertInto('audit')
+          .values(part.map((entry) => ({ seq: entry.seq, ...toRow(entry) })))
+          .execute();
+      }
+      if (dialect === 'postgres' && entries.length > 0) {
+        // Explicit keys do not advance the sequence; move it past the restored history.
+        await sql`select setval(pg_get_serial_sequence('audit', 'seq'), (select max(seq) from audit))`.execute(db);
+      }
+    },
+    async list(query: AuditQuery) {
+      let q = db.selectFrom('audit').selectAll();
+      if (query.targetId) q = q.where('target_id', '=', query.targetId);
+      if (query.targetKind) q = q.where('target_kind', '=', query.targetKind);
+      if (query.actor) q = q.where('actor', '=', query.actor);
+      if (query.operation) q = q.where('operation', '=', query.operation);
+      if (query.since) q = q.where('at', '>=', query.since);
+      if (query.until) q = q.where('at', '<', query.until);
+      q = q.orderBy('seq', query.order ?? 'asc');
+      if (query.limit !== undefined) q = q.limit(query.limit);
+      return (await q.execute()).map(toAuditEntry);
+    },
+    async count() {
+      const row = await db
+        .selectFrom('audit')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+  };
+}
+

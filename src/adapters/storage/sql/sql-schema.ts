@@ -1,0 +1,115 @@
+/** Row types of the SQL schema shared by the SQLite and PostgreSQL stores (snake_case columns). */
+
+import type { Generated } from 'kysely';
+
+export interface ProjectsTable {
+  id: string;
+  key: string;
+  name: string;
+  description: string;
+  status: string;
+  owner: string | null;
+  start_date: string | null;
+  due_date: string | null;
+  budget_amount: number | null;
+  budget_currency: string | null;
+  task_seq: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SprintsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  goal: string;
+  status: string;
+  start_date: string | null;
+  end_date: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TasksTable {
+  id: string;
+  ref: string;
+  project_id: string;
+  title: string;
+  description: string;
+  details: string;
+  acceptance: string;
+  priority: string;
+  priority_rank: number;
+  role: string | null;
+  tags: string;
+  estimate: number | null;
+  parent_id: string | null;
+  sprint_id: string | null;
+  assignee: string | null;
+  status: string;
+  scope: string;
+  lease_expires_at: string | null;
+  open_deps: number;
+  downstream_depth: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface TaskTagsTable {
+  task_id: string;
+  tag: string;
+}
+
+export interface DependenciesTable {
+  task_id: string;
+  depends_on_id: string;
+  created_at: string;
+}
+
+export interface TodosTable {
+  id: string;
+  task_id: string;
+  text: string;
+  done: number;
+  position: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NotesTable {
+  id: string;
+  task_id: string;
+  author: string;
+  body: string;
+  created_at: string;
+}
+
+export interface AuditTable {
+  seq: Generated<number>;
+  at: string;
+  actor: string;
+  operation: string;
+  target_kind: string;
+  target_id: string;
+  target_label: string | null;
+  changes: string;
+}
+
+export interface MigrationsTable {
+  version: number;
+  name: string;
+  applied_at: string;
+}
+
+export interface Database {
+  projects: ProjectsTable;
+  sprints: SprintsTable;
+  tasks: TasksTable;
+  task_tags: TaskTagsTable;
+  dependencies: DependenciesTable;
+  todos: TodosTable;
+  notes: NotesTable;
+  audit: AuditTable;
+  bosun_migrations: MigrationsTable;
+}

@@ -1,0 +1,48 @@
+/**
+ * What every use case receives: the repositories of the current transaction, the injected clock and
+ * id generator, and who is acting under which operation (for the audit log).
+ */
+
+import { diffRecords } from '../../domain/audit.js';
+import type { Repositories } from '../../ports/store.js';
+import type { Clock } from '../../shared/clock.js';
+import type { IdGenerator } from '../../shared/ids.js';
+
+export interface ServiceContext {
+  readonly repos: Repositories;
+  readonly clock: Clock;
+  readonly newId: IdGenerator;
+  readonly actor: string;
+  readonly operation: string;
+}
+
+export interface AuditTarget {
+  readonly kind: string;
+  readonly id: string;
+  readonly label: string | null;
+}
+
+/** Appends one audit entry for a write; a write that changed nothing records nothing. */
+export async function recordAudit(
+  ctx: ServiceContext,
+  target: AuditTarget,
+  before: Readonly<Record<string, unknown>> | null,
+  after: Readonly<Record<string, unknown>> | null,
+  options: { actor?: string; operation?: string } = {},
+): Promise<void> {
+  const changes = diffRecords(before, after);
+  if (Object.keys(changes).length === 0) return;
+  await ctx.repos.audit.append({
+    at: ctx.clock.now().toISOString(),
+    actor: options.actor ?? ctx.actor,
+    operation: options.operation ?? ctx.operation,
+    targetKind: target.kind,
+    targetId: target.id,
+    targetLabel: target.label,
+    changes,
+  });
+}
+
+export function nowIso(ctx: ServiceContext): string {
+  return ctx.clock.now().toISOString();
+}

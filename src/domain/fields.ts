@@ -1,0 +1,45 @@
+/**
+ * Field rules shared by every entity: ids, dates, keys, free text. Each schema's message names the
+ * rule, and zod adds the field path, so a refused input reads `title: must not be empty`.
+ */
+
+import { z } from 'zod';
+
+export const idSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID (26 characters)');
+
+export const timestampSchema = z.string().datetime({ message: 'must be an ISO-8601 UTC timestamp' });
+
+export const dateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), 'must be a real date');
+
+export const projectKeySchema = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9]{1,9}$/, 'must be 2–10 upper-case letters or digits, starting with a letter (e.g. HOME)');
+
+export function requiredText(max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`);
+}
+
+export function optionalText(max: number) {
+  return z.string().max(max, `must be at most ${max} characters`);
+}
+
+export const nameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(100, 'must be at most 100 characters')
+  .regex(/^[^\s].*$/, 'must not start with whitespace');
+
+export const tagSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(50, 'must be at most 50 characters')
+  .regex(/^[\w:./-]+$/, 'may hold only letters, digits and _ : . / -');

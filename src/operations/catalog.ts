@@ -1,0 +1,23 @@
+/** The operation catalog: every capability of bosun, in one list. */
+
+import type { AnyOperation } from './operation.js';
+import { projectOperations } from './project-operations.js';
+import { taskOperations } from './task-operations.js';
+import { workspaceOperations } from './workspace-operations.js';
+
+export const OPERATIONS: readonly AnyOperation[] = [
+  ...projectOperations,
+  ...taskOperations,
+  ...workspaceOperations,
+];
+
+const BY_NAME = new Map(OPERATIONS.map((operation) => [operation.name, operation]));
+
+export function findOperation(name: string): AnyOperation | undefined {
+  return BY_NAME.get(name);
+}
+
+export type { AnyOperation, Operation, Effects, CliHints } from './operation.js';
+export { defineOperation } from './operation.js';
+export { createOperationRunner, parseInput } from './operation-runner.js';
+export type { OperationRunner, OperationRunnerSettings } from './operation-runner.js';

@@ -1,0 +1,65 @@
+/**
+ * Runs one operation: validates the input with its zod schema, opens one transaction (write
+ * operations take the write lock), and hands the handler a service context. Everything the
+ * handler does commits together or not at all.
+ */
+
+import type { z } from 'zod';
+import type { Store } from '../ports/store.js';
+import type { Clock } from '../shared/clock.js';
+import { BosunError } from '../shared/errors.js';
+import type { IdGenerator } from '../shared/ids.js';
+import type { AnyOperation } from './operation.js';
+
+export interface OperationRunnerSettings {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly newId: IdGenerator;
+  /** Check every output against its schema (tests); costs time on large outputs. */
+  readonly validateOutput?: boolean;
+}
+
+export interface OperationRunner {
+  run(operation: AnyOperation, input: unknown, actor: string): Promise<unknown>;
+}
+
+export function createOperationRunner(settings: OperationRunnerSettings): OperationRunner {
+  return {
+    async run(operation, rawInput, actor) {
+      const input = parseInput(operation.input, rawInput ?? {});
+      const mode = operation.effects === 'read' ? 'read' : 'write';
+      const output = await settings.store.transaction(mode, (repos) =>
+        operation.handler(
+          { repos, clock: settings.clock, newId: settings.newId, actor, operation: operation.name },
+          input,
+        ),
+      );
+      if (settings.validateOutput) {
+        const checked = operation.output.safeParse(output);
+        if (!checked.success) {
+          throw new BosunError('internal', `${operation.name} returned output that breaks its schema: ${formatIssues(checked.error)}`);
+        }
+      }
+      return output;
+    },
+  };
+}
+
+export function parseInput<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const first = result.error.issues[0];
+  throw new BosunError('invalid_input', formatIssues(result.error), {
+    details: {
+      field: first && first.path.length > 0 ? first.path.join('.') : '(input)',
+      rule: first?.message ?? 'invalid',
+      issues: result.error.issues.map((issue) => ({ field: issue.path.join('.'), rule: issue.message })),
+    },
+  });
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(input)'}: ${issue.message}`)
+    .join('; ');
+}
