@@ -35,12 +35,10 @@ export function findPath(
   return null;
 }
 
-export function cycleError(labels: readonly string[]): BosunError {
-  return new BosunError(
-    'cycle',
-    `dependsOn: would create a dependency cycle ${labels.join(' → ')}`,
-    { details: { field: 'dependsOn', cycle: labels } },
-  );
+export function cycleError(labels: readonly string[], field = 'dependsOn'): BosunError {
+  return new BosunError('cycle', `${field}: would create a dependency cycle ${labels.join(' → ')}`, {
+    details: { field, cycle: labels },
+  });
 }
 
 /**

@@ -20,6 +20,8 @@ export interface CliHints {
   readonly columns?: readonly string[];
   /** Which field of an object output holds the rows to tabulate. */
   readonly rows?: string;
+  /** Print the output as JSON even without --json (documents meant for files and pipes). */
+  readonly json?: boolean;
   /** Worked examples shown in --help. */
   readonly examples?: readonly string[];
 }

@@ -25,7 +25,7 @@ import { NoteSchema, TASK_STATUSES, TaskSchema, TodoSchema, scopeGlobSchema } fr
 import { actorName, duration, durationMs, limit, priority, projectKey, sprintKey, taskKey, taskStatus } from './common-schemas.js';
 import { defineOperation } from './operation.js';
 
-const TASK_COLUMNS = ['ref', 'status', 'priority', 'title', 'assignee', 'role'];
+const TASK_COLUMNS = ['ref', 'status', 'priority', 'title', 'role', 'assignee', 'openDeps:WAITS ON'];
 
 const taskFields = {
   description: optionalText(20_000).optional(),
@@ -165,7 +165,7 @@ export const taskOperations = [
     cli: {
       positional: ['project'],
       rows: 'tasks',
-      columns: ['ref', 'priority', 'downstreamDepth', 'title', 'assignee', 'leaseExpiresAt'],
+      columns: ['ref', 'priority', 'downstreamDepth:UNBLOCKS', 'title', 'role', 'assignee', 'leaseExpiresAt:LEASE UNTIL'],
       examples: [
         'bosun task next HOME',
         'bosun task next --claim --agent coder-1 --lease 30m',
@@ -180,7 +180,7 @@ export const taskOperations = [
     effects: 'write',
     input: z.strictObject({ task: taskKey, agent: actorName.optional(), lease: duration.optional() }),
     output: TaskSchema,
-    cli: { positional: ['task'], columns: ['ref', 'status', 'assignee', 'leaseExpiresAt'] },
+    cli: { positional: ['task'], columns: ['ref', 'status', 'assignee', 'leaseExpiresAt:LEASE UNTIL'] },
     handler: (ctx, input) => heartbeatTask(ctx, { ...input, leaseMs: durationMs(input.lease, 'lease') }),
   }),
   defineOperation({

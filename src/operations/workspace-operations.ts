@@ -34,7 +34,7 @@ export const workspaceOperations = [
     cli: {
       positional: ['target'],
       aliases: ['ls', 'log'],
-      columns: ['seq', 'at', 'actor', 'operation', 'targetLabel', 'changed'],
+      columns: ['seq', 'at', 'actor', 'operation', 'targetLabel:TARGET', 'changed'],
       examples: ['bosun audit list HOME-3', 'bosun audit list --actor coder-1 --since 2026-11-01T00:00:00Z'],
     },
     handler: async (ctx, input) => {
@@ -56,7 +56,7 @@ export const workspaceOperations = [
     effects: 'read',
     input: z.strictObject({}),
     output: WorkspaceDocumentSchema,
-    cli: { aliases: ['export'], examples: ['bosun export > plan.json'] },
+    cli: { aliases: ['export'], json: true, examples: ['bosun export > plan.json'] },
     handler: (ctx) => exportWorkspace(ctx),
   }),
   defineOperation({

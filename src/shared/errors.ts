@@ -6,6 +6,7 @@
 
 export const ERROR_CODES = [
   'invalid_input',
+  'invalid_json',
   'not_found',
   'conflict',
   'invalid_transition',

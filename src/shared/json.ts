@@ -11,7 +11,7 @@ export function parseJson(text: string, source: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new BosunError('invalid_input', `${source}: not valid JSON (${reason})`, {
+    throw new BosunError('invalid_json', `${source}: not valid JSON (${reason})`, {
       details: { field: source, rule: 'valid JSON' },
     });
   }

@@ -13,12 +13,13 @@ export async function addEdge(
   task: Task,
   dependsOn: Task,
   createdAt: string,
+  field: string,
 ): Promise<void> {
   // The new edge task → dependsOn closes a cycle iff dependsOn already (transitively) waits for task.
   const pathBack = await findPathAsync(repos, dependsOn.id, task.id);
   if (pathBack) {
     const labels = await labelsFor(repos, [task.id, ...pathBack]);
-    throw cycleError(labels);
+    throw cycleError(labels, field);
   }
   await repos.dependencies.insert({ taskId: task.id, dependsOnId: dependsOn.id, createdAt });
   if (dependsOn.status !== 'done') await repos.tasks.adjustOpenDeps([task.id], 1);

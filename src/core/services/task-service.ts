@@ -102,7 +102,7 @@ export async function createTask(
   await repos.tasks.insert(task);
   if (dependencies.length > 0) {
     await repos.lockGraph();
-    for (const dependsOn of dependencies) await addEdge(repos, task, dependsOn, now);
+    for (const dependsOn of dependencies) await addEdge(repos, task, dependsOn, now, 'dependsOn');
   }
   const created = (await repos.tasks.findById(task.id))!;
   await recordAudit(ctx, taskTarget(created), null, {
@@ -299,7 +299,7 @@ export async function addDependencies(
     const dependsOn = await resolveTask(repos, ref, 'on');
     if (dependsOn.id === task.id) throw new BosunError('cycle', `on: ${task.ref} cannot depend on itself`, { details: { field: 'on', cycle: [task.ref, task.ref] } });
     if (await repos.dependencies.exists(task.id, dependsOn.id)) continue;
-    await addEdge(repos, task, dependsOn, nowIso(ctx));
+    await addEdge(repos, task, dependsOn, nowIso(ctx), 'on');
     await recordAudit(ctx, taskTarget(task), { dependsOn: null }, { dependsOn: dependsOn.ref }, { operation: ctx.operation });
   }
   return showTask(ctx, { task: task.id });
@@ -425,9 +425,12 @@ export async function heartbeatTask(
   input: { task: string; agent?: string | undefined; leaseMs?: number | undefined },
 ): Promise<Task> {
   const before = await heldTask(ctx, input.task, input.agent ?? ctx.actor);
+  // A heartbeat only ever extends: a default-length beat never cuts a longer claim short.
+  const requested = new Date(ctx.clock.now().getTime() + (input.leaseMs ?? DEFAULT_LEASE_MS)).toISOString();
+  const current = before.leaseExpiresAt ?? requested;
   const after: Task = {
     ...before,
-    leaseExpiresAt: new Date(ctx.clock.now().getTime() + (input.leaseMs ?? DEFAULT_LEASE_MS)).toISOString(),
+    leaseExpiresAt: current > requested ? current : requested,
     updatedAt: nowIso(ctx),
   };
   await ctx.repos.tasks.update(after);

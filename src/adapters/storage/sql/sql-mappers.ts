@@ -1,5 +1,6 @@
 /** Row ⇄ entity mapping, the one place that knows column names and JSON-in-text encodings. */
 
+import type { Generated } from 'kysely';
 import type { AuditEntry } from '../../../domain/audit.js';
 import type { Project } from '../../../domain/project.js';
 import type { Sprint } from '../../../domain/sprint.js';
@@ -15,7 +16,7 @@ import type {
   TodosTable,
 } from './sql-schema.js';
 
-type Row<T> = { [K in keyof T]: T[K] extends import('kysely').Generated<infer V> ? V : T[K] };
+type Row<T> = { [K in keyof T]: T[K] extends Generated<infer V> ? V : T[K] };
 
 // Stored JSON columns were written by toTaskRow; they are trusted like any other column.
 const parseStored = <T>(text: string): T => JSON.parse(text) as T;

@@ -6,8 +6,6 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { AuditEntry } from '../../../domain/audit.js';
-import type { Project } from '../../../domain/project.js';
-import type { Sprint } from '../../../domain/sprint.js';
 import type { Dependency, Note, Task, Todo } from '../../../domain/task.js';
 import type {
   AuditQuery,

@@ -1,0 +1,129 @@
+/**
+ * Finding, creating and opening a workspace. A workspace is a `.bosun/` folder (settings + SQLite
+ * store) found by walking up from the current directory, or named by --workspace / BOSUN_HOME.
+ * `--db` / BOSUN_DB may instead point at any SQLite file or a PostgreSQL URL. Nothing is ever
+ * written outside the workspace.
+ */
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import type { Store } from '../ports/store.js';
+import { BosunError } from '../shared/errors.js';
+import { CONFIG_FILE, DEFAULT_DB_FILE, defaultConfigText, parseConfig } from './config.js';
+
+export const WORKSPACE_DIR = '.bosun';
+
+export interface WorkspaceOptions {
+  readonly cwd: string;
+  /** --workspace: the folder holding `.bosun/` (or `.bosun/` itself). */
+  readonly workspace?: string | undefined;
+  /** --db: a SQLite file path or a postgres:// URL. */
+  readonly db?: string | undefined;
+  /** --as: who is acting. */
+  readonly actor?: string | undefined;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface ResolvedWorkspace {
+  /** The `.bosun/` folder, or null when only --db / BOSUN_DB names a store. */
+  readonly dir: string | null;
+  readonly db: string;
+  readonly actor: string;
+}
+
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
+
+function asWorkspaceDir(path: string): string {
+  const full = resolve(path);
+  return basename(full) === WORKSPACE_DIR ? full : join(full, WORKSPACE_DIR);
+}
+
+/** Walks up from `start` to the nearest folder holding `.bosun/`. */
+export function findWorkspaceDir(start: string): string | null {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    const candidate = join(dir, WORKSPACE_DIR);
+    if (existsSync(join(candidate, CONFIG_FILE))) return candidate;
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+export async function resolveWorkspace(options: WorkspaceOptions): Promise<ResolvedWorkspace> {
+  const named = options.workspace ?? options.env.BOSUN_HOME;
+  let dir: string | null;
+  if (named) {
+    dir = asWorkspaceDir(resolve(options.cwd, named));
+    if (!existsSync(join(dir, CONFIG_FILE))) {
+      throw new BosunError('not_found', `workspace: no bosun workspace at ${dir}; create one with 'bosun init'`, {
+        details: { field: 'workspace', path: dir },
+      });
+    }
+  } else {
+    dir = findWorkspaceDir(options.cwd);
+  }
+  const config = dir ? parseConfig(readFileSync(join(dir, CONFIG_FILE), 'utf8'), join(dir, CONFIG_FILE)) : null;
+  const explicitDb = options.db ?? options.env.BOSUN_DB;
+  let db: string;
+  if (explicitDb) {
+    db = isPostgresUrl(explicitDb) ? explicitDb : resolve(options.cwd, explicitDb);
+  } else if (dir && config) {
+    db = isPostgresUrl(config.db) || isAbsolute(config.db) ? config.db : join(dir, config.db);
+  } else {
+    throw new BosunError(
+      'not_found',
+      `workspace: no bosun workspace in ${options.cwd} or any parent; run 'bosun init' here, or pass --workspace DIR or --db PATH|URL`,
+      { details: { field: 'workspace', cwd: options.cwd } },
+    );
+  }
+  const actor = options.actor ?? options.env.BOSUN_ACTOR ?? config?.actor ?? osUser(options.env);
+  return { dir, db, actor };
+}
+
+function osUser(env: Readonly<Record<string, string | undefined>>): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER ?? env.LOGNAME ?? 'unknown';
+  }
+}
+
+export interface InitResult {
+  readonly workspace: string;
+  readonly config: string;
+  readonly db: string;
+}
+
+/** Creates `.bosun/` in `root` with its settings file and an empty, migrated store. */
+export async function initWorkspace(root: string, db: string | undefined): Promise<InitResult> {
+  const dir = asWorkspaceDir(root);
+  const configPath = join(dir, CONFIG_FILE);
+  if (existsSync(configPath)) {
+    throw new BosunError('conflict', `workspace: ${dir} is already a bosun workspace`, {
+      details: { field: 'workspace', path: dir },
+    });
+  }
+  const dbSetting = db ?? DEFAULT_DB_FILE;
+  const dbLocation = isPostgresUrl(dbSetting) || isAbsolute(dbSetting) ? dbSetting : join(dir, dbSetting);
+  mkdirSync(dir, { recursive: true });
+  // Open (and so migrate) the store before writing the settings, so a bad --db leaves nothing behind.
+  const store = await openStore(dbLocation);
+  await store.close();
+  writeFileSync(configPath, defaultConfigText(dbSetting));
+  writeFileSync(join(dir, '.gitignore'), '# the SQLite store and its WAL files\n*.db\n*.db-wal\n*.db-shm\n');
+  return { workspace: dir, config: configPath, db: dbLocation };
+}
+
+/** Opens the store a workspace names; the PostgreSQL driver is loaded only when used. */
+export async function openStore(db: string): Promise<Store> {
+  if (isPostgresUrl(db)) {
+    const { createPostgresStore } = await import('../adapters/storage/postgres/index.js');
+    return createPostgresStore({ url: db });
+  }
+  if (!existsSync(dirname(db))) {
+    throw new BosunError('not_found', `db: folder ${dirname(db)} does not exist`, { details: { field: 'db', path: db } });
+  }
+  const { createSqliteStore } = await import('../adapters/storage/sqlite/index.js');
+  return createSqliteStore({ path: db });
+}

@@ -1,0 +1,16 @@
+/** The one mapping from error codes to exit statuses; scripts may rely on these numbers. */
+
+import type { ErrorCode } from '../shared/errors.js';
+
+export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
+  internal: 1,
+  invalid_input: 2,
+  invalid_json: 3,
+  not_found: 4,
+  conflict: 5,
+  invalid_transition: 6,
+  cycle: 7,
+  budget_exceeded: 8,
+  policy_denied: 9,
+  unavailable: 10,
+};
