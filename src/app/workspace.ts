@@ -50,8 +50,14 @@ export function findWorkspaceDir(start: string): string | null {
   }
 }
 
+/** An environment variable, with an empty value treated as unset. */
+export function envValue(env: WorkspaceOptions['env'], name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
 export async function resolveWorkspace(options: WorkspaceOptions): Promise<ResolvedWorkspace> {
-  const named = options.workspace ?? options.env.BOSUN_HOME;
+  const named = options.workspace ?? envValue(options.env, 'BOSUN_HOME');
   let dir: string | null;
   if (named) {
     dir = asWorkspaceDir(resolve(options.cwd, named));
@@ -64,7 +70,7 @@ export async function resolveWorkspace(options: WorkspaceOptions): Promise<Resol
     dir = findWorkspaceDir(options.cwd);
   }
   const config = dir ? parseConfig(readFileSync(join(dir, CONFIG_FILE), 'utf8'), join(dir, CONFIG_FILE)) : null;
-  const explicitDb = options.db ?? options.env.BOSUN_DB;
+  const explicitDb = options.db ?? envValue(options.env, 'BOSUN_DB');
   let db: string;
   if (explicitDb) {
     db = isPostgresUrl(explicitDb) ? explicitDb : resolve(options.cwd, explicitDb);
@@ -77,7 +83,7 @@ export async function resolveWorkspace(options: WorkspaceOptions): Promise<Resol
       { details: { field: 'workspace', cwd: options.cwd } },
     );
   }
-  const actor = options.actor ?? options.env.BOSUN_ACTOR ?? config?.actor ?? osUser(options.env);
+  const actor = options.actor ?? envValue(options.env, 'BOSUN_ACTOR') ?? config?.actor ?? osUser(options.env);
   return { dir, db, actor };
 }
 

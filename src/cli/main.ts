@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { AnyOperation } from '../operations/catalog.js';
 import { OPERATIONS, findOperation } from '../operations/catalog.js';
 import { openRuntime } from '../app/runtime.js';
-import { initWorkspace } from '../app/workspace.js';
+import { envValue, initWorkspace } from '../app/workspace.js';
 import { BosunError, toBosunError } from '../shared/errors.js';
 import { stableStringify } from '../shared/json.js';
 import { EXIT_CODES } from './exit-codes.js';
@@ -178,7 +178,7 @@ async function init(words: readonly string[], flags: GlobalFlags, io: CliIo): Pr
   }
   if (words.length > 0) throw new BosunError('invalid_input', `init takes no arguments, got '${words[0]}'`, { details: { field: 'arguments' } });
   const root = flags.workspace ?? io.cwd;
-  const result = await initWorkspace(root, flags.db ?? io.env.BOSUN_DB);
+  const result = await initWorkspace(root, flags.db ?? envValue(io.env, 'BOSUN_DB'));
   if (flags.json) io.write(`${stableStringify(result)}\n`);
   else io.write(`Initialized bosun workspace in ${result.workspace}\nstore: ${result.db}\nNext: bosun project create KEY "Name"\n`);
   return 0;

@@ -59,27 +59,39 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     if (runAs) await chown(dir, runAs.uid, runAs.gid);
     await runToCompletion(
       initdb,
-      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'],
+      [
+        '-D',
+        dataDir,
+        '-U',
+        'postgres',
+        '--auth=trust',
+        '-E',
+        'UTF8',
+        '--locale=C.UTF-8',
+        '--no-sync',
+      ],
       dir,
       runAs,
     );
     const port = await freePort();
+    // prettier-ignore
+    const serverArgs = [
+      '-D', dataDir,
+      '-p', String(port),
+      '-k', dir,
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'fsync=off',
+      '-c', 'synchronous_commit=off',
+      '-c', 'full_page_writes=off',
+      '-c', 'max_connections=200',
+    ];
     const log = await open(logPath, 'a');
     try {
-      server = spawn(
-        postgres,
-        [
-          '-D', dataDir,
-          '-p', String(port),
-          '-k', dir,
-          '-c', 'listen_addresses=127.0.0.1',
-          '-c', 'fsync=off',
-          '-c', 'synchronous_commit=off',
-          '-c', 'full_page_writes=off',
-          '-c', 'max_connections=200',
-        ],
-        { cwd: dir, stdio: ['ignore', log.fd, log.fd], ...runAs },
-      );
+      server = spawn(postgres, serverArgs, {
+        cwd: dir,
+        stdio: ['ignore', log.fd, log.fd],
+        ...runAs,
+      });
     } finally {
       await log.close();
     }
@@ -96,7 +108,12 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   }
 }
 
-function createHandle(url: string, dir: string, dataDir: string, server: ChildProcess): PostgresCluster {
+function createHandle(
+  url: string,
+  dir: string,
+  dataDir: string,
+  server: ChildProcess,
+): PostgresCluster {
   let admin: pg.Client | undefined;
   let created = 0;
   let stopped: Promise<void> | undefined;
@@ -160,7 +177,12 @@ async function lookUpPostgresUser(): Promise<OsUser> {
   );
 }
 
-function runToCompletion(command: string, args: readonly string[], cwd: string, runAs: OsUser | undefined): Promise<void> {
+function runToCompletion(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  runAs: OsUser | undefined,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], ...runAs });
     let output = '';
@@ -172,7 +194,10 @@ function runToCompletion(command: string, args: readonly string[], cwd: string, 
     child.on('error', reject);
     child.on('close', (code, signalName) => {
       if (code === 0) resolve();
-      else reject(new Error(`${command} failed (${signalName ?? `exit ${String(code)}`}):\n${output}`));
+      else
+        reject(
+          new Error(`${command} failed (${signalName ?? `exit ${String(code)}`}):\n${output}`),
+        );
     });
   });
 }
@@ -186,12 +211,18 @@ function freePort(): Promise<number> {
     probe.listen(0, '127.0.0.1', () => {
       const address = probe.address();
       const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('could not find a free port'))));
+      probe.close(() =>
+        port > 0 ? resolve(port) : reject(new Error('could not find a free port')),
+      );
     });
   });
 }
 
-async function waitUntilAccepting(url: string, server: ChildProcess, logPath: string): Promise<void> {
+async function waitUntilAccepting(
+  url: string,
+  server: ChildProcess,
+  logPath: string,
+): Promise<void> {
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   for (;;) {
     if (server.exitCode !== null || server.signalCode !== null) {
@@ -206,7 +237,9 @@ async function waitUntilAccepting(url: string, server: ChildProcess, logPath: st
       await client.end().catch(() => undefined);
     }
     if (Date.now() > deadline) {
-      throw new Error(`postgres did not accept connections within ${STARTUP_TIMEOUT_MS} ms:\n${await readLog(logPath)}`);
+      throw new Error(
+        `postgres did not accept connections within ${STARTUP_TIMEOUT_MS} ms:\n${await readLog(logPath)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

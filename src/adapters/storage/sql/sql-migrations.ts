@@ -99,7 +99,6 @@ export const MIGRATIONS: readonly Migration[] = [
       await db.schema.createIndex('tasks_project').on('tasks').columns(['project_id', 'created_at']).execute();
       await db.schema.createIndex('tasks_parent').on('tasks').column('parent_id').execute();
       await db.schema.createIndex('tasks_sprint').on('tasks').column('sprint_id').execute();
-      await db.schema.createIndex('tasks_status').on('tasks').column('status').execute();
 
       await db.schema
         .createTable('task_tags')

@@ -7,6 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Store, TransactionMode } from '../../../ports/store.js';
 import { createSqlRepositories, mapDriverError, migrateToLatest } from '../sql/index.js';
+import { withStatementCache } from './sqlite-statement-cache.js';
 import type { Database } from '../sql/index.js';
 
 export interface SqliteStoreSettings {
@@ -28,7 +29,9 @@ export async function createSqliteStore(settings: SqliteStoreSettings): Promise<
   } catch (error) {
     throw mapDriverError(error);
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(database) }),
+  });
 
   const transaction = async <T>(
     mode: TransactionMode,

@@ -1,0 +1,1918 @@
+/**
+ * The conformance suite every Store adapter must pass. It drives the store the way bosun does:
+ * through the operation catalog and its runner (zod at the edge, one transaction per operation,
+ * outputs checked against their schemas), with a manual clock so leases expire without sleeping.
+ * The SQLite and PostgreSQL stores run the same suite, so behaviour cannot drift between dialects.
+ */
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { showProject } from '../core/services/project-service.js';
+import { createProject } from '../core/services/project-service.js';
+import type { ServiceContext } from '../core/services/service-context.js';
+import type { NextResult, TaskDetail } from '../core/services/task-service.js';
+import { setTaskStatus, updateTask } from '../core/services/task-service.js';
+import type { ImportSummary, WorkspaceDocument } from '../core/services/workspace-service.js';
+import type { AuditEntry } from '../domain/audit.js';
+import type { Project } from '../domain/project.js';
+import type { Sprint } from '../domain/sprint.js';
+import type { Note, Task, TaskStatus, Todo } from '../domain/task.js';
+import { Task as TaskRules, TASK_STATUSES } from '../domain/task.js';
+import { findOperation, OPERATIONS, createOperationRunner } from '../operations/catalog.js';
+import type { OperationRunner } from '../operations/catalog.js';
+import type { Repositories, Store } from '../ports/store.js';
+import { createManualClock } from '../shared/clock.js';
+import type { ErrorCode } from '../shared/errors.js';
+import { BosunError, invalidInput } from '../shared/errors.js';
+import type { IdGenerator } from '../shared/ids.js';
+import { createUlidGenerator } from '../shared/ids.js';
+
+type ProjectOverview = Awaited<ReturnType<typeof showProject>>;
+
+/** What each operation the suite drives returns; the runner itself only promises `unknown`. */
+interface OperationOutputs {
+  'project.create': Project;
+  'project.update': Project;
+  'project.list': Project[];
+  'project.show': ProjectOverview;
+  'sprint.create': Sprint;
+  'sprint.update': Sprint;
+  'sprint.list': Sprint[];
+  'task.create': Task;
+  'task.update': Task;
+  'task.status': Task;
+  'task.delete': Task;
+  'task.show': TaskDetail;
+  'task.list': Task[];
+  'task.next': NextResult;
+  'task.heartbeat': Task;
+  'task.release': Task;
+  'dep.add': TaskDetail;
+  'dep.remove': TaskDetail;
+  'todo.add': Todo;
+  'todo.check': Todo;
+  'todo.uncheck': Todo;
+  'todo.remove': Todo;
+  'todo.list': Todo[];
+  'note.add': Note;
+  'note.list': Note[];
+  'audit.list': AuditEntry[];
+  'workspace.export': WorkspaceDocument;
+  'workspace.import': ImportSummary;
+}
+
+type OperationName = keyof OperationOutputs;
+type OperationInput = Readonly<Record<string, unknown>>;
+type ManualClock = ReturnType<typeof createManualClock>;
+
+const DRIVEN_OPERATIONS: readonly OperationName[] = [
+  'project.create',
+  'project.update',
+  'project.list',
+  'project.show',
+  'sprint.create',
+  'sprint.update',
+  'sprint.list',
+  'task.create',
+  'task.update',
+  'task.status',
+  'task.delete',
+  'task.show',
+  'task.list',
+  'task.next',
+  'task.heartbeat',
+  'task.release',
+  'dep.add',
+  'dep.remove',
+  'todo.add',
+  'todo.check',
+  'todo.uncheck',
+  'todo.remove',
+  'todo.list',
+  'note.add',
+  'note.list',
+  'audit.list',
+  'workspace.export',
+  'workspace.import',
+];
+
+const START = '2026-01-01T00:00:00.000Z';
+const ACTOR = 'ana';
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const SUCCEEDED = Symbol('succeeded');
+/**
+ * How long a paused writer waits for the other writer to commit. Stores that run writers one at a
+ * time (SQLite) or that make the other writer wait on a row lock never let it commit first; the
+ * paused writer then goes on after this long, and the two simply run in order.
+ */
+const OTHER_WRITER_PATIENCE_MS = 500;
+
+const at = (ms: number): string => new Date(Date.parse(START) + ms).toISOString();
+const refsOf = (items: readonly { readonly ref: string }[]): string[] =>
+  items.map((item) => item.ref);
+
+/** Awaits an operation that must fail and returns its BosunError after checking the code. */
+async function fails(work: Promise<unknown>, code: ErrorCode): Promise<BosunError> {
+  const outcome = await work.then(
+    () => SUCCEEDED,
+    (error: unknown) => error,
+  );
+  if (outcome === SUCCEEDED)
+    throw new Error(`expected a BosunError '${code}', but the operation succeeded`);
+  if (!(outcome instanceof BosunError)) {
+    throw new Error(`expected a BosunError '${code}', got ${String(outcome)}`, { cause: outcome });
+  }
+  expect(outcome.code, outcome.message).toBe(code);
+  return outcome;
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+/**
+ * Runs two writers so that `other` commits while `paused` sits between reading and writing (where
+ * the store allows that at all). `paused` receives the pause to await at the chosen point.
+ */
+async function interleave(
+  paused: (pause: () => Promise<void>) => Promise<unknown>,
+  other: () => Promise<unknown>,
+): Promise<{ paused: PromiseSettledResult<unknown>; other: PromiseSettledResult<unknown> }> {
+  const reached = deferred();
+  const otherDone = deferred();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const patience = new Promise<void>((done) => {
+    timer = setTimeout(done, OTHER_WRITER_PATIENCE_MS);
+  });
+  const first = paused(async () => {
+    reached.resolve();
+    await Promise.race([otherDone.promise, patience]);
+  });
+  await Promise.race([
+    reached.promise,
+    first.then(
+      () => undefined,
+      () => undefined,
+    ),
+  ]);
+  const second = other().finally(() => otherDone.resolve());
+  const [pausedResult, otherResult] = await Promise.allSettled([first, second]);
+  clearTimeout(timer);
+  return { paused: pausedResult, other: otherResult };
+}
+
+const pauseBeforeTaskUpdate = (repos: Repositories, pause: () => Promise<void>): Repositories => ({
+  ...repos,
+  tasks: {
+    ...repos.tasks,
+    async update(task) {
+      await pause();
+      await repos.tasks.update(task);
+    },
+  },
+});
+
+const pauseBeforeGraphLock = (repos: Repositories, pause: () => Promise<void>): Repositories => ({
+  ...repos,
+  async lockGraph() {
+    await pause();
+    await repos.lockGraph();
+  },
+});
+
+export function describeStoreConformance(name: string, openStore: () => Promise<Store>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let opened: Store[] = [];
+    let store: Store;
+    let clock: ManualClock;
+    let newId: IdGenerator;
+    let runner: OperationRunner;
+
+    const open = async (): Promise<Store> => {
+      const fresh = await openStore();
+      opened.push(fresh);
+      return fresh;
+    };
+
+    /** Another, empty store sharing the test's clock (import targets). */
+    const openRunner = async (): Promise<OperationRunner> =>
+      createOperationRunner({ store: await open(), clock, newId, validateOutput: true });
+
+    beforeEach(async () => {
+      opened = [];
+      store = await open();
+      clock = createManualClock(START);
+      newId = createUlidGenerator(clock);
+      runner = createOperationRunner({ store, clock, newId, validateOutput: true });
+    });
+
+    afterEach(async () => {
+      for (const each of opened) await each.close();
+      opened = [];
+    });
+
+    function runOn<N extends OperationName>(
+      target: OperationRunner,
+      operationName: N,
+      input: OperationInput,
+      actor: string,
+    ): Promise<OperationOutputs[N]> {
+      const operation = findOperation(operationName);
+      if (!operation) throw new Error(`the catalog has no operation '${operationName}'`);
+      return target.run(operation, input, actor) as Promise<OperationOutputs[N]>;
+    }
+
+    const run = <N extends OperationName>(
+      operationName: N,
+      input: OperationInput = {},
+      actor: string = ACTOR,
+    ): Promise<OperationOutputs[N]> => runOn(runner, operationName, input, actor);
+
+    const createProjectNamed = (key: string, extra: OperationInput = {}) =>
+      run('project.create', { key, name: `${key} project`, ...extra });
+    const createTask = (title: string, extra: OperationInput = {}, project = 'HOME') =>
+      run('task.create', { project, title, ...extra });
+    const taskOf = async (ref: string): Promise<Task> =>
+      (await run('task.show', { task: ref })).task;
+    const move = (ref: string, status: TaskStatus, actor: string = ACTOR) =>
+      run('task.status', { task: ref, status }, actor);
+    const finish = async (ref: string): Promise<Task> => {
+      await move(ref, 'in_progress');
+      return move(ref, 'done');
+    };
+    const snapshot = () => run('workspace.export');
+    const auditLog = (filter: OperationInput = {}) =>
+      run('audit.list', { limit: 100_000, ...filter });
+    const ranked = async (filter: OperationInput = {}) =>
+      refsOf((await run('task.next', { parallel: 100, ...filter })).tasks);
+    const claim = (actor: string, extra: OperationInput = {}) =>
+      run('task.next', { claim: true, ...extra }, actor);
+    const depthsOf = async (refs: readonly string[]): Promise<Record<string, number>> => {
+      const out: Record<string, number> = {};
+      for (const ref of refs) out[ref] = (await taskOf(ref)).downstreamDepth;
+      return out;
+    };
+    const openDepsOf = async (ref: string): Promise<number> => (await taskOf(ref)).openDeps;
+    /** Reads a task straight from the store, bypassing the output schema (to see broken counters). */
+    const storedTask = async (ref: string): Promise<Task> => {
+      const found = await store.transaction('read', (repos) => repos.tasks.findByRef(ref));
+      if (!found) throw new Error(`no task ${ref} in the store`);
+      return found;
+    };
+    const contextFor = (repos: Repositories, operation: string): ServiceContext => ({
+      repos,
+      clock,
+      newId,
+      actor: ACTOR,
+      operation,
+    });
+
+    describe('catalog', () => {
+      it('has every operation this suite drives', () => {
+        const names = new Set(OPERATIONS.map((operation) => operation.name));
+        expect(DRIVEN_OPERATIONS.filter((operationName) => !names.has(operationName))).toEqual([]);
+      });
+    });
+
+    describe('projects', () => {
+      it('creates a project that is active, owned by the actor and stamped with the clock', async () => {
+        const created = await run('project.create', { key: 'HOME', name: 'Home lab' });
+        expect(created).toMatchObject({
+          key: 'HOME',
+          name: 'Home lab',
+          description: '',
+          status: 'active',
+          owner: ACTOR,
+          startDate: null,
+          dueDate: null,
+          budgetAmount: null,
+          budgetCurrency: null,
+          createdAt: START,
+          updatedAt: START,
+        });
+        const overview = await run('project.show', { project: 'home' });
+        expect(overview.project).toEqual(created);
+        expect(overview.sprints).toEqual([]);
+        expect(overview.tasks).toEqual({
+          todo: 0,
+          in_progress: 0,
+          review: 0,
+          done: 0,
+          blocked: 0,
+          cancelled: 0,
+          ready: 0,
+          total: 0,
+        });
+        expect((await run('project.show', { project: created.id })).project).toEqual(created);
+      });
+
+      it('counts tasks by status and readiness in project.show', async () => {
+        await createProjectNamed('HOME');
+        await createTask('one');
+        await createTask('two', { dependsOn: ['HOME-1'] });
+        await createTask('three');
+        await move('HOME-3', 'in_progress');
+        const { tasks } = await run('project.show', { project: 'HOME' });
+        expect(tasks).toMatchObject({ todo: 2, in_progress: 1, done: 0, ready: 1, total: 3 });
+      });
+
+      it('lists projects in key order and filters them by status', async () => {
+        await createProjectNamed('WORK');
+        await createProjectNamed('HOME');
+        expect((await run('project.list')).map((p) => p.key)).toEqual(['HOME', 'WORK']);
+        await run('project.update', { project: 'WORK', status: 'paused' });
+        expect((await run('project.list', { status: 'paused' })).map((p) => p.key)).toEqual([
+          'WORK',
+        ]);
+        expect((await run('project.list', { status: 'active' })).map((p) => p.key)).toEqual([
+          'HOME',
+        ]);
+      });
+
+      it('updates the given fields, stamps updatedAt and keeps createdAt', async () => {
+        await createProjectNamed('HOME');
+        clock.advance(MINUTE);
+        const updated = await run('project.update', {
+          project: 'HOME',
+          name: 'Home lab 2',
+          description: 'racks and cables',
+          owner: 'bob',
+          startDate: '2026-01-01',
+          dueDate: '2026-06-30',
+        });
+        expect(updated).toMatchObject({
+          key: 'HOME',
+          name: 'Home lab 2',
+          description: 'racks and cables',
+          owner: 'bob',
+          startDate: '2026-01-01',
+          dueDate: '2026-06-30',
+          createdAt: START,
+          updatedAt: at(MINUTE),
+        });
+        expect(await run('project.list')).toEqual([updated]);
+        const renamedOnly = await run('project.update', { project: 'HOME', name: 'Home' });
+        expect(renamedOnly).toMatchObject({ name: 'Home', owner: 'bob', dueDate: '2026-06-30' });
+      });
+
+      it('refuses a second project with the same key as a conflict naming the key', async () => {
+        await createProjectNamed('HOME');
+        const error = await fails(createProjectNamed('HOME'), 'conflict');
+        expect(error.details['field']).toBe('key');
+        expect(await run('project.list')).toHaveLength(1);
+      });
+
+      it('answers an unknown project with not_found naming the field', async () => {
+        for (const attempt of [
+          () => run('project.show', { project: 'NOPE' }),
+          () => run('project.update', { project: 'NOPE', name: 'x' }),
+          () => run('sprint.create', { project: 'NOPE', name: 'S1' }),
+          () => run('sprint.list', { project: 'NOPE' }),
+          () => run('task.create', { project: 'NOPE', title: 'x' }),
+          () => run('task.list', { project: 'NOPE' }),
+          () => run('task.next', { project: 'NOPE' }),
+        ]) {
+          const error = await fails(attempt(), 'not_found');
+          expect(error.details).toMatchObject({ field: 'project', kind: 'project', key: 'NOPE' });
+          expect(error.message).toContain("'NOPE'");
+        }
+      });
+
+      it('refuses a due date before the start date, on create and on update', async () => {
+        const onCreate = await fails(
+          createProjectNamed('HOME', { startDate: '2026-03-01', dueDate: '2026-02-01' }),
+          'invalid_input',
+        );
+        expect(onCreate.details['field']).toBe('dueDate');
+        await createProjectNamed('HOME', { startDate: '2026-03-01', dueDate: '2026-03-31' });
+        const before = await snapshot();
+        const onUpdate = await fails(
+          run('project.update', { project: 'HOME', dueDate: '2026-02-01' }),
+          'invalid_input',
+        );
+        expect(onUpdate.details['field']).toBe('dueDate');
+        await fails(
+          run('project.update', { project: 'HOME', startDate: '2026-04-01' }),
+          'invalid_input',
+        );
+        expect(await snapshot()).toEqual(before);
+        await run('project.update', { project: 'HOME', dueDate: '2026-03-01' });
+      });
+
+      it('refuses an impossible calendar date such as February 30', async () => {
+        const error = await fails(
+          createProjectNamed('HOME', { dueDate: '2026-02-30' }),
+          'invalid_input',
+        );
+        expect(error.details['field']).toBe('dueDate');
+      });
+
+      it('refuses malformed keys, dates, amounts and currencies at the edge, naming the field', async () => {
+        const cases: [OperationInput, string][] = [
+          [{ key: 'home' }, 'key'],
+          [{ key: 'H' }, 'key'],
+          [{ key: '1HOME' }, 'key'],
+          [{ startDate: '2026-1-1' }, 'startDate'],
+          [{ dueDate: 'tomorrow' }, 'dueDate'],
+          [{ budgetAmount: -1, budgetCurrency: 'USD' }, 'budgetAmount'],
+          [{ budgetAmount: 10, budgetCurrency: 'usd' }, 'budgetCurrency'],
+          [{ budgetAmount: 10, budgetCurrency: 'EURO' }, 'budgetCurrency'],
+        ];
+        for (const [extra, field] of cases) {
+          const error = await fails(
+            run('project.create', { key: 'HOME', name: 'Home', ...extra }),
+            'invalid_input',
+          );
+          expect(error.details['field'], JSON.stringify(extra)).toBe(field);
+        }
+        expect(await run('project.list')).toEqual([]);
+      });
+
+      it('defaults the budget currency to USD and keeps an explicit one', async () => {
+        expect(await createProjectNamed('HOME', { budgetAmount: 5000 })).toMatchObject({
+          budgetAmount: 5000,
+          budgetCurrency: 'USD',
+        });
+        expect(
+          await createProjectNamed('WORK', { budgetAmount: 1200.5, budgetCurrency: 'EUR' }),
+        ).toMatchObject({
+          budgetAmount: 1200.5,
+          budgetCurrency: 'EUR',
+        });
+        expect((await run('project.show', { project: 'WORK' })).project.budgetAmount).toBe(1200.5);
+      });
+
+      it('refuses a budget amount on update while the project has no currency', async () => {
+        await createProjectNamed('HOME');
+        const error = await fails(
+          run('project.update', { project: 'HOME', budgetAmount: 10 }),
+          'invalid_input',
+        );
+        expect(error.details['field']).toBe('budgetCurrency');
+        expect(
+          await run('project.update', { project: 'HOME', budgetAmount: 10, budgetCurrency: 'GBP' }),
+        ).toMatchObject({
+          budgetAmount: 10,
+          budgetCurrency: 'GBP',
+        });
+      });
+
+      it('moves a project through its status machine and lists the allowed moves when refusing', async () => {
+        await createProjectNamed('HOME');
+        for (const status of ['paused', 'active', 'completed'] as const) {
+          expect((await run('project.update', { project: 'HOME', status })).status).toBe(status);
+        }
+        const error = await fails(
+          run('project.update', { project: 'HOME', status: 'paused' }),
+          'invalid_transition',
+        );
+        expect(error.message).toContain('allowed from completed: active, archived');
+        expect(error.details).toMatchObject({
+          field: 'status',
+          from: 'completed',
+          to: 'paused',
+          allowed: ['active', 'archived'],
+        });
+        expect((await run('project.show', { project: 'HOME' })).project.status).toBe('completed');
+      });
+    });
+
+    describe('sprints', () => {
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+      });
+
+      it('creates planned sprints and lists them in creation order', async () => {
+        const first = await run('sprint.create', {
+          project: 'HOME',
+          name: 'Sprint 1',
+          goal: 'Backups work',
+          startDate: '2026-01-05',
+          endDate: '2026-01-16',
+        });
+        expect(first).toMatchObject({
+          name: 'Sprint 1',
+          goal: 'Backups work',
+          status: 'planned',
+          startDate: '2026-01-05',
+          endDate: '2026-01-16',
+          createdAt: START,
+        });
+        clock.advance(MINUTE);
+        const second = await run('sprint.create', { project: 'home', name: 'Sprint 2' });
+        expect(second).toMatchObject({
+          goal: '',
+          startDate: null,
+          endDate: null,
+          status: 'planned',
+        });
+        expect(await run('sprint.list', { project: 'HOME' })).toEqual([first, second]);
+        expect((await run('project.show', { project: 'HOME' })).sprints).toEqual([first, second]);
+      });
+
+      it('refuses a duplicate sprint name within a project but allows it in another', async () => {
+        await run('sprint.create', { project: 'HOME', name: 'S1' });
+        const error = await fails(
+          run('sprint.create', { project: 'HOME', name: 'S1' }),
+          'conflict',
+        );
+        expect(error.details['field']).toBe('name');
+        await createProjectNamed('WORK');
+        await run('sprint.create', { project: 'WORK', name: 'S1' });
+        expect(await run('sprint.list', { project: 'HOME' })).toHaveLength(1);
+      });
+
+      it('refuses a sprint that ends before it starts, on create and on update', async () => {
+        const onCreate = await fails(
+          run('sprint.create', {
+            project: 'HOME',
+            name: 'S1',
+            startDate: '2026-02-01',
+            endDate: '2026-01-31',
+          }),
+          'invalid_input',
+        );
+        expect(onCreate.details['field']).toBe('endDate');
+        await run('sprint.create', { project: 'HOME', name: 'S1', startDate: '2026-02-01' });
+        const onUpdate = await fails(
+          run('sprint.update', { project: 'HOME', sprint: 'S1', endDate: '2026-01-01' }),
+          'invalid_input',
+        );
+        expect(onUpdate.details['field']).toBe('endDate');
+      });
+
+      it('renames a sprint and changes its goal, refusing a name another sprint has', async () => {
+        const s1 = await run('sprint.create', { project: 'HOME', name: 'S1' });
+        await run('sprint.create', { project: 'HOME', name: 'S2' });
+        clock.advance(MINUTE);
+        const renamed = await run('sprint.update', {
+          project: 'HOME',
+          sprint: 'S1',
+          name: 'Kickoff',
+          goal: 'Plan',
+        });
+        expect(renamed).toMatchObject({
+          id: s1.id,
+          name: 'Kickoff',
+          goal: 'Plan',
+          createdAt: START,
+          updatedAt: at(MINUTE),
+        });
+        const error = await fails(
+          run('sprint.update', { project: 'HOME', sprint: 'Kickoff', name: 'S2' }),
+          'conflict',
+        );
+        expect(error.details['field']).toBe('name');
+        expect(
+          (await run('sprint.update', { project: 'HOME', sprint: s1.id, goal: 'Ship' })).name,
+        ).toBe('Kickoff');
+      });
+
+      it('moves a sprint planned → active → closed → active and refuses going back to planned', async () => {
+        await run('sprint.create', { project: 'HOME', name: 'S1' });
+        await run('sprint.create', { project: 'HOME', name: 'S2' });
+        for (const status of ['active', 'closed', 'active'] as const) {
+          expect(
+            (await run('sprint.update', { project: 'HOME', sprint: 'S1', status })).status,
+          ).toBe(status);
+        }
+        const error = await fails(
+          run('sprint.update', { project: 'HOME', sprint: 'S1', status: 'planned' }),
+          'invalid_transition',
+        );
+        expect(error.message).toContain('allowed from active: closed');
+        expect(error.details).toMatchObject({ from: 'active', to: 'planned', allowed: ['closed'] });
+        expect(
+          (await run('sprint.update', { project: 'HOME', sprint: 'S2', status: 'closed' })).status,
+        ).toBe('closed');
+      });
+
+      it('answers an unknown sprint with not_found naming the field', async () => {
+        await createProjectNamed('WORK');
+        await run('sprint.create', { project: 'WORK', name: 'Elsewhere' });
+        for (const attempt of [
+          () => run('sprint.update', { project: 'HOME', sprint: 'Nope', goal: 'x' }),
+          () => run('sprint.update', { project: 'HOME', sprint: 'Elsewhere', goal: 'x' }),
+          () => run('task.create', { project: 'HOME', title: 'x', sprint: 'Nope' }),
+          () => run('task.list', { project: 'HOME', sprint: 'Nope' }),
+        ]) {
+          const error = await fails(attempt(), 'not_found');
+          expect(error.details).toMatchObject({ field: 'sprint', kind: 'sprint' });
+        }
+      });
+    });
+
+    describe('tasks', () => {
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+      });
+
+      it('numbers refs per project: HOME-1, HOME-2, WORK-1, HOME-3', async () => {
+        await createProjectNamed('WORK');
+        expect((await createTask('a')).ref).toBe('HOME-1');
+        expect((await createTask('b')).ref).toBe('HOME-2');
+        expect((await createTask('c', {}, 'WORK')).ref).toBe('WORK-1');
+        expect((await createTask('d', {}, 'home')).ref).toBe('HOME-3');
+        expect(refsOf(await run('task.list', { project: 'HOME' }))).toEqual([
+          'HOME-1',
+          'HOME-2',
+          'HOME-3',
+        ]);
+      });
+
+      it('gives concurrent task.create calls distinct refs', async () => {
+        const created = await Promise.all([1, 2, 3, 4, 5].map((n) => createTask(`parallel ${n}`)));
+        expect(refsOf(created).sort()).toEqual(['HOME-1', 'HOME-2', 'HOME-3', 'HOME-4', 'HOME-5']);
+      });
+
+      it('fills defaults for a task given only a title', async () => {
+        const project = (await run('project.show', { project: 'HOME' })).project;
+        expect(await createTask('Just a title')).toMatchObject({
+          ref: 'HOME-1',
+          projectId: project.id,
+          title: 'Just a title',
+          description: '',
+          details: '',
+          acceptance: [],
+          priority: 'p2',
+          role: null,
+          tags: [],
+          estimate: null,
+          parentId: null,
+          sprintId: null,
+          assignee: null,
+          status: 'todo',
+          scope: [],
+          leaseExpiresAt: null,
+          openDeps: 0,
+          downstreamDepth: 0,
+          createdAt: START,
+          updatedAt: START,
+          deletedAt: null,
+        });
+      });
+
+      it('round-trips every field and stores tags sorted and without duplicates', async () => {
+        const sprint = await run('sprint.create', { project: 'HOME', name: 'S1' });
+        const parent = await createTask('Parent');
+        const created = await createTask('Back up the NAS', {
+          description: 'nightly',
+          details: 'use restic\nkeep 7 dailies',
+          acceptance: ['a restore of one file works', 'alerts fire on failure'],
+          priority: 'p1',
+          role: 'ops',
+          tags: ['ops', 'backup', 'ops'],
+          estimate: 2.5,
+          parent: 'HOME-1',
+          sprint: 'S1',
+          assignee: 'bob',
+          scope: ['infra/backup/**', 'docs/backup.md'],
+        });
+        expect(created).toMatchObject({
+          ref: 'HOME-2',
+          description: 'nightly',
+          details: 'use restic\nkeep 7 dailies',
+          acceptance: ['a restore of one file works', 'alerts fire on failure'],
+          priority: 'p1',
+          role: 'ops',
+          tags: ['backup', 'ops'],
+          estimate: 2.5,
+          parentId: parent.id,
+          sprintId: sprint.id,
+          assignee: 'bob',
+          scope: ['infra/backup/**', 'docs/backup.md'],
+        });
+        const detail = await run('task.show', { task: 'home-2' });
+        expect(detail.task).toEqual(created);
+        expect(detail.project).toBe('HOME');
+        expect(detail.sprint).toBe('S1');
+        expect(detail.parent).toEqual({
+          id: parent.id,
+          ref: 'HOME-1',
+          title: 'Parent',
+          status: 'todo',
+        });
+        expect((await run('task.show', { task: created.id })).task).toEqual(created);
+        expect(await run('task.list', { project: 'HOME' })).toEqual([parent, created]);
+      });
+
+      it('updates the given fields only, stamps updatedAt and keeps the tag filter in step', async () => {
+        await createTask('Old', { tags: ['alpha'], role: 'ops', estimate: 1, scope: ['src/**'] });
+        clock.advance(MINUTE);
+        const updated = await run('task.update', {
+          task: 'HOME-1',
+          title: 'New',
+          tags: ['zeta', 'eta', 'zeta'],
+          priority: 'p0',
+        });
+        expect(updated).toMatchObject({
+          title: 'New',
+          tags: ['eta', 'zeta'],
+          priority: 'p0',
+          role: 'ops',
+          estimate: 1,
+          scope: ['src/**'],
+          createdAt: START,
+          updatedAt: at(MINUTE),
+        });
+        expect(await taskOf('HOME-1')).toEqual(updated);
+        expect(await run('task.list', { tag: 'alpha' })).toEqual([]);
+        expect(refsOf(await run('task.list', { tag: 'zeta' }))).toEqual(['HOME-1']);
+        expect(await ranked({ tag: 'alpha' })).toEqual([]);
+        expect(await ranked({ tag: 'eta' })).toEqual(['HOME-1']);
+      });
+
+      it("lists a task's subtasks and filters the list by parent", async () => {
+        await createTask('Parent');
+        await createTask('Child one', { parent: 'HOME-1' });
+        await createTask('Child two', { parent: 'HOME-1' });
+        await createTask('Unrelated');
+        const detail = await run('task.show', { task: 'HOME-1' });
+        expect(refsOf(detail.subtasks)).toEqual(['HOME-2', 'HOME-3']);
+        expect(refsOf(await run('task.list', { parent: 'HOME-1' }))).toEqual(['HOME-2', 'HOME-3']);
+        await run('task.update', { task: 'HOME-3', parent: 'HOME-4' });
+        expect(refsOf((await run('task.show', { task: 'HOME-1' })).subtasks)).toEqual(['HOME-2']);
+      });
+
+      it('refuses a parent from another project', async () => {
+        await createProjectNamed('WORK');
+        await createTask('Elsewhere', {}, 'WORK');
+        await createTask('Here');
+        const onCreate = await fails(createTask('Child', { parent: 'WORK-1' }), 'invalid_input');
+        expect(onCreate.details['field']).toBe('parent');
+        const onUpdate = await fails(
+          run('task.update', { task: 'HOME-1', parent: 'WORK-1' }),
+          'invalid_input',
+        );
+        expect(onUpdate.details['field']).toBe('parent');
+        expect((await taskOf('HOME-1')).parentId).toBeNull();
+      });
+
+      it('refuses a parent that would make a task its own ancestor', async () => {
+        await createTask('A');
+        await createTask('B', { parent: 'HOME-1' });
+        await createTask('C', { parent: 'HOME-2' });
+        const viaGrandchild = await fails(
+          run('task.update', { task: 'HOME-1', parent: 'HOME-3' }),
+          'invalid_input',
+        );
+        expect(viaGrandchild.details['field']).toBe('parent');
+        const itself = await fails(
+          run('task.update', { task: 'HOME-1', parent: 'HOME-1' }),
+          'invalid_input',
+        );
+        expect(itself.details['field']).toBe('parent');
+        expect((await taskOf('HOME-1')).parentId).toBeNull();
+        await run('task.update', { task: 'HOME-3', parent: 'HOME-1' });
+      });
+
+      it('deletes a task by stamping deletedAt: gone from lists and the queue, kept in show and export', async () => {
+        await createTask('Doomed', { priority: 'p0' });
+        await createTask('Kept');
+        clock.advance(MINUTE);
+        const deleted = await run('task.delete', { task: 'HOME-1' });
+        expect(deleted).toMatchObject({ ref: 'HOME-1', deletedAt: at(MINUTE), status: 'todo' });
+        expect(refsOf(await run('task.list'))).toEqual(['HOME-2']);
+        expect(refsOf(await run('task.list', { includeDeleted: true }))).toEqual([
+          'HOME-1',
+          'HOME-2',
+        ]);
+        expect((await taskOf('HOME-1')).deletedAt).toBe(at(MINUTE));
+        expect(refsOf((await snapshot()).tasks)).toContain('HOME-1');
+        expect(await ranked()).toEqual(['HOME-2']);
+        const update = await fails(run('task.update', { task: 'HOME-1', title: 'x' }), 'not_found');
+        expect(update.message).toContain('was deleted');
+        await fails(run('task.delete', { task: 'HOME-1' }), 'not_found');
+        expect((await run('project.show', { project: 'HOME' })).tasks.total).toBe(1);
+        expect((await createTask('Next')).ref).toBe('HOME-3');
+      });
+
+      it('detaches a deleted task from the dependency graph', async () => {
+        await createTask('A');
+        await createTask('B', { dependsOn: ['HOME-1'] });
+        await createTask('C', { dependsOn: ['HOME-2'] });
+        expect(await depthsOf(['HOME-1', 'HOME-2', 'HOME-3'])).toEqual({
+          'HOME-1': 2,
+          'HOME-2': 1,
+          'HOME-3': 0,
+        });
+        await run('task.delete', { task: 'HOME-2' });
+        expect(await openDepsOf('HOME-3')).toBe(0);
+        expect((await taskOf('HOME-1')).downstreamDepth).toBe(0);
+        expect((await run('task.show', { task: 'HOME-1' })).dependents).toEqual([]);
+        expect((await run('task.show', { task: 'HOME-3' })).dependsOn).toEqual([]);
+        expect((await run('task.show', { task: 'HOME-2' })).dependsOn).toEqual([]);
+        expect((await snapshot()).dependencies).toEqual([]);
+        expect(await ranked()).toEqual(['HOME-1', 'HOME-3']);
+        const [entry] = await auditLog({ operation: 'task.delete' });
+        expect(entry?.changes['dependsOn']).toEqual({ before: ['HOME-1'], after: [] });
+        expect(entry?.changes['dependents']).toEqual({ before: ['HOME-3'], after: [] });
+      });
+
+      it('refuses to delete a task that has subtasks and names them', async () => {
+        await createTask('Parent');
+        await createTask('Child', { parent: 'HOME-1' });
+        const error = await fails(run('task.delete', { task: 'HOME-1' }), 'conflict');
+        expect(error.details['subtasks']).toEqual(['HOME-2']);
+        expect(error.message).toContain('HOME-2');
+        expect((await taskOf('HOME-1')).deletedAt).toBeNull();
+        await run('task.delete', { task: 'HOME-2' });
+        await run('task.delete', { task: 'HOME-1' });
+      });
+
+      it('filters the task list by status, role, tag, assignee, sprint and limit', async () => {
+        await run('sprint.create', { project: 'HOME', name: 'S1' });
+        await createTask('coder work', { role: 'coder', tags: ['api'], sprint: 'S1' });
+        await createTask('ops work', { role: 'ops', tags: ['infra'], assignee: 'bob' });
+        await createTask('more coder work', { role: 'coder', tags: ['api', 'infra'] });
+        await move('HOME-3', 'in_progress');
+        expect(refsOf(await run('task.list', { status: ['in_progress'] }))).toEqual(['HOME-3']);
+        expect(refsOf(await run('task.list', { status: ['todo', 'in_progress'] }))).toEqual([
+          'HOME-1',
+          'HOME-2',
+          'HOME-3',
+        ]);
+        expect(refsOf(await run('task.list', { role: 'coder' }))).toEqual(['HOME-1', 'HOME-3']);
+        expect(refsOf(await run('task.list', { tag: 'infra' }))).toEqual(['HOME-2', 'HOME-3']);
+        expect(refsOf(await run('task.list', { assignee: 'bob' }))).toEqual(['HOME-2']);
+        expect(refsOf(await run('task.list', { project: 'HOME', sprint: 'S1' }))).toEqual([
+          'HOME-1',
+        ]);
+        expect(refsOf(await run('task.list', { limit: 2 }))).toEqual(['HOME-1', 'HOME-2']);
+        const error = await fails(run('task.list', { sprint: 'S1' }), 'invalid_input');
+        expect(error.details['field']).toBe('sprint');
+      });
+    });
+
+    describe('status machine', () => {
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+      });
+
+      const PATHS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
+        todo: [],
+        in_progress: ['in_progress'],
+        review: ['in_progress', 'review'],
+        done: ['in_progress', 'done'],
+        blocked: ['blocked'],
+        cancelled: ['cancelled'],
+      };
+
+      it('allows exactly the moves of the transition table and names the allowed ones when refusing', async () => {
+        let n = 0;
+        const taskIn = async (status: TaskStatus): Promise<string> => {
+          const { ref } = await createTask(`task ${++n}`);
+          for (const step of PATHS[status]) await move(ref, step);
+          return ref;
+        };
+        for (const from of TASK_STATUSES) {
+          const allowed = TaskRules.transitions[from];
+          const refused = await taskIn(from);
+          for (const to of TASK_STATUSES) {
+            if (to === from) continue;
+            if (allowed.includes(to)) {
+              const ref = await taskIn(from);
+              expect((await move(ref, to)).status, `${from} → ${to}`).toBe(to);
+            } else {
+              const error = await fails(move(refused, to), 'invalid_transition');
+              expect(error.details, `${from} → ${to}`).toMatchObject({
+                field: 'status',
+                from,
+                to,
+                allowed,
+              });
+              expect(error.message).toContain(`allowed from ${from}: ${allowed.join(', ')}`);
+              expect((await taskOf(refused)).status).toBe(from);
+            }
+          }
+        }
+      });
+
+      it('refuses to start a task while a dependency is not done, naming what it waits for', async () => {
+        await createTask('A');
+        await createTask('B', { dependsOn: ['HOME-1'] });
+        const error = await fails(move('HOME-2', 'in_progress'), 'invalid_transition');
+        expect(error.details['waitingFor']).toEqual(['HOME-1']);
+        expect(error.message).toContain('HOME-1 (todo)');
+        await move('HOME-2', 'blocked');
+        await fails(move('HOME-2', 'in_progress'), 'invalid_transition');
+        await finish('HOME-1');
+        expect((await move('HOME-2', 'in_progress')).status).toBe('in_progress');
+      });
+
+      it('treats a move to the current status as a no-op that writes nothing', async () => {
+        const created = await createTask('A');
+        const entries = (await auditLog()).length;
+        clock.advance(MINUTE);
+        expect(await move('HOME-1', 'todo')).toEqual(created);
+        expect(await auditLog()).toHaveLength(entries);
+      });
+
+      it('drops the lease but keeps the assignee when a claimed task moves on to review', async () => {
+        await createTask('A');
+        await claim('coder-1');
+        const reviewed = await move('HOME-1', 'review', 'coder-1');
+        expect(reviewed).toMatchObject({
+          status: 'review',
+          assignee: 'coder-1',
+          leaseExpiresAt: null,
+        });
+      });
+
+      it('appends the note given with a status move, authored by the actor', async () => {
+        await createTask('A');
+        await run(
+          'task.status',
+          { task: 'HOME-1', status: 'blocked', note: 'waiting on the vendor' },
+          'bob',
+        );
+        const notes = await run('note.list', { task: 'HOME-1' });
+        expect(notes).toMatchObject([
+          { author: 'bob', body: 'waiting on the vendor', createdAt: START },
+        ]);
+      });
+    });
+
+    describe('dependencies', () => {
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+        for (const title of ['one', 'two', 'three', 'four']) await createTask(title);
+      });
+
+      it('adds and removes dependencies and shows them from both sides', async () => {
+        const added = await run('dep.add', { task: 'HOME-3', on: ['HOME-2', 'HOME-1', 'HOME-2'] });
+        expect(refsOf(added.dependsOn)).toEqual(['HOME-1', 'HOME-2']);
+        expect(added.task.openDeps).toBe(2);
+        expect(refsOf((await run('task.show', { task: 'HOME-1' })).dependents)).toEqual(['HOME-3']);
+        const removed = await run('dep.remove', { task: 'HOME-3', on: ['HOME-1'] });
+        expect(refsOf(removed.dependsOn)).toEqual(['HOME-2']);
+        expect(removed.task.openDeps).toBe(1);
+        expect((await run('task.show', { task: 'HOME-1' })).dependents).toEqual([]);
+        const [task3, task2] = [await taskOf('HOME-3'), await taskOf('HOME-2')];
+        expect((await snapshot()).dependencies).toEqual([
+          { taskId: task3.id, dependsOnId: task2.id, createdAt: START },
+        ]);
+      });
+
+      it('creates a task with dependencies in one step', async () => {
+        const created = await createTask('five', { dependsOn: ['HOME-1', 'home-2'] });
+        expect(created.openDeps).toBe(2);
+        expect(refsOf((await run('task.show', { task: 'HOME-5' })).dependsOn)).toEqual([
+          'HOME-1',
+          'HOME-2',
+        ]);
+        expect(await depthsOf(['HOME-1', 'HOME-2'])).toEqual({ 'HOME-1': 1, 'HOME-2': 1 });
+        const [entry] = await auditLog({ target: 'HOME-5' });
+        expect(entry?.changes['dependsOn']).toEqual({ before: null, after: ['HOME-1', 'HOME-2'] });
+      });
+
+      it('refuses a dependency that would close a cycle and names the cycle path', async () => {
+        await run('dep.add', { task: 'HOME-2', on: ['HOME-1'] });
+        const error = await fails(run('dep.add', { task: 'HOME-1', on: ['HOME-2'] }), 'cycle');
+        expect(error.details['cycle']).toEqual(['HOME-1', 'HOME-2', 'HOME-1']);
+        expect(error.message).toContain('HOME-1 → HOME-2 → HOME-1');
+        expect((await run('task.show', { task: 'HOME-1' })).dependsOn).toEqual([]);
+      });
+
+      it('refuses a transitive cycle and names every task on it', async () => {
+        await run('dep.add', { task: 'HOME-1', on: ['HOME-2'] });
+        await run('dep.add', { task: 'HOME-2', on: ['HOME-3'] });
+        await run('dep.add', { task: 'HOME-3', on: ['HOME-4'] });
+        const error = await fails(run('dep.add', { task: 'HOME-4', on: ['HOME-1'] }), 'cycle');
+        expect(error.details['cycle']).toEqual(['HOME-4', 'HOME-1', 'HOME-2', 'HOME-3', 'HOME-4']);
+      });
+
+      it('refuses a task depending on itself as a cycle', async () => {
+        const error = await fails(run('dep.add', { task: 'HOME-1', on: ['home-1'] }), 'cycle');
+        expect(error.details['cycle']).toEqual(['HOME-1', 'HOME-1']);
+      });
+
+      it('ignores a dependency that already exists', async () => {
+        await run('dep.add', { task: 'HOME-2', on: ['HOME-1'] });
+        const entries = (await auditLog()).length;
+        const again = await run('dep.add', { task: 'HOME-2', on: ['HOME-1'] });
+        expect(again.task.openDeps).toBe(1);
+        expect(refsOf(again.dependsOn)).toEqual(['HOME-1']);
+        expect(await auditLog()).toHaveLength(entries);
+      });
+
+      it('refuses to remove a dependency that does not exist', async () => {
+        const error = await fails(
+          run('dep.remove', { task: 'HOME-2', on: ['HOME-1'] }),
+          'not_found',
+        );
+        expect(error.details).toMatchObject({ field: 'on', task: 'HOME-2', on: 'HOME-1' });
+      });
+
+      it('refuses a dependency on a missing or deleted task, naming the field', async () => {
+        await run('task.delete', { task: 'HOME-4' });
+        for (const missing of ['HOME-99', 'HOME-4']) {
+          const onAdd = await fails(run('dep.add', { task: 'HOME-1', on: [missing] }), 'not_found');
+          expect(onAdd.details['field']).toBe('on');
+          const onCreate = await fails(createTask('x', { dependsOn: [missing] }), 'not_found');
+          expect(onCreate.details['field']).toBe('dependsOn');
+        }
+        const onTask = await fails(
+          run('dep.add', { task: 'HOME-99', on: ['HOME-1'] }),
+          'not_found',
+        );
+        expect(onTask.details['field']).toBe('task');
+      });
+
+      it('counts open dependencies as they are added, done, reopened and removed', async () => {
+        await run('dep.add', { task: 'HOME-3', on: ['HOME-1', 'HOME-2'] });
+        expect(await openDepsOf('HOME-3')).toBe(2);
+        await finish('HOME-1');
+        expect(await openDepsOf('HOME-3')).toBe(1);
+        expect(await ranked()).not.toContain('HOME-3');
+        await finish('HOME-2');
+        expect(await openDepsOf('HOME-3')).toBe(0);
+        expect(await ranked()).toContain('HOME-3');
+        await move('HOME-1', 'todo');
+        expect(await openDepsOf('HOME-3')).toBe(1);
+        expect(await ranked()).not.toContain('HOME-3');
+        await run('dep.remove', { task: 'HOME-3', on: ['HOME-1'] });
+        expect(await openDepsOf('HOME-3')).toBe(0);
+        await run('dep.add', { task: 'HOME-3', on: ['HOME-1'] });
+        expect(await openDepsOf('HOME-3')).toBe(1);
+        // Edges to a finished task never count as open, whether added or removed.
+        await run('dep.remove', { task: 'HOME-3', on: ['HOME-2'] });
+        expect(await openDepsOf('HOME-3')).toBe(1);
+        await run('dep.add', { task: 'HOME-3', on: ['HOME-2'] });
+        expect(await openDepsOf('HOME-3')).toBe(1);
+        expect(await createTask('after done', { dependsOn: ['HOME-2'] })).toMatchObject({
+          openDeps: 0,
+        });
+      });
+
+      it('keeps downstreamDepth at the longest chain of live dependents, also on cancel', async () => {
+        // HOME-1 ← HOME-2 ← HOME-3 ← HOME-4, and HOME-1 ← HOME-5
+        await run('dep.add', { task: 'HOME-2', on: ['HOME-1'] });
+        await run('dep.add', { task: 'HOME-3', on: ['HOME-2'] });
+        await run('dep.add', { task: 'HOME-4', on: ['HOME-3'] });
+        await createTask('five', { dependsOn: ['HOME-1'] });
+        const refs = ['HOME-1', 'HOME-2', 'HOME-3', 'HOME-4', 'HOME-5'];
+        expect(await depthsOf(refs)).toEqual({
+          'HOME-1': 3,
+          'HOME-2': 2,
+          'HOME-3': 1,
+          'HOME-4': 0,
+          'HOME-5': 0,
+        });
+        await move('HOME-4', 'cancelled');
+        expect(await depthsOf(refs)).toEqual({
+          'HOME-1': 2,
+          'HOME-2': 1,
+          'HOME-3': 0,
+          'HOME-4': 0,
+          'HOME-5': 0,
+        });
+        await move('HOME-4', 'todo');
+        expect(await depthsOf(refs)).toEqual({
+          'HOME-1': 3,
+          'HOME-2': 2,
+          'HOME-3': 1,
+          'HOME-4': 0,
+          'HOME-5': 0,
+        });
+        await move('HOME-3', 'cancelled');
+        // A cancelled task adds nothing upstream but still measures its own live dependents.
+        expect(await depthsOf(refs)).toEqual({
+          'HOME-1': 1,
+          'HOME-2': 0,
+          'HOME-3': 1,
+          'HOME-4': 0,
+          'HOME-5': 0,
+        });
+        await run('dep.remove', { task: 'HOME-5', on: ['HOME-1'] });
+        expect(await depthsOf(['HOME-1'])).toEqual({ 'HOME-1': 1 });
+        await run('dep.remove', { task: 'HOME-2', on: ['HOME-1'] });
+        expect(await depthsOf(['HOME-1'])).toEqual({ 'HOME-1': 0 });
+      });
+    });
+
+    describe('task.next', () => {
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+      });
+
+      it('offers nothing from an empty queue', async () => {
+        expect(await run('task.next')).toEqual({ claimed: false, tasks: [], expired: [] });
+        expect(await claim('coder-1')).toEqual({ claimed: true, tasks: [], expired: [] });
+      });
+
+      it('offers the highest priority ready task first', async () => {
+        await createTask('low', { priority: 'p3' });
+        await createTask('high', { priority: 'p0' });
+        await createTask('mid', { priority: 'p1' });
+        const next = await run('task.next');
+        expect(next.claimed).toBe(false);
+        expect(refsOf(next.tasks)).toEqual(['HOME-2']);
+        expect((await taskOf('HOME-2')).status).toBe('todo');
+        expect(await ranked()).toEqual(['HOME-2', 'HOME-3', 'HOME-1']);
+      });
+
+      it('breaks priority ties by downstream depth, then by age', async () => {
+        await createTask('oldest p1', { priority: 'p1' });
+        clock.advance(SECOND);
+        await createTask('middle p1', { priority: 'p1' });
+        clock.advance(SECOND);
+        await createTask('newest p1', { priority: 'p1' });
+        clock.advance(SECOND);
+        await createTask('waits on newest', { priority: 'p3', dependsOn: ['HOME-3'] });
+        expect(await ranked()).toEqual(['HOME-3', 'HOME-1', 'HOME-2']);
+        await createTask('urgent', { priority: 'p0' });
+        await createTask('waits on the waiter', { priority: 'p3', dependsOn: ['HOME-4'] });
+        await createTask('waits on middle', { priority: 'p3', dependsOn: ['HOME-2'] });
+        expect(await depthsOf(['HOME-2', 'HOME-3'])).toEqual({ 'HOME-2': 1, 'HOME-3': 2 });
+        expect(await ranked()).toEqual(['HOME-5', 'HOME-3', 'HOME-2', 'HOME-1']);
+        expect(refsOf((await run('task.next')).tasks)).toEqual(['HOME-5']);
+      });
+
+      it('offers only ready work: no open dependencies, not started, not cancelled, not deleted', async () => {
+        await createTask('started');
+        await createTask('cancelled');
+        await createTask('deleted');
+        await createTask('blocked');
+        await createTask('in review');
+        await createTask('ready');
+        await createTask('waiting', { dependsOn: ['HOME-6'] });
+        await move('HOME-1', 'in_progress');
+        await move('HOME-2', 'cancelled');
+        await run('task.delete', { task: 'HOME-3' });
+        await move('HOME-4', 'blocked');
+        await move('HOME-5', 'in_progress');
+        await move('HOME-5', 'review');
+        expect(await ranked()).toEqual(['HOME-6']);
+        await finish('HOME-6');
+        expect(await ranked()).toEqual(['HOME-7']);
+      });
+
+      it('filters the queue by project, sprint, role and tag', async () => {
+        await createProjectNamed('WORK');
+        await run('sprint.create', { project: 'HOME', name: 'S1' });
+        await createTask('home coder', {
+          role: 'coder',
+          tags: ['api'],
+          sprint: 'S1',
+          priority: 'p3',
+        });
+        await createTask('home ops', { role: 'ops', tags: ['infra'] });
+        await createTask('work coder', { role: 'coder', tags: ['api'], priority: 'p0' }, 'WORK');
+        expect(await ranked({ project: 'HOME' })).toEqual(['HOME-2', 'HOME-1']);
+        expect(await ranked({ project: 'HOME', sprint: 'S1' })).toEqual(['HOME-1']);
+        expect(await ranked({ role: 'coder' })).toEqual(['WORK-1', 'HOME-1']);
+        expect(await ranked({ tag: 'infra' })).toEqual(['HOME-2']);
+        expect(await ranked({ project: 'WORK', role: 'coder', tag: 'api' })).toEqual(['WORK-1']);
+        expect(await ranked({ project: 'WORK', role: 'ops' })).toEqual([]);
+        const claimed = await claim('coder-1', { role: 'coder', project: 'HOME' });
+        expect(refsOf(claimed.tasks)).toEqual(['HOME-1']);
+        const error = await fails(run('task.next', { sprint: 'S1' }), 'invalid_input');
+        expect(error.details['field']).toBe('sprint');
+      });
+
+      it('does not offer a task assigned to another agent', async () => {
+        await createTask('for bob', { priority: 'p0', assignee: 'bob' });
+        await createTask('for anyone', { priority: 'p3' });
+        expect(refsOf((await run('task.next')).tasks)).toEqual(['HOME-2']);
+        expect(refsOf((await run('task.next', { agent: 'carl' })).tasks)).toEqual(['HOME-2']);
+        expect(refsOf((await run('task.next', { agent: 'bob' })).tasks)).toEqual(['HOME-1']);
+        expect(refsOf((await claim('carl')).tasks)).toEqual(['HOME-2']);
+        expect((await claim('carl')).tasks).toEqual([]);
+        expect(refsOf((await claim('bob')).tasks)).toEqual(['HOME-1']);
+      });
+
+      it('claims a task: in_progress, assigned to the claimer, leased until now + lease', async () => {
+        await createTask('A');
+        clock.advance(5 * MINUTE);
+        const result = await claim('coder-1', { lease: '30m' });
+        expect(result.claimed).toBe(true);
+        expect(result.expired).toEqual([]);
+        expect(result.tasks).toHaveLength(1);
+        expect(result.tasks[0]).toMatchObject({
+          ref: 'HOME-1',
+          status: 'in_progress',
+          assignee: 'coder-1',
+          leaseExpiresAt: at(35 * MINUTE),
+          updatedAt: at(5 * MINUTE),
+        });
+        expect(await taskOf('HOME-1')).toEqual(result.tasks[0]);
+        const [entry] = await auditLog({ operation: 'task.claim' });
+        expect(entry).toMatchObject({ actor: 'coder-1', targetLabel: 'HOME-1' });
+        expect(entry?.changes['status']).toEqual({ before: 'todo', after: 'in_progress' });
+      });
+
+      it('claims for the named agent with the default lease of 15 minutes', async () => {
+        await createTask('A');
+        const [claimed] = (await claim(ACTOR, { agent: 'coder-2' })).tasks;
+        expect(claimed).toMatchObject({ assignee: 'coder-2', leaseExpiresAt: at(15 * MINUTE) });
+      });
+
+      it('hands successive claims different tasks until the queue is empty', async () => {
+        await createTask('A');
+        await createTask('B');
+        const first = await claim('coder-1');
+        const second = await claim('coder-2');
+        expect(refsOf([...first.tasks, ...second.tasks])).toEqual(['HOME-1', 'HOME-2']);
+        expect((await claim('coder-3')).tasks).toEqual([]);
+        expect(
+          refsOf(await run('task.list', { assignee: 'coder-2', status: ['in_progress'] })),
+        ).toEqual(['HOME-2']);
+      });
+
+      it('hands concurrent claimers different tasks', async () => {
+        for (const title of ['A', 'B', 'C', 'D']) await createTask(title);
+        const results = await Promise.all(
+          ['coder-1', 'coder-2', 'coder-3'].map((agent) => claim(agent)),
+        );
+        const claimed = results.flatMap((result) => result.tasks);
+        expect(claimed).toHaveLength(3);
+        expect(new Set(refsOf(claimed)).size).toBe(3);
+        expect(new Set(claimed.map((t) => t.assignee)).size).toBe(3);
+        expect(await ranked()).toHaveLength(1);
+      });
+
+      it('returns a task whose lease ran out to the queue, lists it as expired and audits bosun', async () => {
+        await createTask('A');
+        await claim('coder-1', { lease: '10m' });
+        clock.advance(10 * MINUTE);
+        expect(await claim('coder-2')).toEqual({ claimed: true, tasks: [], expired: [] });
+        clock.advance(1);
+        const again = await claim('coder-2');
+        expect(again.expired).toEqual(['HOME-1']);
+        expect(again.tasks).toHaveLength(1);
+        expect(again.tasks[0]).toMatchObject({
+          ref: 'HOME-1',
+          assignee: 'coder-2',
+          leaseExpiresAt: at(25 * MINUTE + 1),
+        });
+        const expiries = await auditLog({ operation: 'task.lease-expire' });
+        expect(expiries).toHaveLength(1);
+        expect(expiries[0]).toMatchObject({
+          actor: 'bosun',
+          operation: 'task.lease-expire',
+          targetLabel: 'HOME-1',
+        });
+        expect(expiries[0]?.changes['status']).toEqual({ before: 'in_progress', after: 'todo' });
+        expect(expiries[0]?.changes['assignee']).toEqual({ before: 'coder-1', after: null });
+        expect((await auditLog({ actor: 'bosun' })).map((e) => e.operation)).toEqual([
+          'task.lease-expire',
+        ]);
+        await fails(run('task.heartbeat', { task: 'HOME-1' }, 'coder-1'), 'conflict');
+      });
+
+      it('extends the lease on heartbeat for the holder only', async () => {
+        await createTask('A');
+        await claim('coder-1', { lease: '10m' });
+        clock.advance(8 * MINUTE);
+        const beat = await run('task.heartbeat', { task: 'HOME-1', lease: '10m' }, 'coder-1');
+        expect(beat).toMatchObject({
+          status: 'in_progress',
+          assignee: 'coder-1',
+          leaseExpiresAt: at(18 * MINUTE),
+        });
+        const onBehalf = await run('task.heartbeat', { task: 'HOME-1', agent: 'coder-1' }, ACTOR);
+        expect(onBehalf.leaseExpiresAt).toBe(at(23 * MINUTE));
+        const stranger = await fails(
+          run('task.heartbeat', { task: 'HOME-1' }, 'coder-2'),
+          'conflict',
+        );
+        expect(stranger.details).toMatchObject({
+          field: 'task',
+          agent: 'coder-2',
+          holder: 'coder-1',
+        });
+        await fails(run('task.heartbeat', { task: 'HOME-1', agent: 'coder-2' }, ACTOR), 'conflict');
+        clock.advance(14 * MINUTE);
+        expect(await claim('coder-2')).toEqual({ claimed: true, tasks: [], expired: [] });
+        await createTask('B');
+        await fails(run('task.heartbeat', { task: 'HOME-2' }, 'coder-1'), 'conflict');
+      });
+
+      it('releases a held task back to the queue, refusing anyone but the holder', async () => {
+        await createTask('A');
+        await claim('coder-1');
+        await fails(run('task.release', { task: 'HOME-1' }, 'coder-2'), 'conflict');
+        const released = await run(
+          'task.release',
+          { task: 'HOME-1', note: 'handing over' },
+          'coder-1',
+        );
+        expect(released).toMatchObject({ status: 'todo', assignee: null, leaseExpiresAt: null });
+        expect(await run('note.list', { task: 'HOME-1' })).toMatchObject([
+          { author: 'coder-1', body: 'handing over' },
+        ]);
+        await fails(run('task.release', { task: 'HOME-1' }, 'coder-1'), 'conflict');
+        expect(refsOf((await claim('coder-2')).tasks)).toEqual(['HOME-1']);
+      });
+
+      const createScopedTasks = async (): Promise<void> => {
+        await createTask('all of a', { priority: 'p0', scope: ['src/a/**'] });
+        await createTask('one file of a', { priority: 'p1', scope: ['src/a/x.ts'] });
+        await createTask('all of b', { priority: 'p1', scope: ['src/b/**'] });
+        await createTask('no scope', { priority: 'p2' });
+        await createTask('docs', { priority: 'p3', scope: ['docs/**'] });
+      };
+
+      it('picks up to N ready tasks whose scopes do not overlap each other', async () => {
+        await createScopedTasks();
+        expect(refsOf((await run('task.next', { parallel: 3 })).tasks)).toEqual([
+          'HOME-1',
+          'HOME-3',
+          'HOME-4',
+        ]);
+        expect(refsOf((await run('task.next', { parallel: 10 })).tasks)).toEqual([
+          'HOME-1',
+          'HOME-3',
+          'HOME-4',
+          'HOME-5',
+        ]);
+        expect(refsOf((await run('task.next', { parallel: 1 })).tasks)).toEqual(['HOME-1']);
+        expect(refsOf((await run('task.next', { parallel: 10, tag: 'none' })).tasks)).toEqual([]);
+      });
+
+      it('keeps parallel picks clear of scopes already in progress and claims them all', async () => {
+        await createScopedTasks();
+        expect(refsOf((await claim('coder-1')).tasks)).toEqual(['HOME-1']);
+        expect(await ranked()).toEqual(['HOME-3', 'HOME-4', 'HOME-5']);
+        const batch = await claim('coder-2', { parallel: 2 });
+        expect(refsOf(batch.tasks)).toEqual(['HOME-3', 'HOME-4']);
+        expect(batch.tasks.map((t) => [t.status, t.assignee])).toEqual([
+          ['in_progress', 'coder-2'],
+          ['in_progress', 'coder-2'],
+        ]);
+        expect(await ranked()).toEqual(['HOME-5']);
+        await move('HOME-1', 'review', 'coder-1');
+        expect(await ranked()).toEqual(['HOME-5']);
+        await move('HOME-1', 'done', 'coder-1');
+        expect(await ranked()).toEqual(['HOME-2', 'HOME-5']);
+      });
+    });
+
+    describe('todos and notes', () => {
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+        await createTask('A');
+      });
+
+      it('adds, checks, unchecks and removes checklist items by their 1-based number', async () => {
+        for (const text of ['buy disk', 'install', 'test restore'])
+          await run('todo.add', { task: 'HOME-1', text });
+        const list = async () =>
+          (await run('todo.list', { task: 'HOME-1' })).map((t) => [t.text, t.done]);
+        expect(await list()).toEqual([
+          ['buy disk', false],
+          ['install', false],
+          ['test restore', false],
+        ]);
+        expect(await run('todo.check', { task: 'HOME-1', item: 2 })).toMatchObject({
+          text: 'install',
+          done: true,
+        });
+        expect(await list()).toEqual([
+          ['buy disk', false],
+          ['install', true],
+          ['test restore', false],
+        ]);
+        expect(await run('todo.uncheck', { task: 'HOME-1', item: 2 })).toMatchObject({
+          text: 'install',
+          done: false,
+        });
+        expect(await run('todo.remove', { task: 'HOME-1', item: 1 })).toMatchObject({
+          text: 'buy disk',
+        });
+        expect(await list()).toEqual([
+          ['install', false],
+          ['test restore', false],
+        ]);
+        await run('todo.check', { task: 'HOME-1', item: 1 });
+        expect(await list()).toEqual([
+          ['install', true],
+          ['test restore', false],
+        ]);
+        expect((await run('task.show', { task: 'HOME-1' })).todos).toEqual(
+          await run('todo.list', { task: 'HOME-1' }),
+        );
+      });
+
+      it('answers a checklist item that does not exist with not_found naming the item', async () => {
+        await run('todo.add', { task: 'HOME-1', text: 'one' });
+        await run('todo.add', { task: 'HOME-1', text: 'two' });
+        for (const operationName of ['todo.check', 'todo.uncheck', 'todo.remove'] as const) {
+          const error = await fails(run(operationName, { task: 'HOME-1', item: 3 }), 'not_found');
+          expect(error.details).toMatchObject({ field: 'item', item: 3, count: 2 });
+          const zero = await fails(
+            run(operationName, { task: 'HOME-1', item: 0 }),
+            'invalid_input',
+          );
+          expect(zero.details['field']).toBe('item');
+        }
+        const missingTask = await fails(
+          run('todo.add', { task: 'HOME-9', text: 'x' }),
+          'not_found',
+        );
+        expect(missingTask.details['field']).toBe('task');
+      });
+
+      it('appends notes authored by the actor, oldest first, and offers no operation to change them', async () => {
+        const first = await run('note.add', { task: 'HOME-1', body: 'started on it' });
+        clock.advance(MINUTE);
+        const second = await run('note.add', { task: 'home-1', body: 'half done' }, 'bob');
+        expect(first).toMatchObject({ author: ACTOR, body: 'started on it', createdAt: START });
+        expect(second).toMatchObject({ author: 'bob', body: 'half done', createdAt: at(MINUTE) });
+        expect(await run('note.list', { task: 'HOME-1' })).toEqual([first, second]);
+        expect((await run('task.show', { task: 'HOME-1' })).notes).toEqual([first, second]);
+        const noteOperations = OPERATIONS.map((operation) => operation.name).filter((n) =>
+          n.startsWith('note.'),
+        );
+        expect(noteOperations.sort()).toEqual(['note.add', 'note.list']);
+        const empty = await fails(run('note.add', { task: 'HOME-1', body: '  ' }), 'invalid_input');
+        expect(empty.details['field']).toBe('body');
+      });
+    });
+
+    describe('audit', () => {
+      it('records every write with actor, operation, target and before/after changes', async () => {
+        const steps: [OperationName, OperationInput, string, string, string][] = [
+          // operation, input, actor, expected audited operation, expected target label
+          ['project.create', { key: 'HOME', name: 'Home' }, 'ana', 'project.create', 'HOME'],
+          [
+            'project.update',
+            { project: 'HOME', description: 'lab' },
+            'ana',
+            'project.update',
+            'HOME',
+          ],
+          ['sprint.create', { project: 'HOME', name: 'S1' }, 'bob', 'sprint.create', 'HOME/S1'],
+          [
+            'sprint.update',
+            { project: 'HOME', sprint: 'S1', status: 'active' },
+            'bob',
+            'sprint.update',
+            'HOME/S1',
+          ],
+          ['task.create', { project: 'HOME', title: 'A' }, 'carl', 'task.create', 'HOME-1'],
+          ['task.create', { project: 'HOME', title: 'B' }, 'carl', 'task.create', 'HOME-2'],
+          ['task.update', { task: 'HOME-1', title: 'A2' }, 'carl', 'task.update', 'HOME-1'],
+          ['dep.add', { task: 'HOME-2', on: ['HOME-1'] }, 'dora', 'dep.add', 'HOME-2'],
+          ['dep.remove', { task: 'HOME-2', on: ['HOME-1'] }, 'dora', 'dep.remove', 'HOME-2'],
+          ['todo.add', { task: 'HOME-1', text: 'x' }, 'ana', 'todo.add', 'HOME-1#1'],
+          ['todo.check', { task: 'HOME-1', item: 1 }, 'ana', 'todo.check', 'HOME-1#1'],
+          ['todo.uncheck', { task: 'HOME-1', item: 1 }, 'ana', 'todo.uncheck', 'HOME-1#1'],
+          ['todo.remove', { task: 'HOME-1', item: 1 }, 'ana', 'todo.remove', 'HOME-1#1'],
+          ['note.add', { task: 'HOME-1', body: 'hello' }, 'bob', 'note.add', 'HOME-1'],
+          ['task.next', { claim: true }, 'coder-1', 'task.claim', 'HOME-1'],
+          ['task.heartbeat', { task: 'HOME-1' }, 'coder-1', 'task.heartbeat', 'HOME-1'],
+          ['task.release', { task: 'HOME-1' }, 'coder-1', 'task.release', 'HOME-1'],
+          ['task.status', { task: 'HOME-2', status: 'blocked' }, 'ana', 'task.status', 'HOME-2'],
+          ['task.delete', { task: 'HOME-2' }, 'ana', 'task.delete', 'HOME-2'],
+        ];
+        let seen = 0;
+        for (const [operationName, input, actor, audited, label] of steps) {
+          clock.advance(SECOND);
+          await run(operationName, input, actor);
+          const entries = await auditLog();
+          const added = entries.slice(seen);
+          seen = entries.length;
+          expect(added, operationName).toHaveLength(1);
+          const [entry] = added;
+          expect(entry, operationName).toMatchObject({
+            actor,
+            operation: audited,
+            targetLabel: label,
+            at: clock.now().toISOString(),
+          });
+          expect(Object.keys(entry?.changes ?? {}).length, operationName).toBeGreaterThan(0);
+          for (const change of Object.values(entry?.changes ?? {})) {
+            expect(Object.keys(change).sort()).toEqual(['after', 'before']);
+          }
+        }
+        const seqs = (await auditLog()).map((entry) => entry.seq);
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+        expect(new Set(seqs).size).toBe(seqs.length);
+      });
+
+      it('records a created entity as changes from null and an update as only the changed fields', async () => {
+        const project = await createProjectNamed('HOME');
+        const [created] = await auditLog({ target: 'HOME' });
+        expect(created).toMatchObject({
+          targetKind: 'project',
+          targetId: project.id,
+          targetLabel: 'HOME',
+        });
+        expect(created?.changes['key']).toEqual({ before: null, after: 'HOME' });
+        expect(created?.changes['name']).toEqual({ before: null, after: 'HOME project' });
+        await createTask('Old title', { priority: 'p1' });
+        clock.advance(MINUTE);
+        await run('task.update', { task: 'HOME-1', title: 'New title', priority: 'p1' });
+        const entries = await auditLog({ target: 'HOME-1' });
+        expect(entries.map((e) => e.operation)).toEqual(['task.create', 'task.update']);
+        expect(entries[1]?.targetKind).toBe('task');
+        expect(entries[1]?.changes).toEqual({
+          title: { before: 'Old title', after: 'New title' },
+          updatedAt: { before: START, after: at(MINUTE) },
+        });
+      });
+
+      it('writes no audit entry for reads', async () => {
+        await createProjectNamed('HOME');
+        await createTask('A');
+        const count = (await auditLog()).length;
+        await run('project.list');
+        await run('project.show', { project: 'HOME' });
+        await run('sprint.list', { project: 'HOME' });
+        await run('task.list');
+        await run('task.show', { task: 'HOME-1' });
+        await run('task.next');
+        await run('todo.list', { task: 'HOME-1' });
+        await run('note.list', { task: 'HOME-1' });
+        await snapshot();
+        expect(await auditLog()).toHaveLength(count);
+      });
+
+      it('filters the audit log by target ref, project key, actor, operation and time window', async () => {
+        await createProjectNamed('HOME');
+        clock.advance(HOUR);
+        await createTask('A', {}, 'HOME');
+        await run('task.create', { project: 'HOME', title: 'B' }, 'bob');
+        clock.advance(HOUR);
+        await run('task.update', { task: 'HOME-1', title: 'A2' }, 'carl');
+        await run('project.update', { project: 'HOME', description: 'lab' });
+        const ops = (entries: readonly AuditEntry[]) =>
+          entries.map((e) => `${e.operation} ${e.targetLabel ?? ''}`);
+        expect(ops(await auditLog({ target: 'HOME-1' }))).toEqual([
+          'task.create HOME-1',
+          'task.update HOME-1',
+        ]);
+        expect(ops(await auditLog({ target: 'home-1' }))).toEqual([
+          'task.create HOME-1',
+          'task.update HOME-1',
+        ]);
+        expect(ops(await auditLog({ target: 'HOME' }))).toEqual([
+          'project.create HOME',
+          'project.update HOME',
+        ]);
+        expect(ops(await auditLog({ actor: 'bob' }))).toEqual(['task.create HOME-2']);
+        expect(ops(await auditLog({ operation: 'task.update' }))).toEqual(['task.update HOME-1']);
+        expect(ops(await auditLog({ since: at(HOUR) }))).toEqual([
+          'task.create HOME-1',
+          'task.create HOME-2',
+          'task.update HOME-1',
+          'project.update HOME',
+        ]);
+        expect(ops(await auditLog({ until: at(HOUR) }))).toEqual(['project.create HOME']);
+        expect(ops(await auditLog({ since: at(HOUR), until: at(2 * HOUR) }))).toEqual([
+          'task.create HOME-1',
+          'task.create HOME-2',
+        ]);
+        expect(ops(await run('audit.list', { limit: 2 }))).toEqual([
+          'task.update HOME-1',
+          'project.update HOME',
+        ]);
+        const task = await taskOf('HOME-2');
+        expect(ops(await auditLog({ target: task.id }))).toEqual(['task.create HOME-2']);
+      });
+
+      it('keeps the audit trail of a deleted task listable by its ref', async () => {
+        await createProjectNamed('HOME');
+        await createTask('A');
+        await run('task.delete', { task: 'HOME-1' });
+        expect((await auditLog({ target: 'HOME-1' })).map((e) => e.operation)).toEqual([
+          'task.create',
+          'task.delete',
+        ]);
+      });
+
+      it('refuses an audit target that names no project or task', async () => {
+        await createProjectNamed('HOME');
+        const project = await fails(run('audit.list', { target: 'NOPE' }), 'not_found');
+        expect(project.details['field']).toBe('target');
+        const task = await fails(run('audit.list', { target: 'HOME-7' }), 'not_found');
+        expect(task.details['field']).toBe('target');
+      });
+    });
+
+    describe('concurrent writers', () => {
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+        await createTask('A');
+        await move('HOME-1', 'in_progress');
+        await createTask('B', { dependsOn: ['HOME-1'] });
+      });
+
+      it("keeps a dependency counter that another writer changed between a task update's read and write", async () => {
+        const result = await interleave(
+          (pause) =>
+            store.transaction('write', (repos) =>
+              updateTask(contextFor(pauseBeforeTaskUpdate(repos, pause), 'task.update'), {
+                task: 'HOME-2',
+                title: 'B renamed',
+              }),
+            ),
+          () => move('HOME-1', 'done'),
+        );
+        expect(result.other.status).toBe('fulfilled');
+        expect(result.paused.status).toBe('fulfilled');
+        expect(await storedTask('HOME-2')).toMatchObject({ title: 'B renamed', openDeps: 0 });
+        expect(await ranked()).toEqual(['HOME-2']);
+      });
+
+      it('applies a status move once when two writers make the same move at the same time', async () => {
+        const result = await interleave(
+          (pause) =>
+            store.transaction('write', (repos) =>
+              setTaskStatus(contextFor(pauseBeforeGraphLock(repos, pause), 'task.status'), {
+                task: 'HOME-1',
+                status: 'done',
+              }),
+            ),
+          () => move('HOME-1', 'done'),
+        );
+        expect(result.other.status).toBe('fulfilled');
+        expect((await storedTask('HOME-1')).status).toBe('done');
+        expect((await storedTask('HOME-2')).openDeps).toBe(0);
+      });
+    });
+
+    describe('atomicity', () => {
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+      });
+
+      it('leaves the store unchanged when task.create names a missing dependency', async () => {
+        await createTask('A');
+        const before = await snapshot();
+        clock.advance(MINUTE);
+        await fails(createTask('B', { dependsOn: ['HOME-1', 'HOME-404'] }), 'not_found');
+        expect(await snapshot()).toEqual(before);
+        expect((await createTask('B')).ref).toBe('HOME-2');
+      });
+
+      it('leaves the store unchanged when dep.add fails on its second edge', async () => {
+        for (const title of ['A', 'B', 'C']) await createTask(title);
+        await run('dep.add', { task: 'HOME-1', on: ['HOME-2'] });
+        const before = await snapshot();
+        const counters = await run('task.list');
+        clock.advance(MINUTE);
+        // HOME-2 → HOME-3 is fine; HOME-2 → HOME-1 closes HOME-1 → HOME-2 → HOME-1.
+        const error = await fails(
+          run('dep.add', { task: 'HOME-2', on: ['HOME-3', 'HOME-1'] }),
+          'cycle',
+        );
+        expect(error.details['cycle']).toEqual(['HOME-2', 'HOME-1', 'HOME-2']);
+        expect(await snapshot()).toEqual(before);
+        expect(await run('task.list')).toEqual(counters);
+      });
+
+      it('leaves the store unchanged when dep.remove fails on its second edge', async () => {
+        for (const title of ['A', 'B', 'C']) await createTask(title);
+        await run('dep.add', { task: 'HOME-3', on: ['HOME-1'] });
+        const before = await snapshot();
+        const counters = await run('task.list');
+        await fails(run('dep.remove', { task: 'HOME-3', on: ['HOME-1', 'HOME-2'] }), 'not_found');
+        expect(await snapshot()).toEqual(before);
+        expect(await run('task.list')).toEqual(counters);
+      });
+
+      it('rolls back every write of a store transaction whose work throws', async () => {
+        const context = (repos: Repositories): ServiceContext => ({
+          repos,
+          clock,
+          newId,
+          actor: ACTOR,
+          operation: 'project.create',
+        });
+        const before = await snapshot();
+        await expect(
+          store.transaction('write', async (repos) => {
+            await createProject(context(repos), { key: 'WORK', name: 'Work' });
+            throw new Error('boom after the insert');
+          }),
+        ).rejects.toThrow('boom after the insert');
+        const refused = await fails(
+          store.transaction('write', async (repos) => {
+            await createProject(context(repos), { key: 'WORK', name: 'Work' });
+            throw invalidInput('name', 'refused on purpose');
+          }),
+          'invalid_input',
+        );
+        expect(refused.details['field']).toBe('name');
+        expect(await snapshot()).toEqual(before);
+        const committed = await store.transaction('write', (repos) =>
+          createProject(context(repos), { key: 'WORK', name: 'Work' }),
+        );
+        expect(
+          await store.transaction('read', (repos) => repos.projects.findByKey('WORK')),
+        ).toEqual(committed);
+      });
+    });
+
+    describe('export and import', () => {
+      const buildWorkspace = async (): Promise<void> => {
+        await createProjectNamed('HOME', {
+          description: 'the lab',
+          startDate: '2026-01-01',
+          dueDate: '2026-12-31',
+          budgetAmount: 1200.5,
+          budgetCurrency: 'EUR',
+        });
+        await createProjectNamed('WORK');
+        await run('sprint.create', {
+          project: 'HOME',
+          name: 'S1',
+          goal: 'backups',
+          endDate: '2026-02-01',
+        });
+        await createTask('Back up', {
+          priority: 'p1',
+          tags: ['ops', 'backup'],
+          scope: ['infra/**'],
+          sprint: 'S1',
+          acceptance: ['a restore works'],
+          estimate: 3,
+          role: 'ops',
+        });
+        clock.advance(MINUTE);
+        await createTask('Verify', { dependsOn: ['HOME-1'] });
+        await createTask('Report', { dependsOn: ['HOME-2'], parent: 'HOME-1' });
+        await createTask('Dropped', { dependsOn: ['HOME-1'] });
+        await move('HOME-4', 'cancelled');
+        await createTask('Gone');
+        await run('dep.add', { task: 'HOME-2', on: ['HOME-5'] });
+        await run('task.delete', { task: 'HOME-5' });
+        await createTask('Elsewhere', {}, 'WORK');
+        await createTask('Later', { dependsOn: ['WORK-1'] }, 'WORK');
+        await finish('WORK-1');
+        await run('todo.add', { task: 'HOME-1', text: 'buy disk' });
+        await run('todo.add', { task: 'HOME-1', text: 'install' });
+        await run('todo.check', { task: 'HOME-1', item: 1 });
+        await run('note.add', { task: 'HOME-2', body: 'see the wiki' }, 'bob');
+        clock.advance(MINUTE);
+        await claim('coder-1', { project: 'HOME' });
+      };
+
+      it('exports, imports into a fresh store and exports the same document again', async () => {
+        await buildWorkspace();
+        const exported = await snapshot();
+        expect(exported).toMatchObject({ format: 'bosun.workspace', version: 1 });
+        expect(refsOf(exported.tasks).sort()).toEqual([
+          'HOME-1',
+          'HOME-2',
+          'HOME-3',
+          'HOME-4',
+          'HOME-5',
+          'WORK-1',
+          'WORK-2',
+        ]);
+        const document = JSON.parse(JSON.stringify(exported)) as unknown;
+        const target = await openRunner();
+        const summary = await runOn(target, 'workspace.import', { document }, ACTOR);
+        expect(summary).toEqual({
+          projects: 2,
+          sprints: 1,
+          tasks: 7,
+          dependencies: exported.dependencies.length,
+          todos: 2,
+          notes: 1,
+          audit: exported.audit.length,
+        });
+        expect(await runOn(target, 'workspace.export', {}, ACTOR)).toEqual(exported);
+      });
+
+      it('rebuilds the same openDeps and downstreamDepth on import as the live store kept', async () => {
+        await buildWorkspace();
+        const target = await openRunner();
+        await runOn(target, 'workspace.import', { document: await snapshot() }, ACTOR);
+        const everything = { includeDeleted: true };
+        expect(await runOn(target, 'task.list', everything, ACTOR)).toEqual(
+          await run('task.list', everything),
+        );
+        expect(refsOf((await runOn(target, 'task.next', { parallel: 100 }, ACTOR)).tasks)).toEqual(
+          await ranked(),
+        );
+      });
+
+      it('continues ref numbering and the audit sequence after an import', async () => {
+        await buildWorkspace();
+        const exported = await snapshot();
+        const target = await openRunner();
+        await runOn(target, 'workspace.import', { document: exported }, ACTOR);
+        const lastSeq = Math.max(...exported.audit.map((entry) => entry.seq));
+        expect(
+          (await runOn(target, 'task.create', { project: 'HOME', title: 'After import' }, ACTOR))
+            .ref,
+        ).toBe('HOME-6');
+        expect(
+          (await runOn(target, 'task.create', { project: 'WORK', title: 'After import' }, ACTOR))
+            .ref,
+        ).toBe('WORK-3');
+        const log = await runOn(target, 'audit.list', { limit: 2 }, ACTOR);
+        expect(log.map((entry) => entry.seq)).toEqual([lastSeq + 1, lastSeq + 2]);
+      });
+
+      it('refuses to import into a workspace that is not empty', async () => {
+        await createProjectNamed('HOME');
+        const exported = await snapshot();
+        const error = await fails(run('workspace.import', { document: exported }), 'conflict');
+        expect(error.details['field']).toBe('document');
+        expect(await snapshot()).toEqual(exported);
+      });
+
+      it('refuses a document whose dependency graph has a cycle', async () => {
+        await createProjectNamed('HOME');
+        const first = await createTask('A');
+        const second = await createTask('B', { dependsOn: ['HOME-1'] });
+        const exported = await snapshot();
+        const document: WorkspaceDocument = {
+          ...exported,
+          dependencies: [
+            ...exported.dependencies,
+            { taskId: first.id, dependsOnId: second.id, createdAt: START },
+          ],
+        };
+        const target = await openRunner();
+        const error = await fails(runOn(target, 'workspace.import', { document }, ACTOR), 'cycle');
+        const cycle = error.details['cycle'] as string[];
+        expect(cycle[0]).toBe(cycle.at(-1));
+        expect([...new Set(cycle)].sort()).toEqual(['HOME-1', 'HOME-2']);
+        const after = await runOn(target, 'workspace.export', {}, ACTOR);
+        expect(after.projects).toEqual([]);
+        expect(after.audit).toEqual([]);
+      });
+
+      it('refuses a document with a dependency on an unknown task', async () => {
+        await createProjectNamed('HOME');
+        const only = await createTask('A');
+        const exported = await snapshot();
+        const document: WorkspaceDocument = {
+          ...exported,
+          dependencies: [{ taskId: only.id, dependsOnId: newId(), createdAt: START }],
+        };
+        const target = await openRunner();
+        const error = await fails(
+          runOn(target, 'workspace.import', { document }, ACTOR),
+          'invalid_input',
+        );
+        expect(error.details['field']).toBe('dependencies');
+        expect((await runOn(target, 'workspace.export', {}, ACTOR)).projects).toEqual([]);
+      });
+    });
+
+    describe('input validation', () => {
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+      });
+
+      it('refuses an empty title with invalid_input naming the field', async () => {
+        for (const title of ['', '   ']) {
+          const error = await fails(createTask(title), 'invalid_input');
+          expect(error.details).toMatchObject({ field: 'title', rule: 'must not be empty' });
+          expect(error.message).toContain('title: must not be empty');
+        }
+        const missing = await fails(run('task.create', { project: 'HOME' }), 'invalid_input');
+        expect(missing.details['field']).toBe('title');
+        await createTask('A');
+        const onUpdate = await fails(
+          run('task.update', { task: 'HOME-1', title: '' }),
+          'invalid_input',
+        );
+        expect(onUpdate.details['field']).toBe('title');
+        expect(refsOf(await run('task.list'))).toEqual(['HOME-1']);
+      });
+
+      it('refuses unknown input keys', async () => {
+        const error = await fails(
+          run('task.create', { project: 'HOME', title: 'A', colour: 'red' }),
+          'invalid_input',
+        );
+        expect(error.message).toContain('colour');
+        await fails(run('project.list', { everything: true }), 'invalid_input');
+        await fails(run('task.next', { claim: true, greedy: true }), 'invalid_input');
+        expect(await run('task.list')).toEqual([]);
+      });
+
+      it('refuses malformed durations, statuses, priorities and counts, naming the field', async () => {
+        await createTask('A');
+        const cases: [OperationName, OperationInput, string][] = [
+          ['task.next', { claim: true, lease: 'ten minutes' }, 'lease'],
+          ['task.status', { task: 'HOME-1', status: 'finished' }, 'status'],
+          ['task.update', { task: 'HOME-1', priority: 'urgent' }, 'priority'],
+          ['task.next', { parallel: 0 }, 'parallel'],
+          ['task.update', { task: 'HOME-1', tags: ['has space'] }, 'tags.0'],
+          ['task.update', { task: 'HOME-1', scope: ['/etc/passwd'] }, 'scope.0'],
+          ['task.update', { task: 'HOME-1', estimate: -1 }, 'estimate'],
+        ];
+        for (const [operationName, input, field] of cases) {
+          const error = await fails(run(operationName, input), 'invalid_input');
+          expect(error.details['field'], `${operationName} ${JSON.stringify(input)}`).toBe(field);
+        }
+        expect((await taskOf('HOME-1')).status).toBe('todo');
+      });
+    });
+  });
+}
