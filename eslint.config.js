@@ -20,7 +20,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'import-x/no-cycle': 'error',
       'import-x/no-restricted-paths': [
         'error',
@@ -28,12 +31,36 @@ export default tseslint.config(
           zones: [
             layer('./src/shared', './src/!(shared)/**', 'shared/ is the leaf layer'),
             layer('./src/domain', './src/!(shared|domain)/**', 'domain/ imports only shared/'),
-            layer('./src/ports', './src/!(shared|domain|ports)/**', 'ports/ are interfaces over domain/'),
-            layer('./src/core', './src/!(shared|domain|ports|core)/**', 'core/ is written against ports/ only'),
-            layer('./src/operations', './src/!(shared|domain|ports|core|operations)/**', 'operations/ call core/'),
-            layer('./src/adapters', './src/!(shared|domain|ports|adapters)/**', 'adapters/ implement ports/'),
-            layer('./src/app', './src/(cli|server|mcp|client|testing)/**', 'app/ is below the entry points'),
-            layer('./src/!(app|testing|adapters)/**', './src/adapters/**', 'only app/ (and testing/) import adapters/'),
+            layer(
+              './src/ports',
+              './src/!(shared|domain|ports)/**',
+              'ports/ are interfaces over domain/',
+            ),
+            layer(
+              './src/core',
+              './src/!(shared|domain|ports|core)/**',
+              'core/ is written against ports/ only',
+            ),
+            layer(
+              './src/operations',
+              './src/!(shared|domain|ports|core|operations)/**',
+              'operations/ call core/',
+            ),
+            layer(
+              './src/adapters',
+              './src/!(shared|domain|ports|adapters)/**',
+              'adapters/ implement ports/',
+            ),
+            layer(
+              './src/app',
+              './src/(cli|server|mcp|client|testing)/**',
+              'app/ is below the entry points',
+            ),
+            layer(
+              './src/!(app|testing|adapters)/**',
+              './src/adapters/**',
+              'only app/ (and testing/) import adapters/',
+            ),
             layer('./src/cli', './src/(server|mcp)/**', 'entry points never import each other'),
             layer('./src/server', './src/(cli|mcp)/**', 'entry points never import each other'),
             layer('./src/mcp', './src/(cli|server)/**', 'entry points never import each other'),
@@ -48,7 +75,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', 'better-sqlite3', 'pg', 'kysely'], message: 'domain/ and core/ do no I/O: use a port' }] },
+        {
+          patterns: [
+            {
+              group: ['node:*', 'better-sqlite3', 'pg', 'kysely'],
+              message: 'domain/ and core/ do no I/O: use a port',
+            },
+          ],
+        },
       ],
     },
   },

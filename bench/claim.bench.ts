@@ -33,7 +33,9 @@ const next = findOperation('task.next')!;
 const times: number[] = [];
 for (let i = 0; i < CLAIMS + WARMUP; i++) {
   const start = performance.now();
-  const result = (await runner.run(next, { claim: true, agent: `agent-${i % 8}` }, 'bench')) as { tasks: unknown[] };
+  const result = (await runner.run(next, { claim: true, agent: `agent-${i % 8}` }, 'bench')) as {
+    tasks: unknown[];
+  };
   const elapsed = performance.now() - start;
   if (result.tasks.length !== 1) throw new Error(`claim ${i} found no ready task`);
   if (i >= WARMUP) times.push(elapsed); // the first claims warm the JIT and the page cache

@@ -15,7 +15,10 @@ const RUNS = 20;
 
 const dir = mkdtempSync(join(tmpdir(), 'bosun-bench-cold-'));
 const bosun = (...args: string[]) =>
-  execFileSync(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, BOSUN_HOME: '', BOSUN_DB: '' } });
+  execFileSync(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    env: { ...process.env, BOSUN_HOME: '', BOSUN_DB: '' },
+  });
 bosun('init');
 const file = join(dir, 'plan.json');
 writeFileSync(file, JSON.stringify(generateWorkspace({ tasks: 500, doneShare: 0.3 })));
@@ -29,4 +32,13 @@ for (let i = 0; i < RUNS; i++) {
   times.push(performance.now() - start);
 }
 times.sort((a, b) => a - b);
-report({ bench: 'cli-cold-task-next', metric: 'median', value: round(percentile(times, 50), 1), unit: 'ms', target: 250, runs: RUNS, tasks: 500, p90: round(percentile(times, 90), 1) });
+report({
+  bench: 'cli-cold-task-next',
+  metric: 'median',
+  value: round(percentile(times, 50), 1),
+  unit: 'ms',
+  target: 250,
+  runs: RUNS,
+  tasks: 500,
+  p90: round(percentile(times, 90), 1),
+});

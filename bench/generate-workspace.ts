@@ -5,7 +5,10 @@
  */
 
 import type { WorkspaceDocument } from '../src/core/services/workspace-service.js';
-import { WORKSPACE_FORMAT, WORKSPACE_FORMAT_VERSION } from '../src/core/services/workspace-service.js';
+import {
+  WORKSPACE_FORMAT,
+  WORKSPACE_FORMAT_VERSION,
+} from '../src/core/services/workspace-service.js';
 import { PRIORITIES } from '../src/domain/task.js';
 import { createManualClock } from '../src/shared/clock.js';
 import { createUlidGenerator } from '../src/shared/ids.js';
@@ -24,7 +27,9 @@ export function generateWorkspace(options: GenerateOptions): WorkspaceDocument {
     return state / 2_147_483_648;
   };
   const clock = createManualClock('2026-01-01T00:00:00.000Z');
-  const newId = createUlidGenerator(clock, (n) => Uint8Array.from({ length: n }, () => Math.floor(random() * 256)));
+  const newId = createUlidGenerator(clock, (n) =>
+    Uint8Array.from({ length: n }, () => Math.floor(random() * 256)),
+  );
   const stamp = () => {
     clock.advance(1);
     return clock.now().toISOString();
@@ -62,7 +67,8 @@ export function generateWorkspace(options: GenerateOptions): WorkspaceDocument {
     const wanted = i === 0 ? 0 : Math.floor(random() * 3);
     const chosen = new Set<number>();
     for (let k = 0; k < wanted; k++) chosen.add(Math.floor(random() * i));
-    for (const dep of chosen) dependencies.push({ taskId: id, dependsOnId: tasks[dep]!.id, createdAt: at });
+    for (const dep of chosen)
+      dependencies.push({ taskId: id, dependsOnId: tasks[dep]!.id, createdAt: at });
   }
   dependencies.sort((a, b) => (a.taskId + a.dependsOnId < b.taskId + b.dependsOnId ? -1 : 1));
   return {

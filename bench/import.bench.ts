@@ -15,14 +15,29 @@ const TASKS = 100_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'bosun-bench-import-'));
 const bosun = (...args: string[]) =>
-  execFileSync(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, BOSUN_HOME: '', BOSUN_DB: '' }, maxBuffer: 1 << 30 });
+  execFileSync(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    env: { ...process.env, BOSUN_HOME: '', BOSUN_DB: '' },
+    maxBuffer: 1 << 30,
+  });
 bosun('init');
 const document = generateWorkspace({ tasks: TASKS, doneShare: 0.2 });
 const file = join(dir, 'plan.json');
 writeFileSync(file, JSON.stringify(document));
 
 const start = performance.now();
-const summary = JSON.parse(bosun('import', file, '--json').toString()) as { tasks: number; dependencies: number };
+const summary = JSON.parse(bosun('import', file, '--json').toString()) as {
+  tasks: number;
+  dependencies: number;
+};
 const seconds = (performance.now() - start) / 1000;
 if (summary.tasks !== TASKS) throw new Error(`imported ${summary.tasks} tasks, expected ${TASKS}`);
-report({ bench: 'import-100k-tasks', metric: 'wall', value: round(seconds, 2), unit: 's', target: 10, tasks: TASKS, dependencies: summary.dependencies });
+report({
+  bench: 'import-100k-tasks',
+  metric: 'wall',
+  value: round(seconds, 2),
+  unit: 's',
+  target: 10,
+  tasks: TASKS,
+  dependencies: summary.dependencies,
+});

@@ -11,7 +11,9 @@ export interface BenchResult {
 
 export function report(result: BenchResult): void {
   const pass = result.target === undefined ? undefined : result.value <= result.target;
-  process.stdout.write(`${JSON.stringify({ ...result, ...(pass === undefined ? {} : { pass }) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ...result, ...(pass === undefined ? {} : { pass }) })}\n`,
+  );
 }
 
 export function percentile(sorted: readonly number[], p: number): number {

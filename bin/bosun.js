@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 
 const entry = new URL('../dist/bosun.js', import.meta.url);
 if (!existsSync(entry)) {
-  process.stderr.write("error[unavailable]: bosun is not built; run 'npm run build' in its folder\n");
+  process.stderr.write(
+    "error[unavailable]: bosun is not built; run 'npm run build' in its folder\n",
+  );
   process.exit(10);
 }
 await import(entry.href);

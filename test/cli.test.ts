@@ -48,22 +48,31 @@ describe('bosun init and workspace discovery', () => {
     const fromNested = await bosunJson<unknown[]>(['project', 'list'], { cwd: nested });
     expect(fromNested).toHaveLength(1);
     const elsewhere = tempDir();
-    expect(await bosunJson<unknown[]>(['project', 'list', '--workspace', dir], { cwd: elsewhere })).toHaveLength(1);
-    expect(await bosunJson<unknown[]>(['project', 'list'], { cwd: elsewhere, env: { BOSUN_HOME: dir } })).toHaveLength(1);
+    expect(
+      await bosunJson<unknown[]>(['project', 'list', '--workspace', dir], { cwd: elsewhere }),
+    ).toHaveLength(1);
+    expect(
+      await bosunJson<unknown[]>(['project', 'list'], { cwd: elsewhere, env: { BOSUN_HOME: dir } }),
+    ).toHaveLength(1);
   });
 
   it('uses a store named by --db without any workspace folder', async () => {
     const dir = tempDir();
     const db = join(dir, 'plain.db');
     await bosunJson(['project', 'create', 'SOLO', 'Solo', '--db', db], { cwd: dir });
-    const projects = await bosunJson<{ key: string }[]>(['project', 'list'], { cwd: dir, env: { BOSUN_DB: db } });
+    const projects = await bosunJson<{ key: string }[]>(['project', 'list'], {
+      cwd: dir,
+      env: { BOSUN_DB: db },
+    });
     expect(projects.map((p) => p.key)).toEqual(['SOLO']);
   });
 
   it('explains how to start when there is no workspace', async () => {
     const result = await runBosun(['task', 'list'], { cwd: tempDir() });
     expect(result.status).toBe(4);
-    expect(result.stderr).toMatch(/error\[not_found\]: workspace: no bosun workspace .* run 'bosun init'/);
+    expect(result.stderr).toMatch(
+      /error\[not_found\]: workspace: no bosun workspace .* run 'bosun init'/,
+    );
   });
 
   it('refuses an invalid bosun.yaml naming the key', async () => {
@@ -89,19 +98,46 @@ describe('commands derived from the operation catalog', () => {
     }
     const help = await runBosun(['task', 'add', '--help'], { cwd: dir });
     expect(help.stdout).toContain('Usage: bosun task create PROJECT TITLE');
-    for (const flag of ['--depends-on', '--priority p0|p1|p2|p3', '--scope', '--acceptance', '-p, --priority']) {
+    for (const flag of [
+      '--depends-on',
+      '--priority p0|p1|p2|p3',
+      '--scope',
+      '--acceptance',
+      '-p, --priority',
+    ]) {
       expect(help.stdout).toContain(flag);
     }
   });
 
   it('creates a task from positionals, short and repeated flags, and prints it as JSON', async () => {
     const task = await bosunJson<TaskJson>(
-      ['task', 'add', 'HOME', 'Back up the NAS', '-p', 'p1', '--tags', 'ops', '--tags', 'backup', '--scope', 'infra/**'],
+      [
+        'task',
+        'add',
+        'HOME',
+        'Back up the NAS',
+        '-p',
+        'p1',
+        '--tags',
+        'ops',
+        '--tags',
+        'backup',
+        '--scope',
+        'infra/**',
+      ],
       { cwd: dir },
     );
-    expect(task).toMatchObject({ title: 'Back up the NAS', priority: 'p1', status: 'todo', tags: ['backup', 'ops'], scope: ['infra/**'] });
+    expect(task).toMatchObject({
+      title: 'Back up the NAS',
+      priority: 'p1',
+      status: 'todo',
+      tags: ['backup', 'ops'],
+      scope: ['infra/**'],
+    });
     expect(task.ref).toMatch(/^HOME-\d+$/);
-    const shown = await bosunJson<{ task: TaskJson }>(['task', 'show', task.ref.toLowerCase()], { cwd: dir });
+    const shown = await bosunJson<{ task: TaskJson }>(['task', 'show', task.ref.toLowerCase()], {
+      cwd: dir,
+    });
     expect(shown.task.id).toBe(task.id);
     const byId = await bosunJson<{ task: TaskJson }>(['task', 'show', task.id], { cwd: dir });
     expect(byId.task.ref).toBe(task.ref);
@@ -114,23 +150,35 @@ describe('commands derived from the operation catalog', () => {
   });
 
   it('runs any operation through bosun call with a JSON input', async () => {
-    const result = await runBosun(['call', 'task.create', '--input', '{"project":"HOME","title":"Via call"}'], { cwd: dir });
+    const result = await runBosun(
+      ['call', 'task.create', '--input', '{"project":"HOME","title":"Via call"}'],
+      { cwd: dir },
+    );
     expect(result.status, result.stderr).toBe(0);
     expect((JSON.parse(result.stdout) as TaskJson).title).toBe('Via call');
-    const fromStdin = await runBosun(['call', 'project.show', '--input', '-'], { cwd: dir, stdin: '{"project":"HOME"}' });
+    const fromStdin = await runBosun(['call', 'project.show', '--input', '-'], {
+      cwd: dir,
+      stdin: '{"project":"HOME"}',
+    });
     expect(fromStdin.status, fromStdin.stderr).toBe(0);
   });
 
   it('lists operations with their JSON input schemas for agents', async () => {
-    const list = await bosunJson<{ name: string; input: { properties: Record<string, unknown> } }[]>(['operations'], { cwd: dir });
+    const list = await bosunJson<
+      { name: string; input: { properties: Record<string, unknown> } }[]
+    >(['operations'], { cwd: dir });
     const create = list.find((op) => op.name === 'task.create');
-    expect(Object.keys(create!.input.properties)).toEqual(expect.arrayContaining(['project', 'title', 'dependsOn']));
+    expect(Object.keys(create!.input.properties)).toEqual(
+      expect.arrayContaining(['project', 'title', 'dependsOn']),
+    );
   });
 
   it('refuses an unknown flag and an unknown command with usage errors', async () => {
     const flag = await runBosun(['task', 'add', 'HOME', 'x', '--colour', 'red'], { cwd: dir });
     expect(flag.status).toBe(2);
-    expect(flag.stderr).toMatch(/error\[invalid_input\]: unknown flag --colour; see 'bosun task create --help'/);
+    expect(flag.stderr).toMatch(
+      /error\[invalid_input\]: unknown flag --colour; see 'bosun task create --help'/,
+    );
     const command = await runBosun(['task', 'fly'], { cwd: dir });
     expect(command.status).toBe(2);
     expect(command.stderr).toContain("unknown command 'task fly'");
@@ -145,12 +193,48 @@ describe('refused input changes nothing', () => {
     await bosunJson(['task', 'add', 'HOME', 'Second', '--depends-on', 'HOME-1'], { cwd: dir });
   });
 
-  const cases: readonly [name: string, args: string[], code: string, exit: number, message: RegExp][] = [
-    ['a dependency cycle', ['dep', 'add', 'HOME-1', '--on', 'HOME-2'], 'cycle', 7, /on: would create a dependency cycle HOME-1 → HOME-2 → HOME-1/],
-    ['an unknown project', ['task', 'add', 'NOPE', 'Lost task'], 'not_found', 4, /project: no project 'NOPE'/],
-    ['an illegal transition', ['task', 'status', 'HOME-1', 'done'], 'invalid_transition', 6, /status: task cannot go from todo to done; allowed from todo: in_progress, blocked, cancelled/],
-    ['an empty title', ['task', 'add', 'HOME', '   '], 'invalid_input', 2, /title: must not be empty/],
-    ['malformed --input JSON', ['call', 'task.create', '--input', '{"project": "HOME", title}'], 'invalid_json', 3, /input: not valid JSON/],
+  const cases: readonly [
+    name: string,
+    args: string[],
+    code: string,
+    exit: number,
+    message: RegExp,
+  ][] = [
+    [
+      'a dependency cycle',
+      ['dep', 'add', 'HOME-1', '--on', 'HOME-2'],
+      'cycle',
+      7,
+      /on: would create a dependency cycle HOME-1 → HOME-2 → HOME-1/,
+    ],
+    [
+      'an unknown project',
+      ['task', 'add', 'NOPE', 'Lost task'],
+      'not_found',
+      4,
+      /project: no project 'NOPE'/,
+    ],
+    [
+      'an illegal transition',
+      ['task', 'status', 'HOME-1', 'done'],
+      'invalid_transition',
+      6,
+      /status: task cannot go from todo to done; allowed from todo: in_progress, blocked, cancelled/,
+    ],
+    [
+      'an empty title',
+      ['task', 'add', 'HOME', '   '],
+      'invalid_input',
+      2,
+      /title: must not be empty/,
+    ],
+    [
+      'malformed --input JSON',
+      ['call', 'task.create', '--input', '{"project": "HOME", title}'],
+      'invalid_json',
+      3,
+      /input: not valid JSON/,
+    ],
   ];
 
   for (const [name, args, code, exit, message] of cases) {
@@ -169,7 +253,9 @@ describe('refused input changes nothing', () => {
   it('reports the error as JSON on stdout with --json', async () => {
     const result = await runBosun(['task', 'add', 'HOME', '', '--json'], { cwd: dir });
     expect(result.status).toBe(2);
-    const body = JSON.parse(result.stdout) as { error: { code: string; details: { field: string } } };
+    const body = JSON.parse(result.stdout) as {
+      error: { code: string; details: { field: string } };
+    };
     expect(body.error).toMatchObject({ code: 'invalid_input', details: { field: 'title' } });
   });
 });
@@ -178,8 +264,13 @@ describe('export and import', () => {
   it('round-trips a workspace exactly through a file', async () => {
     const dir = await newWorkspace();
     await bosunJson(['sprint', 'create', 'HOME', 'S1', '--goal', 'ship'], { cwd: dir });
-    await bosunJson(['task', 'add', 'HOME', 'One', '--sprint', 'S1', '--acceptance', 'works'], { cwd: dir });
-    await bosunJson(['task', 'add', 'HOME', 'Two', '--depends-on', 'HOME-1', '--parent', 'HOME-1'], { cwd: dir });
+    await bosunJson(['task', 'add', 'HOME', 'One', '--sprint', 'S1', '--acceptance', 'works'], {
+      cwd: dir,
+    });
+    await bosunJson(
+      ['task', 'add', 'HOME', 'Two', '--depends-on', 'HOME-1', '--parent', 'HOME-1'],
+      { cwd: dir },
+    );
     await bosunJson(['todo', 'add', 'HOME-1', 'check the thing'], { cwd: dir });
     await bosunJson(['note', 'add', 'HOME-2', 'a note'], { cwd: dir });
     await bosunJson(['task', 'add', 'HOME', 'Doomed'], { cwd: dir });
@@ -191,7 +282,9 @@ describe('export and import', () => {
 
     const copy = tempDir();
     await runBosun(['init'], { cwd: copy });
-    const summary = await bosunJson<{ tasks: number; audit: number }>(['import', file], { cwd: copy });
+    const summary = await bosunJson<{ tasks: number; audit: number }>(['import', file], {
+      cwd: copy,
+    });
     expect(summary.tasks).toBe(3);
     const reexported = await runBosun(['export'], { cwd: copy });
     expect(reexported.stdout).toBe(exported.stdout);

@@ -62,9 +62,13 @@ for (const backend of backends) {
 
     it('each creating 100 tasks concurrently leaves 800 tasks with 800 distinct refs', async () => {
       const runs = Array.from({ length: PROCESSES }, (_, i) =>
-        execFileAsync(process.execPath, ['--import', 'tsx', WORKER, db, 'HOME', '100', `agent-${i}`], {
-          cwd: resolve(import.meta.dirname, '..'),
-        }),
+        execFileAsync(
+          process.execPath,
+          ['--import', 'tsx', WORKER, db, 'HOME', '100', `agent-${i}`],
+          {
+            cwd: resolve(import.meta.dirname, '..'),
+          },
+        ),
       );
       const outputs = await Promise.all(runs);
       const refs = outputs.flatMap((o) => JSON.parse(o.stdout) as string[]);
@@ -81,7 +85,14 @@ for (const backend of backends) {
       for (let i = 0; i < 10; i++) await bosun(['task', 'add', 'CLAIM', `Ready ${i}`]);
       const claims = await Promise.all(
         Array.from({ length: PROCESSES }, (_, i) =>
-          bosun<{ tasks: TaskJson[] }>(['task', 'next', 'CLAIM', '--claim', '--agent', `agent-${i}`]),
+          bosun<{ tasks: TaskJson[] }>([
+            'task',
+            'next',
+            'CLAIM',
+            '--claim',
+            '--agent',
+            `agent-${i}`,
+          ]),
         ),
       );
       const claimed = claims.map((c) => c.tasks[0]!);
@@ -89,31 +100,75 @@ for (const backend of backends) {
       for (const [i, task] of claimed.entries()) {
         expect(task).toMatchObject({ status: 'in_progress', assignee: `agent-${i}` });
       }
-      const left = await bosun<{ tasks: TaskJson[] }>(['task', 'next', 'CLAIM', '--parallel', '10']);
+      const left = await bosun<{ tasks: TaskJson[] }>([
+        'task',
+        'next',
+        'CLAIM',
+        '--parallel',
+        '10',
+      ]);
       expect(left.tasks).toHaveLength(2);
     });
 
     it('lets another agent reclaim a task whose lease expired', async () => {
       await bosun(['project', 'create', 'LEASE', 'Leases']);
       const task = await bosun<TaskJson>(['task', 'add', 'LEASE', 'Short lease']);
-      const first = await bosun<{ tasks: TaskJson[] }>(['task', 'next', 'LEASE', '--claim', '--agent', 'slow', '--lease', '1ms']);
+      const first = await bosun<{ tasks: TaskJson[] }>([
+        'task',
+        'next',
+        'LEASE',
+        '--claim',
+        '--agent',
+        'slow',
+        '--lease',
+        '1ms',
+      ]);
       expect(first.tasks[0]!.id).toBe(task.id);
       // The lease is one millisecond; the next process starts long after it ran out.
-      const second = await bosun<{ tasks: TaskJson[]; expired: string[] }>(['task', 'next', 'LEASE', '--claim', '--agent', 'fast']);
+      const second = await bosun<{ tasks: TaskJson[]; expired: string[] }>([
+        'task',
+        'next',
+        'LEASE',
+        '--claim',
+        '--agent',
+        'fast',
+      ]);
       expect(second.expired).toEqual([task.ref]);
       expect(second.tasks[0]).toMatchObject({ id: task.id, assignee: 'fast' });
-      const heartbeat = await runBosun(['task', 'heartbeat', task.ref, '--agent', 'slow', '--db', db], { cwd });
+      const heartbeat = await runBosun(
+        ['task', 'heartbeat', task.ref, '--agent', 'slow', '--db', db],
+        { cwd },
+      );
       expect(heartbeat.status).toBe(5);
       expect(heartbeat.stderr).toContain('is not held by slow (held by fast)');
     });
 
     it('never returns overlapping scopes from --parallel, even across concurrent claimers', async () => {
       await bosun(['project', 'create', 'SCOPE', 'Scopes']);
-      const areas = ['src/a/**', 'src/a/x.ts', 'src/b/**', 'src/b/y/*.ts', 'docs/**', 'docs/readme.md', 'web/**', 'src/**/*.css'];
-      for (let i = 0; i < 16; i++) await bosun(['task', 'add', 'SCOPE', `Scoped ${i}`, '--scope', areas[i % areas.length]!]);
+      const areas = [
+        'src/a/**',
+        'src/a/x.ts',
+        'src/b/**',
+        'src/b/y/*.ts',
+        'docs/**',
+        'docs/readme.md',
+        'web/**',
+        'src/**/*.css',
+      ];
+      for (let i = 0; i < 16; i++)
+        await bosun(['task', 'add', 'SCOPE', `Scoped ${i}`, '--scope', areas[i % areas.length]!]);
       const claims = await Promise.all(
         Array.from({ length: 4 }, (_, i) =>
-          bosun<{ tasks: TaskJson[] }>(['task', 'next', 'SCOPE', '--parallel', '3', '--claim', '--agent', `p-${i}`]),
+          bosun<{ tasks: TaskJson[] }>([
+            'task',
+            'next',
+            'SCOPE',
+            '--parallel',
+            '3',
+            '--claim',
+            '--agent',
+            `p-${i}`,
+          ]),
         ),
       );
       const held = claims.flatMap((c) => c.tasks);
@@ -121,7 +176,9 @@ for (const backend of backends) {
       expect(new Set(held.map((t) => t.id)).size).toBe(held.length);
       for (let i = 0; i < held.length; i++) {
         for (let j = i + 1; j < held.length; j++) {
-          const overlap = held[i]!.scope.some((a) => held[j]!.scope.some((b) => globsOverlap(a, b)));
+          const overlap = held[i]!.scope.some((a) =>
+            held[j]!.scope.some((b) => globsOverlap(a, b)),
+          );
           expect(overlap, `${held[i]!.scope} vs ${held[j]!.scope}`).toBe(false);
         }
       }

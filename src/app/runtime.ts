@@ -19,7 +19,10 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openRuntime(options: WorkspaceOptions, clock: Clock = systemClock): Promise<Runtime> {
+export async function openRuntime(
+  options: WorkspaceOptions,
+  clock: Clock = systemClock,
+): Promise<Runtime> {
   const workspace = await resolveWorkspace(options);
   const store = await openStore(workspace.db);
   return {

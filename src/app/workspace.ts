@@ -62,14 +62,20 @@ export async function resolveWorkspace(options: WorkspaceOptions): Promise<Resol
   if (named) {
     dir = asWorkspaceDir(resolve(options.cwd, named));
     if (!existsSync(join(dir, CONFIG_FILE))) {
-      throw new BosunError('not_found', `workspace: no bosun workspace at ${dir}; create one with 'bosun init'`, {
-        details: { field: 'workspace', path: dir },
-      });
+      throw new BosunError(
+        'not_found',
+        `workspace: no bosun workspace at ${dir}; create one with 'bosun init'`,
+        {
+          details: { field: 'workspace', path: dir },
+        },
+      );
     }
   } else {
     dir = findWorkspaceDir(options.cwd);
   }
-  const config = dir ? parseConfig(readFileSync(join(dir, CONFIG_FILE), 'utf8'), join(dir, CONFIG_FILE)) : null;
+  const config = dir
+    ? parseConfig(readFileSync(join(dir, CONFIG_FILE), 'utf8'), join(dir, CONFIG_FILE))
+    : null;
   const explicitDb = options.db ?? envValue(options.env, 'BOSUN_DB');
   let db: string;
   if (explicitDb) {
@@ -83,7 +89,8 @@ export async function resolveWorkspace(options: WorkspaceOptions): Promise<Resol
       { details: { field: 'workspace', cwd: options.cwd } },
     );
   }
-  const actor = options.actor ?? envValue(options.env, 'BOSUN_ACTOR') ?? config?.actor ?? osUser(options.env);
+  const actor =
+    options.actor ?? envValue(options.env, 'BOSUN_ACTOR') ?? config?.actor ?? osUser(options.env);
   return { dir, db, actor };
 }
 
@@ -111,13 +118,17 @@ export async function initWorkspace(root: string, db: string | undefined): Promi
     });
   }
   const dbSetting = db ?? DEFAULT_DB_FILE;
-  const dbLocation = isPostgresUrl(dbSetting) || isAbsolute(dbSetting) ? dbSetting : join(dir, dbSetting);
+  const dbLocation =
+    isPostgresUrl(dbSetting) || isAbsolute(dbSetting) ? dbSetting : join(dir, dbSetting);
   mkdirSync(dir, { recursive: true });
   // Open (and so migrate) the store before writing the settings, so a bad --db leaves nothing behind.
   const store = await openStore(dbLocation);
   await store.close();
   writeFileSync(configPath, defaultConfigText(dbSetting));
-  writeFileSync(join(dir, '.gitignore'), '# the SQLite store and its WAL files\n*.db\n*.db-wal\n*.db-shm\n');
+  writeFileSync(
+    join(dir, '.gitignore'),
+    '# the SQLite store and its WAL files\n*.db\n*.db-wal\n*.db-shm\n',
+  );
   return { workspace: dir, config: configPath, db: dbLocation };
 }
 
@@ -128,7 +139,9 @@ export async function openStore(db: string): Promise<Store> {
     return createPostgresStore({ url: db });
   }
   if (!existsSync(dirname(db))) {
-    throw new BosunError('not_found', `db: folder ${dirname(db)} does not exist`, { details: { field: 'db', path: db } });
+    throw new BosunError('not_found', `db: folder ${dirname(db)} does not exist`, {
+      details: { field: 'db', path: db },
+    });
   }
   const { createSqliteStore } = await import('../adapters/storage/sqlite/index.js');
   return createSqliteStore({ path: db });

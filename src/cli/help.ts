@@ -6,7 +6,10 @@ import { describeFields } from './schema-fields.js';
 
 export const GLOBAL_FLAGS = [
   ['--json', 'print the result as JSON (errors too, on stdout)'],
-  ['--workspace DIR', 'use the workspace in DIR (default: nearest .bosun/ upwards; env BOSUN_HOME)'],
+  [
+    '--workspace DIR',
+    'use the workspace in DIR (default: nearest .bosun/ upwards; env BOSUN_HOME)',
+  ],
   ['--db PATH|URL', 'use this SQLite file or postgres:// database (env BOSUN_DB)'],
   ['--as NAME', 'who is acting, for the audit log (env BOSUN_ACTOR; default: OS user)'],
   ['-h, --help', 'help for any command'],
@@ -35,7 +38,10 @@ export function overviewHelp(operations: readonly AnyOperation[], version: strin
     'Start:',
     ...pad([
       ['init', 'create a workspace (.bosun/) in this folder'],
-      ['demo', 'build a sample workspace in a temp folder and walk through plan → next → claim → done'],
+      [
+        'demo',
+        'build a sample workspace in a temp folder and walk through plan → next → claim → done',
+      ],
       ['export / import FILE', 'the whole workspace as JSON, and back'],
       ['operations', 'list every operation (what agents and the API call)'],
       ['call OP --input JSON', 'run any operation with a JSON input'],
@@ -47,7 +53,13 @@ export function overviewHelp(operations: readonly AnyOperation[], version: strin
     const verbs = operations.filter((op) => nounOf(op) === noun);
     lines.push(...pad(verbs.map((op) => [`${noun} ${verbOf(op)}`, op.summary] as const)));
   }
-  lines.push('', 'Global flags:', ...pad(GLOBAL_FLAGS), '', "Run 'bosun <noun> <verb> --help' for a command's flags and examples.");
+  lines.push(
+    '',
+    'Global flags:',
+    ...pad(GLOBAL_FLAGS),
+    '',
+    "Run 'bosun <noun> <verb> --help' for a command's flags and examples.",
+  );
   return lines.join('\n');
 }
 
@@ -83,7 +95,9 @@ export function operationHelp(operation: AnyOperation): string {
   const fields = describeFields(operation.input);
   const hints = operation.cli ?? {};
   const positional = hints.positional ?? [];
-  const shortFor = new Map(Object.entries(hints.short ?? {}).map(([letter, name]) => [name, letter]));
+  const shortFor = new Map(
+    Object.entries(hints.short ?? {}).map(([letter, name]) => [name, letter]),
+  );
   const usage = positional
     .map((name) => {
       const field = fields.find((f) => f.name === name)!;
@@ -104,8 +118,11 @@ export function operationHelp(operation: AnyOperation): string {
     '',
     `Usage: bosun ${nounOf(operation)} ${verbOf(operation)}${usage ? ` ${usage}` : ''} [flags]`,
   ];
-  if (hints.aliases?.length) lines.push(`Aliases: ${hints.aliases.map((a) => `${nounOf(operation)} ${a}`).join(', ')}`);
-  lines.push(`Operation: ${operation.name} (${operation.effects}); also 'bosun call ${operation.name} --input JSON'`);
+  if (hints.aliases?.length)
+    lines.push(`Aliases: ${hints.aliases.map((a) => `${nounOf(operation)} ${a}`).join(', ')}`);
+  lines.push(
+    `Operation: ${operation.name} (${operation.effects}); also 'bosun call ${operation.name} --input JSON'`,
+  );
   if (rows.length > 0) lines.push('', 'Flags:', ...pad(rows));
   lines.push('', 'Global flags:', ...pad(GLOBAL_FLAGS));
   if (hints.examples?.length) lines.push('', 'Examples:', ...hints.examples.map((e) => `  ${e}`));

@@ -47,7 +47,10 @@ const NOUN_ALIASES: Readonly<Record<string, string>> = {
 };
 
 /** Takes the global flags out of argv wherever they stand (up to a bare `--`). */
-export function extractGlobalFlags(argv: readonly string[]): { flags: GlobalFlags; rest: string[] } {
+export function extractGlobalFlags(argv: readonly string[]): {
+  flags: GlobalFlags;
+  rest: string[];
+} {
   const flags: GlobalFlags = { json: false, help: false, version: false };
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -56,20 +59,28 @@ export function extractGlobalFlags(argv: readonly string[]): { flags: GlobalFlag
       rest.push(...argv.slice(i));
       break;
     }
-    const [name, inline] = word.startsWith('--') && word.includes('=') ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)] : [word, undefined];
+    const [name, inline] =
+      word.startsWith('--') && word.includes('=')
+        ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]
+        : [word, undefined];
     if (name === '--json') flags.json = true;
     else if (name === '--help' || name === '-h') flags.help = true;
     else if (name === '--version' || name === '-V') flags.version = true;
     else if (name === '--workspace' || name === '--db' || name === '--as') {
       const value = inline ?? argv[++i];
-      if (value === undefined) throw new BosunError('invalid_input', `${name} needs a value`, { details: { field: name.slice(2) } });
+      if (value === undefined)
+        throw new BosunError('invalid_input', `${name} needs a value`, {
+          details: { field: name.slice(2) },
+        });
       flags[name.slice(2) as 'workspace' | 'db' | 'as'] = value;
     } else rest.push(word);
   }
   return { flags, rest };
 }
 
-function findCommand(words: readonly string[]): { operation: AnyOperation; args: string[] } | undefined {
+function findCommand(
+  words: readonly string[],
+): { operation: AnyOperation; args: string[] } | undefined {
   const [first, second] = words;
   if (first === undefined) return undefined;
   const noun = NOUN_ALIASES[first] ?? first;
@@ -109,7 +120,11 @@ async function dispatch(words: string[], flags: GlobalFlags, io: CliIo): Promise
   }
   if (first === 'init') return init(words.slice(1), flags, io);
   if (first === 'demo') {
-    if (flags.help) return printed(io, 'Usage: bosun demo\n\nBuilds a sample workspace in a temporary folder and walks through plan → next → claim → done.');
+    if (flags.help)
+      return printed(
+        io,
+        'Usage: bosun demo\n\nBuilds a sample workspace in a temporary folder and walks through plan → next → claim → done.',
+      );
     const { runDemo } = await import('./demo.js');
     return runDemo(io);
   }
@@ -120,11 +135,16 @@ async function dispatch(words: string[], flags: GlobalFlags, io: CliIo): Promise
   if (!command) {
     if (flags.help || words.length === 1) {
       const noun = NOUN_ALIASES[first] ?? first;
-      if (OPERATIONS.some((op) => nounOf(op) === noun)) return printed(io, nounHelp(noun, OPERATIONS));
+      if (OPERATIONS.some((op) => nounOf(op) === noun))
+        return printed(io, nounHelp(noun, OPERATIONS));
     }
-    throw new BosunError('invalid_input', `unknown command '${words.slice(0, 2).join(' ')}'; see 'bosun --help'`, {
-      details: { field: 'command', rule: 'a known noun and verb' },
-    });
+    throw new BosunError(
+      'invalid_input',
+      `unknown command '${words.slice(0, 2).join(' ')}'; see 'bosun --help'`,
+      {
+        details: { field: 'command', rule: 'a known noun and verb' },
+      },
+    );
   }
   const { operation, args } = command;
   if (flags.help) return printed(io, operationHelp(operation));
@@ -152,8 +172,19 @@ function printed(io: CliIo, text: string): number {
   return 0;
 }
 
-async function runOperation(operation: AnyOperation, input: unknown, flags: GlobalFlags, io: CliIo): Promise<number> {
-  const runtime = await openRuntime({ cwd: io.cwd, env: io.env, workspace: flags.workspace, db: flags.db, actor: flags.as });
+async function runOperation(
+  operation: AnyOperation,
+  input: unknown,
+  flags: GlobalFlags,
+  io: CliIo,
+): Promise<number> {
+  const runtime = await openRuntime({
+    cwd: io.cwd,
+    env: io.env,
+    workspace: flags.workspace,
+    db: flags.db,
+    actor: flags.as,
+  });
   try {
     const output = await runtime.runner.run(operation, input, runtime.workspace.actor);
     if (flags.json || operation.cli?.json) io.write(`${stableStringify(output)}\n`);
@@ -176,32 +207,48 @@ async function init(words: readonly string[], flags: GlobalFlags, io: CliIo): Pr
       ].join('\n'),
     );
   }
-  if (words.length > 0) throw new BosunError('invalid_input', `init takes no arguments, got '${words[0]}'`, { details: { field: 'arguments' } });
+  if (words.length > 0)
+    throw new BosunError('invalid_input', `init takes no arguments, got '${words[0]}'`, {
+      details: { field: 'arguments' },
+    });
   const root = flags.workspace ?? io.cwd;
   const result = await initWorkspace(root, flags.db ?? envValue(io.env, 'BOSUN_DB'));
   if (flags.json) io.write(`${stableStringify(result)}\n`);
-  else io.write(`Initialized bosun workspace in ${result.workspace}\nstore: ${result.db}\nNext: bosun project create KEY "Name"\n`);
+  else
+    io.write(
+      `Initialized bosun workspace in ${result.workspace}\nstore: ${result.db}\nNext: bosun project create KEY "Name"\n`,
+    );
   return 0;
 }
 
 async function call(words: readonly string[], flags: GlobalFlags, io: CliIo): Promise<number> {
   const [name, ...rest] = words;
   if (flags.help || name === undefined) {
-    return printed(io, "Usage: bosun call <operation> [--input JSON|FILE|-]\n\nRuns any operation with a JSON input; 'bosun operations' lists them.");
+    return printed(
+      io,
+      "Usage: bosun call <operation> [--input JSON|FILE|-]\n\nRuns any operation with a JSON input; 'bosun operations' lists them.",
+    );
   }
   const operation = findOperation(name);
   if (!operation) {
-    throw new BosunError('not_found', `operation: no operation '${name}'; see 'bosun operations'`, { details: { field: 'operation', name } });
+    throw new BosunError('not_found', `operation: no operation '${name}'; see 'bosun operations'`, {
+      details: { field: 'operation', name },
+    });
   }
   let input: unknown = {};
   for (let i = 0; i < rest.length; i++) {
     const word = rest[i]!;
     if (word === '--input' || word.startsWith('--input=')) {
       const value = word.includes('=') ? word.slice(word.indexOf('=') + 1) : rest[++i];
-      if (value === undefined) throw new BosunError('invalid_input', '--input needs a value', { details: { field: 'input' } });
+      if (value === undefined)
+        throw new BosunError('invalid_input', '--input needs a value', {
+          details: { field: 'input' },
+        });
       input = readJsonArgument(value, 'input', io.readStdin);
     } else {
-      throw new BosunError('invalid_input', `call: unexpected argument '${word}'`, { details: { field: 'arguments' } });
+      throw new BosunError('invalid_input', `call: unexpected argument '${word}'`, {
+        details: { field: 'arguments' },
+      });
     }
   }
   return runOperation(operation, input, { ...flags, json: true }, io);
@@ -220,7 +267,9 @@ async function listOperations(flags: GlobalFlags, io: CliIo): Promise<number> {
     return 0;
   }
   const width = Math.max(...OPERATIONS.map((op) => op.name.length));
-  io.write(`${OPERATIONS.map((op) => `${op.name.padEnd(width)}  ${op.effects.padEnd(5)}  ${op.summary}`).join('\n')}\n`);
+  io.write(
+    `${OPERATIONS.map((op) => `${op.name.padEnd(width)}  ${op.effects.padEnd(5)}  ${op.summary}`).join('\n')}\n`,
+  );
   return 0;
 }
 
@@ -228,7 +277,8 @@ function reportError(error: unknown, flags: GlobalFlags, io: CliIo): number {
   const failure = toBosunError(error);
   if (flags.json) io.write(`${stableStringify({ error: failure.toJSON() })}\n`);
   io.writeError(`error[${failure.code}]: ${failure.message}\n`);
-  if (failure.code === 'internal' && io.env.BOSUN_DEBUG && error instanceof Error) io.writeError(`${error.stack}\n`);
+  if (failure.code === 'internal' && io.env.BOSUN_DEBUG && error instanceof Error)
+    io.writeError(`${error.stack}\n`);
   return EXIT_CODES[failure.code];
 }
 

@@ -25,7 +25,10 @@ function usageError(message: string, field: string, command: string): BosunError
   });
 }
 
-export function parseOperationArgs(words: readonly string[], ctx: ParseContext): Record<string, unknown> {
+export function parseOperationArgs(
+  words: readonly string[],
+  ctx: ParseContext,
+): Record<string, unknown> {
   const byFlag = new Map(ctx.fields.map((f) => [f.flag, f]));
   const short = ctx.hints.short ?? {};
   const input: Record<string, unknown> = {};
@@ -55,7 +58,11 @@ export function parseOperationArgs(words: readonly string[], ctx: ParseContext):
       const eq = word.indexOf('=');
       let flag = eq > 0 ? word.slice(2, eq) : word.slice(2);
       let negated = false;
-      if (!byFlag.has(flag) && flag.startsWith('no-') && byFlag.get(flag.slice(3))?.kind === 'boolean') {
+      if (
+        !byFlag.has(flag) &&
+        flag.startsWith('no-') &&
+        byFlag.get(flag.slice(3))?.kind === 'boolean'
+      ) {
         flag = flag.slice(3);
         negated = true;
       }
@@ -84,7 +91,9 @@ export function parseOperationArgs(words: readonly string[], ctx: ParseContext):
     }
   }
 
-  const slots = (ctx.hints.positional ?? []).map((name) => ctx.fields.find((f) => f.name === name)!);
+  const slots = (ctx.hints.positional ?? []).map((name) =>
+    ctx.fields.find((f) => f.name === name)!,
+  );
   let slot = 0;
   for (const value of positionals) {
     // Fill the next slot not already given by flag; a list slot takes every remaining word.
@@ -104,7 +113,8 @@ function convert(field: FieldDescriptor, raw: string, shown: string, ctx: ParseC
       return raw;
     case 'number': {
       const value = Number(raw);
-      if (raw.trim() === '' || Number.isNaN(value)) throw usageError(`${shown} must be a number, not '${raw}'`, field.name, ctx.command);
+      if (raw.trim() === '' || Number.isNaN(value))
+        throw usageError(`${shown} must be a number, not '${raw}'`, field.name, ctx.command);
       return value;
     }
     case 'boolean':
@@ -125,9 +135,13 @@ export function readJsonArgument(raw: string, source: string, readStdin: () => s
   try {
     content = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new BosunError('not_found', `${source}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
-      details: { field: source, path },
-    });
+    throw new BosunError(
+      'not_found',
+      `${source}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      {
+        details: { field: source, path },
+      },
+    );
   }
   return parseJson(content, path);
 }

@@ -10,12 +10,15 @@ const MAX_CELL = 60;
 
 type Row = Record<string, unknown>;
 
-const isRow = (value: unknown): value is Row => value !== null && typeof value === 'object' && !Array.isArray(value);
+const isRow = (value: unknown): value is Row =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** A column is `field` or `field:HEADER`. */
 function splitColumn(column: string): [field: string, header: string] {
   const colon = column.indexOf(':');
-  return colon < 0 ? [column, column.toUpperCase()] : [column.slice(0, colon), column.slice(colon + 1)];
+  return colon < 0
+    ? [column, column.toUpperCase()]
+    : [column.slice(0, colon), column.slice(colon + 1)];
 }
 
 function cell(row: Row, field: string): string {
@@ -67,7 +70,9 @@ export function renderOutput(output: unknown, hints: CliHints): string {
   }
   if (isRow(output) && hints.rows && Array.isArray(output[hints.rows])) {
     const rows = (output[hints.rows] as unknown[]).filter(isRow);
-    const rest = Object.entries(output).filter(([key, value]) => key !== hints.rows && !(Array.isArray(value) && value.length === 0));
+    const rest = Object.entries(output).filter(
+      ([key, value]) => key !== hints.rows && !(Array.isArray(value) && value.length === 0),
+    );
     const table = renderTable(rows, hints.columns ?? defaultColumns(rows));
     return rest.length === 0 ? table : `${table}\n${renderObject(Object.fromEntries(rest), 0)}`;
   }
@@ -81,17 +86,24 @@ export function renderOutput(output: unknown, hints: CliHints): string {
 
 function renderObject(object: Row, depth: number): string {
   const indent = '  '.repeat(depth);
-  const scalars = Object.entries(object).filter(([, v]) => !isRow(v) && !(Array.isArray(v) && v.some(isRow)));
+  const scalars = Object.entries(object).filter(
+    ([, v]) => !isRow(v) && !(Array.isArray(v) && v.some(isRow)),
+  );
   const width = Math.max(0, ...scalars.map(([k]) => k.length));
   const lines: string[] = [];
-  for (const [key, value] of scalars) lines.push(`${indent}${key.padEnd(width)}  ${formatMultiline(value, indent, width)}`);
+  for (const [key, value] of scalars)
+    lines.push(`${indent}${key.padEnd(width)}  ${formatMultiline(value, indent, width)}`);
   for (const [key, value] of Object.entries(object)) {
     if (isRow(value)) {
       lines.push(`${indent}${key}:`, renderObject(value, depth + 1));
     } else if (Array.isArray(value) && value.some(isRow)) {
       const rows = value.filter(isRow);
       lines.push(`${indent}${key}:`);
-      lines.push(...renderTable(rows, defaultColumns(rows)).split('\n').map((l) => `${indent}  ${l}`));
+      lines.push(
+        ...renderTable(rows, defaultColumns(rows))
+          .split('\n')
+          .map((l) => `${indent}  ${l}`),
+      );
     }
   }
   return lines.join('\n');
@@ -99,7 +111,8 @@ function renderObject(object: Row, depth: number): string {
 
 function formatMultiline(value: unknown, indent: string, width: number): string {
   if (typeof value !== 'string' || !value.includes('\n')) {
-    if (Array.isArray(value)) return value.length === 0 ? '-' : value.map((v) => String(v)).join(', ');
+    if (Array.isArray(value))
+      return value.length === 0 ? '-' : value.map((v) => String(v)).join(', ');
     return value === null || value === '' ? '-' : String(value);
   }
   const pad = `${indent}${' '.repeat(width + 2)}`;

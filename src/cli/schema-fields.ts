@@ -35,7 +35,8 @@ export function kebabCase(name: string): string {
 
 export function describeFields(schema: z.ZodType): FieldDescriptor[] {
   const def = defOf(schema);
-  const shape = def.type === 'object' ? (schema as unknown as { shape: Record<string, z.ZodType> }).shape : {};
+  const shape =
+    def.type === 'object' ? (schema as unknown as { shape: Record<string, z.ZodType> }).shape : {};
   return Object.entries(shape).map(([name, field]) => describeField(name, field));
 }
 

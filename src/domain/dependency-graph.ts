@@ -36,9 +36,13 @@ export function findPath(
 }
 
 export function cycleError(labels: readonly string[], field = 'dependsOn'): BosunError {
-  return new BosunError('cycle', `${field}: would create a dependency cycle ${labels.join(' → ')}`, {
-    details: { field, cycle: labels },
-  });
+  return new BosunError(
+    'cycle',
+    `${field}: would create a dependency cycle ${labels.join(' → ')}`,
+    {
+      details: { field, cycle: labels },
+    },
+  );
 }
 
 /**

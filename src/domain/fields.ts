@@ -5,9 +5,13 @@
 
 import { z } from 'zod';
 
-export const idSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID (26 characters)');
+export const idSchema = z
+  .string()
+  .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID (26 characters)');
 
-export const timestampSchema = z.string().datetime({ message: 'must be an ISO-8601 UTC timestamp' });
+export const timestampSchema = z
+  .string()
+  .datetime({ message: 'must be an ISO-8601 UTC timestamp' });
 
 export const dateSchema = z
   .string()
@@ -16,7 +20,10 @@ export const dateSchema = z
 
 export const projectKeySchema = z
   .string()
-  .regex(/^[A-Z][A-Z0-9]{1,9}$/, 'must be 2–10 upper-case letters or digits, starting with a letter (e.g. HOME)');
+  .regex(
+    /^[A-Z][A-Z0-9]{1,9}$/,
+    'must be 2–10 upper-case letters or digits, starting with a letter (e.g. HOME)',
+  );
 
 export function requiredText(max: number) {
   return z

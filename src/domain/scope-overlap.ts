@@ -108,7 +108,8 @@ function expandClass(body: string): Set<string> {
   const chars = new Set<string>();
   for (let i = 0; i < body.length; i++) {
     if (body[i + 1] === '-' && i + 2 < body.length) {
-      for (let c = body.charCodeAt(i); c <= body.charCodeAt(i + 2); c++) chars.add(String.fromCharCode(c));
+      for (let c = body.charCodeAt(i); c <= body.charCodeAt(i + 2); c++)
+        chars.add(String.fromCharCode(c));
       i += 2;
     } else {
       chars.add(body[i]!);

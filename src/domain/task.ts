@@ -10,7 +10,14 @@ import { idSchema, optionalText, requiredText, tagSchema, timestampSchema } from
 import type { TransitionTable } from './status-machine.js';
 import { assertTransition } from './status-machine.js';
 
-export const TASK_STATUSES = ['todo', 'in_progress', 'review', 'done', 'blocked', 'cancelled'] as const;
+export const TASK_STATUSES = [
+  'todo',
+  'in_progress',
+  'review',
+  'done',
+  'blocked',
+  'cancelled',
+] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export const PRIORITIES = ['p0', 'p1', 'p2', 'p3'] as const;

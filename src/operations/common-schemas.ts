@@ -16,8 +16,15 @@ export const priority = z.enum(PRIORITIES);
 export const taskStatus = z.enum(TASK_STATUSES);
 export const duration = z
   .string()
-  .refine((text) => /^(\d+(ms|s|m|h|d))+$/.test(text.trim()), 'must be a duration such as 90s, 15m, 2h or 1h30m');
-export const limit = z.number().int().positive('must be at least 1').max(100_000, 'must be at most 100000');
+  .refine(
+    (text) => /^(\d+(ms|s|m|h|d))+$/.test(text.trim()),
+    'must be a duration such as 90s, 15m, 2h or 1h30m',
+  );
+export const limit = z
+  .number()
+  .int()
+  .positive('must be at least 1')
+  .max(100_000, 'must be at most 100000');
 
 export function durationMs(text: string | undefined, field: string): number | undefined {
   return text === undefined ? undefined : parseDuration(text, field);

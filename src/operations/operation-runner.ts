@@ -37,7 +37,10 @@ export function createOperationRunner(settings: OperationRunnerSettings): Operat
       if (settings.validateOutput) {
         const checked = operation.output.safeParse(output);
         if (!checked.success) {
-          throw new BosunError('internal', `${operation.name} returned output that breaks its schema: ${formatIssues(checked.error)}`);
+          throw new BosunError(
+            'internal',
+            `${operation.name} returned output that breaks its schema: ${formatIssues(checked.error)}`,
+          );
         }
       }
       return output;
@@ -53,7 +56,10 @@ export function parseInput<S extends z.ZodType>(schema: S, raw: unknown): z.outp
     details: {
       field: first && first.path.length > 0 ? first.path.join('.') : '(input)',
       rule: first?.message ?? 'invalid',
-      issues: result.error.issues.map((issue) => ({ field: issue.path.join('.'), rule: issue.message })),
+      issues: result.error.issues.map((issue) => ({
+        field: issue.path.join('.'),
+        rule: issue.message,
+      })),
     },
   });
 }

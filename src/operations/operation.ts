@@ -38,6 +38,8 @@ export interface Operation<I extends z.ZodType = z.ZodType, O extends z.ZodType 
 
 export type AnyOperation = Operation<z.ZodType, z.ZodType>;
 
-export function defineOperation<I extends z.ZodType, O extends z.ZodType>(operation: Operation<I, O>): AnyOperation {
+export function defineOperation<I extends z.ZodType, O extends z.ZodType>(
+  operation: Operation<I, O>,
+): AnyOperation {
   return operation as unknown as AnyOperation;
 }

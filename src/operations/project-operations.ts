@@ -129,7 +129,11 @@ export const projectOperations = [
     effects: 'read',
     input: z.strictObject({ project: projectKey }),
     output: z.array(SprintSchema),
-    cli: { positional: ['project'], aliases: ['ls'], columns: ['name', 'status', 'startDate', 'endDate', 'goal'] },
+    cli: {
+      positional: ['project'],
+      aliases: ['ls'],
+      columns: ['name', 'status', 'startDate', 'endDate', 'goal'],
+    },
     handler: async (ctx, input) => {
       const project = await resolveProject(ctx.repos, input.project);
       return ctx.repos.sprints.list({ projectId: project.id });

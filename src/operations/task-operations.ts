@@ -21,11 +21,35 @@ import {
   updateTask,
 } from '../core/services/task-service.js';
 import { optionalText, requiredText, tagSchema } from '../domain/fields.js';
-import { NoteSchema, TASK_STATUSES, TaskSchema, TodoSchema, scopeGlobSchema } from '../domain/task.js';
-import { actorName, duration, durationMs, limit, priority, projectKey, sprintKey, taskKey, taskStatus } from './common-schemas.js';
+import {
+  NoteSchema,
+  TASK_STATUSES,
+  TaskSchema,
+  TodoSchema,
+  scopeGlobSchema,
+} from '../domain/task.js';
+import {
+  actorName,
+  duration,
+  durationMs,
+  limit,
+  priority,
+  projectKey,
+  sprintKey,
+  taskKey,
+  taskStatus,
+} from './common-schemas.js';
 import { defineOperation } from './operation.js';
 
-const TASK_COLUMNS = ['ref', 'status', 'priority', 'title', 'role', 'assignee', 'openDeps:WAITS ON'];
+const TASK_COLUMNS = [
+  'ref',
+  'status',
+  'priority',
+  'title',
+  'role',
+  'assignee',
+  'openDeps:WAITS ON',
+];
 
 const taskFields = {
   description: optionalText(20_000).optional(),
@@ -41,7 +65,12 @@ const taskFields = {
   scope: z.array(scopeGlobSchema).max(100, 'at most 100 globs').optional(),
 };
 
-const TaskLinkSchema = z.object({ id: z.string(), ref: z.string(), title: z.string(), status: z.enum(TASK_STATUSES) });
+const TaskLinkSchema = z.object({
+  id: z.string(),
+  ref: z.string(),
+  title: z.string(),
+  status: z.enum(TASK_STATUSES),
+});
 const TaskDetailSchema = z.object({
   task: TaskSchema,
   project: z.string(),
@@ -66,7 +95,10 @@ const depInput = z.strictObject({
   on: z.array(taskKey).min(1, 'must name at least one task'),
 });
 
-const todoItem = z.strictObject({ task: taskKey, item: z.number().int().positive('must be 1 or more') });
+const todoItem = z.strictObject({
+  task: taskKey,
+  item: z.number().int().positive('must be 1 or more'),
+});
 
 export const taskOperations = [
   defineOperation({
@@ -98,14 +130,23 @@ export const taskOperations = [
     effects: 'write',
     input: z.strictObject({ task: taskKey, title: requiredText(200).optional(), ...taskFields }),
     output: TaskSchema,
-    cli: { positional: ['task'], aliases: ['edit', 'set'], short: { p: 'priority', d: 'description', t: 'tags' }, columns: TASK_COLUMNS },
+    cli: {
+      positional: ['task'],
+      aliases: ['edit', 'set'],
+      short: { p: 'priority', d: 'description', t: 'tags' },
+      columns: TASK_COLUMNS,
+    },
     handler: (ctx, input) => updateTask(ctx, input),
   }),
   defineOperation({
     name: 'task.status',
     summary: 'Move a task: todo → in_progress → review → done, or blocked / cancelled',
     effects: 'write',
-    input: z.strictObject({ task: taskKey, status: taskStatus, note: requiredText(50_000).optional() }),
+    input: z.strictObject({
+      task: taskKey,
+      status: taskStatus,
+      note: requiredText(50_000).optional(),
+    }),
     output: TaskSchema,
     cli: {
       positional: ['task', 'status'],
@@ -117,7 +158,8 @@ export const taskOperations = [
   }),
   defineOperation({
     name: 'task.delete',
-    summary: 'Delete a task: it leaves the plan and the graph but stays in the audit log and exports',
+    summary:
+      'Delete a task: it leaves the plan and the graph but stays in the audit log and exports',
     effects: 'write',
     input: z.strictObject({ task: taskKey }),
     output: TaskSchema,
@@ -159,35 +201,65 @@ export const taskOperations = [
       agent: actorName.optional(),
       claim: z.boolean().optional(),
       lease: duration.optional(),
-      parallel: z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100').optional(),
+      parallel: z
+        .number()
+        .int()
+        .min(1, 'must be at least 1')
+        .max(100, 'must be at most 100')
+        .optional(),
     }),
-    output: z.object({ claimed: z.boolean(), tasks: z.array(TaskSchema), expired: z.array(z.string()) }),
+    output: z.object({
+      claimed: z.boolean(),
+      tasks: z.array(TaskSchema),
+      expired: z.array(z.string()),
+    }),
     cli: {
       positional: ['project'],
       rows: 'tasks',
-      columns: ['ref', 'priority', 'downstreamDepth:UNBLOCKS', 'title', 'role', 'assignee', 'leaseExpiresAt:LEASE UNTIL'],
+      columns: [
+        'ref',
+        'priority',
+        'downstreamDepth:UNBLOCKS',
+        'title',
+        'role',
+        'assignee',
+        'leaseExpiresAt:LEASE UNTIL',
+      ],
       examples: [
         'bosun task next HOME',
         'bosun task next --claim --agent coder-1 --lease 30m',
         'bosun task next HOME --parallel 3 --role coder',
       ],
     },
-    handler: (ctx, input) => nextTasks(ctx, { ...input, leaseMs: durationMs(input.lease, 'lease') }),
+    handler: (ctx, input) =>
+      nextTasks(ctx, { ...input, leaseMs: durationMs(input.lease, 'lease') }),
   }),
   defineOperation({
     name: 'task.heartbeat',
     summary: 'Extend the lease on a task you hold',
     effects: 'write',
-    input: z.strictObject({ task: taskKey, agent: actorName.optional(), lease: duration.optional() }),
+    input: z.strictObject({
+      task: taskKey,
+      agent: actorName.optional(),
+      lease: duration.optional(),
+    }),
     output: TaskSchema,
-    cli: { positional: ['task'], columns: ['ref', 'status', 'assignee', 'leaseExpiresAt:LEASE UNTIL'] },
-    handler: (ctx, input) => heartbeatTask(ctx, { ...input, leaseMs: durationMs(input.lease, 'lease') }),
+    cli: {
+      positional: ['task'],
+      columns: ['ref', 'status', 'assignee', 'leaseExpiresAt:LEASE UNTIL'],
+    },
+    handler: (ctx, input) =>
+      heartbeatTask(ctx, { ...input, leaseMs: durationMs(input.lease, 'lease') }),
   }),
   defineOperation({
     name: 'task.release',
     summary: 'Give a task you hold back to the ready queue',
     effects: 'write',
-    input: z.strictObject({ task: taskKey, agent: actorName.optional(), note: requiredText(50_000).optional() }),
+    input: z.strictObject({
+      task: taskKey,
+      agent: actorName.optional(),
+      note: requiredText(50_000).optional(),
+    }),
     output: TaskSchema,
     cli: { positional: ['task'], columns: TASK_COLUMNS },
     handler: (ctx, input) => releaseTask(ctx, input),

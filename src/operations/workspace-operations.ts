@@ -2,7 +2,11 @@
 
 import { z } from 'zod';
 import { resolveProject, resolveTask } from '../core/services/resolve.js';
-import { exportWorkspace, importWorkspace, WorkspaceDocumentSchema } from '../core/services/workspace-service.js';
+import {
+  exportWorkspace,
+  importWorkspace,
+  WorkspaceDocumentSchema,
+} from '../core/services/workspace-service.js';
 import { AuditEntrySchema } from '../domain/audit.js';
 import { timestampSchema } from '../domain/fields.js';
 import { Task } from '../domain/task.js';
@@ -12,8 +16,10 @@ import { defineOperation } from './operation.js';
 
 /** A target may be given as a task ref, a project key or any id. */
 async function targetId(ctx: ServiceContext, target: string): Promise<string> {
-  if (Task.isRef(target.toUpperCase())) return (await resolveTask(ctx.repos, target, 'target', { includeDeleted: true })).id;
-  if (/^[A-Za-z][A-Za-z0-9]{1,9}$/.test(target)) return (await resolveProject(ctx.repos, target, 'target')).id;
+  if (Task.isRef(target.toUpperCase()))
+    return (await resolveTask(ctx.repos, target, 'target', { includeDeleted: true })).id;
+  if (/^[A-Za-z][A-Za-z0-9]{1,9}$/.test(target))
+    return (await resolveProject(ctx.repos, target, 'target')).id;
   return target;
 }
 
@@ -35,7 +41,10 @@ export const workspaceOperations = [
       positional: ['target'],
       aliases: ['ls', 'log'],
       columns: ['seq', 'at', 'actor', 'operation', 'targetLabel:TARGET', 'changed'],
-      examples: ['bosun audit list HOME-3', 'bosun audit list --actor coder-1 --since 2026-11-01T00:00:00Z'],
+      examples: [
+        'bosun audit list HOME-3',
+        'bosun audit list --actor coder-1 --since 2026-11-01T00:00:00Z',
+      ],
     },
     handler: async (ctx, input) => {
       const entries = await ctx.repos.audit.list({

@@ -97,7 +97,10 @@ export interface TaskRepository {
   findExpiredLeases(now: string): Promise<Task[]>;
   adjustOpenDeps(ids: readonly string[], delta: number): Promise<void>;
   setDownstreamDepth(id: string, depth: number): Promise<void>;
-  count(filter: { projectId?: string | undefined; includeDeleted?: boolean | undefined }): Promise<number>;
+  count(filter: {
+    projectId?: string | undefined;
+    includeDeleted?: boolean | undefined;
+  }): Promise<number>;
 }
 
 export interface DependencyRepository {

@@ -23,7 +23,13 @@ export function runBosun(args: readonly string[], options: CliOptions): Promise<
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
-      env: { ...process.env, BOSUN_HOME: undefined, BOSUN_DB: undefined, BOSUN_ACTOR: 'tester', ...options.env },
+      env: {
+        ...process.env,
+        BOSUN_HOME: undefined,
+        BOSUN_DB: undefined,
+        BOSUN_ACTOR: 'tester',
+        ...options.env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -37,7 +43,10 @@ export function runBosun(args: readonly string[], options: CliOptions): Promise<
 }
 
 /** Runs bosun and parses its --json output, failing loudly when the command failed. */
-export async function bosunJson<T = unknown>(args: readonly string[], options: CliOptions): Promise<T> {
+export async function bosunJson<T = unknown>(
+  args: readonly string[],
+  options: CliOptions,
+): Promise<T> {
   const result = await runBosun([...args, '--json'], options);
   if (result.status !== 0) {
     throw new Error(`bosun ${args.join(' ')} exited ${result.status}: ${result.stderr}`);

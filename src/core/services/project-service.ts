@@ -80,7 +80,8 @@ export async function updateProject(
     startDate: input.startDate === undefined ? before.startDate : input.startDate,
     dueDate: input.dueDate === undefined ? before.dueDate : input.dueDate,
     budgetAmount: input.budgetAmount === undefined ? before.budgetAmount : input.budgetAmount,
-    budgetCurrency: input.budgetCurrency === undefined ? before.budgetCurrency : input.budgetCurrency,
+    budgetCurrency:
+      input.budgetCurrency === undefined ? before.budgetCurrency : input.budgetCurrency,
     status: input.status ?? before.status,
     updatedAt: nowIso(ctx),
   };
@@ -106,7 +107,11 @@ export async function showProject(
     counts[task.status] += 1;
     if (task.status === 'todo' && task.openDeps === 0 && task.assignee === null) counts.ready += 1;
   }
-  return { project, sprints: await ctx.repos.sprints.list({ projectId: project.id }), tasks: counts };
+  return {
+    project,
+    sprints: await ctx.repos.sprints.list({ projectId: project.id }),
+    tasks: counts,
+  };
 }
 
 export async function createSprint(
@@ -121,9 +126,13 @@ export async function createSprint(
 ): Promise<Sprint> {
   const project = await resolveProject(ctx.repos, input.project);
   if (await ctx.repos.sprints.findByName(project.id, input.name)) {
-    throw new BosunError('conflict', `name: project ${project.key} already has a sprint '${input.name}'`, {
-      details: { field: 'name', name: input.name },
-    });
+    throw new BosunError(
+      'conflict',
+      `name: project ${project.key} already has a sprint '${input.name}'`,
+      {
+        details: { field: 'name', name: input.name },
+      },
+    );
   }
   const now = nowIso(ctx);
   const sprint: Sprint = {
@@ -162,9 +171,13 @@ export async function updateSprint(
   }
   if (input.name !== undefined && input.name !== before.name) {
     if (await ctx.repos.sprints.findByName(project.id, input.name)) {
-      throw new BosunError('conflict', `name: project ${project.key} already has a sprint '${input.name}'`, {
-        details: { field: 'name', name: input.name },
-      });
+      throw new BosunError(
+        'conflict',
+        `name: project ${project.key} already has a sprint '${input.name}'`,
+        {
+          details: { field: 'name', name: input.name },
+        },
+      );
     }
   }
   const after: Sprint = {

@@ -7,15 +7,23 @@ import type { Repositories } from '../../ports/store.js';
 import { BosunError } from '../../shared/errors.js';
 import { isUlid } from '../../shared/ids.js';
 
-export async function resolveProject(repos: Repositories, keyOrId: string, field = 'project'): Promise<Project> {
+export async function resolveProject(
+  repos: Repositories,
+  keyOrId: string,
+  field = 'project',
+): Promise<Project> {
   const value = keyOrId.trim();
   const project = isUlid(value)
     ? await repos.projects.findById(value)
     : await repos.projects.findByKey(value.toUpperCase());
   if (!project) {
-    throw new BosunError('not_found', `${field}: no project '${keyOrId}'; see 'bosun project list'`, {
-      details: { field, kind: 'project', key: keyOrId },
-    });
+    throw new BosunError(
+      'not_found',
+      `${field}: no project '${keyOrId}'; see 'bosun project list'`,
+      {
+        details: { field, kind: 'project', key: keyOrId },
+      },
+    );
   }
   return project;
 }
@@ -50,9 +58,13 @@ export async function resolveSprint(
     ? await repos.sprints.findById(value)
     : await repos.sprints.findByName(projectId, value);
   if (!sprint || sprint.projectId !== projectId) {
-    throw new BosunError('not_found', `${field}: no sprint '${nameOrId}' in this project; see 'bosun sprint list'`, {
-      details: { field, kind: 'sprint', key: nameOrId },
-    });
+    throw new BosunError(
+      'not_found',
+      `${field}: no sprint '${nameOrId}' in this project; see 'bosun sprint list'`,
+      {
+        details: { field, kind: 'sprint', key: nameOrId },
+      },
+    );
   }
   return sprint;
 }

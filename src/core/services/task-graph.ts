@@ -26,7 +26,11 @@ export async function addEdge(
   await refreshDepths(repos, [dependsOn.id]);
 }
 
-export async function removeEdge(repos: Repositories, task: Task, dependsOn: Task): Promise<boolean> {
+export async function removeEdge(
+  repos: Repositories,
+  task: Task,
+  dependsOn: Task,
+): Promise<boolean> {
   const removed = await repos.dependencies.delete(task.id, dependsOn.id);
   if (!removed) return false;
   if (dependsOn.status !== 'done') await repos.tasks.adjustOpenDeps([task.id], -1);
@@ -50,7 +54,10 @@ export async function afterStatusChange(
   }
   if ((from === 'cancelled') !== (to === 'cancelled')) {
     const upstream = await repos.dependencies.dependenciesOf([task.id]);
-    await refreshDepths(repos, upstream.map((edge) => edge.dependsOnId));
+    await refreshDepths(
+      repos,
+      upstream.map((edge) => edge.dependsOnId),
+    );
   }
 }
 
@@ -74,7 +81,11 @@ export async function refreshDepths(repos: Repositories, start: readonly string[
   }
 }
 
-async function findPathAsync(repos: Repositories, from: string, to: string): Promise<string[] | null> {
+async function findPathAsync(
+  repos: Repositories,
+  from: string,
+  to: string,
+): Promise<string[] | null> {
   // Breadth-first over "waits for" edges, fetching one frontier per query.
   const parent = new Map<string, string | null>([[from, null]]);
   let frontier = [from];
@@ -91,7 +102,8 @@ async function findPathAsync(repos: Repositories, from: string, to: string): Pro
   }
   if (!parent.has(to)) return null;
   const adjacency = new Map<string, string[]>();
-  for (const [child, via] of parent) if (via !== null) adjacency.set(via, [...(adjacency.get(via) ?? []), child]);
+  for (const [child, via] of parent)
+    if (via !== null) adjacency.set(via, [...(adjacency.get(via) ?? []), child]);
   return findPath(from, to, (node) => adjacency.get(node) ?? []);
 }
 

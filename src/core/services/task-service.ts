@@ -42,11 +42,17 @@ async function resolveParent(
 ): Promise<string | null | undefined> {
   if (parent === undefined || parent === null) return parent;
   const task = await resolveTask(repos, parent, 'parent');
-  if (task.projectId !== projectId) throw invalidInput('parent', `${task.ref} belongs to another project`);
+  if (task.projectId !== projectId)
+    throw invalidInput('parent', `${task.ref} belongs to another project`);
   if (self) {
     // A task may not become its own ancestor.
-    for (let at: Task | undefined = task; at; at = at.parentId ? await repos.tasks.findById(at.parentId) : undefined) {
-      if (at.id === self.id) throw invalidInput('parent', `${task.ref} is ${self.ref} or one of its subtasks`);
+    for (
+      let at: Task | undefined = task;
+      at;
+      at = at.parentId ? await repos.tasks.findById(at.parentId) : undefined
+    ) {
+      if (at.id === self.id)
+        throw invalidInput('parent', `${task.ref} is ${self.ref} or one of its subtasks`);
     }
   }
   return task.id;
@@ -72,7 +78,8 @@ export async function createTask(
   const parentId = (await resolveParent(repos, project.id, input.parent)) ?? null;
   const sprintId = (await resolveSprintId(repos, project.id, input.sprint)) ?? null;
   const dependencies: Task[] = [];
-  for (const ref of unique(input.dependsOn ?? [])) dependencies.push(await resolveTask(repos, ref, 'dependsOn'));
+  for (const ref of unique(input.dependsOn ?? []))
+    dependencies.push(await resolveTask(repos, ref, 'dependsOn'));
   const seq = await repos.projects.nextTaskSeq(project.id);
   const now = nowIso(ctx);
   const task: Task = {
@@ -155,7 +162,14 @@ export async function setTaskStatus(
     throw new BosunError(
       'invalid_transition',
       `status: ${before.ref} cannot start; it waits for ${waiting.map((t) => `${t.ref} (${t.status})`).join(', ')}`,
-      { details: { field: 'status', from: before.status, to: input.status, waitingFor: waiting.map((t) => t.ref) } },
+      {
+        details: {
+          field: 'status',
+          from: before.status,
+          to: input.status,
+          waitingFor: waiting.map((t) => t.ref),
+        },
+      },
     );
   }
   if (statusChangeTouchesGraph(before.status, input.status)) await repos.lockGraph();
@@ -196,15 +210,32 @@ export async function deleteTask(ctx: ServiceContext, input: { task: string }): 
   const upstream = await repos.dependencies.dependenciesOf([before.id]);
   const downstream = await repos.dependencies.dependentsOf([before.id]);
   const related = new Map(
-    (await repos.tasks.findByIds([...upstream.map((e) => e.dependsOnId), ...downstream.map((e) => e.taskId)])).map(
-      (t) => [t.id, t],
-    ),
+    (
+      await repos.tasks.findByIds([
+        ...upstream.map((e) => e.dependsOnId),
+        ...downstream.map((e) => e.taskId),
+      ])
+    ).map((t) => [t.id, t]),
   );
-  const after: Task = { ...before, deletedAt: nowIso(ctx), leaseExpiresAt: null, updatedAt: nowIso(ctx) };
+  const after: Task = {
+    ...before,
+    deletedAt: nowIso(ctx),
+    leaseExpiresAt: null,
+    updatedAt: nowIso(ctx),
+  };
   await repos.tasks.update(after);
   for (const edge of upstream) await removeEdge(repos, after, related.get(edge.dependsOnId)!);
   for (const edge of downstream) await removeEdge(repos, related.get(edge.taskId)!, before);
-  await recordAudit(ctx, taskTarget(after), { ...before, dependsOn: upstream.map((e) => related.get(e.dependsOnId)!.ref), dependents: downstream.map((e) => related.get(e.taskId)!.ref) }, { ...after, dependsOn: [], dependents: [] });
+  await recordAudit(
+    ctx,
+    taskTarget(after),
+    {
+      ...before,
+      dependsOn: upstream.map((e) => related.get(e.dependsOnId)!.ref),
+      dependents: downstream.map((e) => related.get(e.taskId)!.ref),
+    },
+    { ...after, dependsOn: [], dependents: [] },
+  );
   return after;
 }
 
@@ -227,7 +258,12 @@ export interface TaskDetail {
   readonly notes: Note[];
 }
 
-const link = (task: Task): TaskLink => ({ id: task.id, ref: task.ref, title: task.title, status: task.status });
+const link = (task: Task): TaskLink => ({
+  id: task.id,
+  ref: task.ref,
+  title: task.title,
+  status: task.status,
+});
 const byRef = (a: TaskLink, b: TaskLink) => a.ref.localeCompare(b.ref, 'en', { numeric: true });
 
 export async function showTask(ctx: ServiceContext, input: { task: string }): Promise<TaskDetail> {
@@ -244,7 +280,10 @@ export async function showTask(ctx: ServiceContext, input: { task: string }): Pr
     sprint: sprint?.name ?? null,
     parent: parent ? link(parent) : null,
     subtasks: (await repos.tasks.list({ parentId: task.id })).map(link).sort(byRef),
-    dependsOn: await linked(await repos.dependencies.dependenciesOf([task.id]), (e) => e.dependsOnId),
+    dependsOn: await linked(
+      await repos.dependencies.dependenciesOf([task.id]),
+      (e) => e.dependsOnId,
+    ),
     dependents: await linked(await repos.dependencies.dependentsOf([task.id]), (e) => e.taskId),
     todos: await repos.todos.listForTask(task.id),
     notes: await repos.notes.listForTask(task.id),
@@ -266,7 +305,9 @@ export async function listTasks(
   },
 ): Promise<Task[]> {
   const filter = await readyFilter(ctx.repos, input);
-  const parentId = input.parent ? (await resolveTask(ctx.repos, input.parent, 'parent')).id : undefined;
+  const parentId = input.parent
+    ? (await resolveTask(ctx.repos, input.parent, 'parent')).id
+    : undefined;
   const query: TaskFilter = {
     ...filter,
     status: input.status,
@@ -280,11 +321,18 @@ export async function listTasks(
 
 async function readyFilter(
   repos: Repositories,
-  input: { project?: string | undefined; sprint?: string | undefined; role?: string | undefined; tag?: string | undefined },
+  input: {
+    project?: string | undefined;
+    sprint?: string | undefined;
+    role?: string | undefined;
+    tag?: string | undefined;
+  },
 ) {
   const project = input.project ? await resolveProject(repos, input.project) : undefined;
-  if (input.sprint && !project) throw invalidInput('sprint', 'needs --project to say whose sprint it is');
-  const sprintId = input.sprint && project ? (await resolveSprint(repos, project.id, input.sprint)).id : undefined;
+  if (input.sprint && !project)
+    throw invalidInput('sprint', 'needs --project to say whose sprint it is');
+  const sprintId =
+    input.sprint && project ? (await resolveSprint(repos, project.id, input.sprint)).id : undefined;
   return { projectId: project?.id, sprintId, role: input.role, tag: input.tag };
 }
 
@@ -297,10 +345,19 @@ export async function addDependencies(
   await repos.lockGraph();
   for (const ref of unique(input.on)) {
     const dependsOn = await resolveTask(repos, ref, 'on');
-    if (dependsOn.id === task.id) throw new BosunError('cycle', `on: ${task.ref} cannot depend on itself`, { details: { field: 'on', cycle: [task.ref, task.ref] } });
+    if (dependsOn.id === task.id)
+      throw new BosunError('cycle', `on: ${task.ref} cannot depend on itself`, {
+        details: { field: 'on', cycle: [task.ref, task.ref] },
+      });
     if (await repos.dependencies.exists(task.id, dependsOn.id)) continue;
     await addEdge(repos, task, dependsOn, nowIso(ctx), 'on');
-    await recordAudit(ctx, taskTarget(task), { dependsOn: null }, { dependsOn: dependsOn.ref }, { operation: ctx.operation });
+    await recordAudit(
+      ctx,
+      taskTarget(task),
+      { dependsOn: null },
+      { dependsOn: dependsOn.ref },
+      { operation: ctx.operation },
+    );
   }
   return showTask(ctx, { task: task.id });
 }
@@ -359,7 +416,9 @@ export async function nextTasks(ctx: ServiceContext, input: NextInput): Promise<
     picked = await pickDisjoint(repos, { ...filter, agent, lock: input.claim }, want);
   }
   if (!input.claim) return { claimed: false, tasks: picked, expired };
-  const leaseExpiresAt = new Date(ctx.clock.now().getTime() + (input.leaseMs ?? DEFAULT_LEASE_MS)).toISOString();
+  const leaseExpiresAt = new Date(
+    ctx.clock.now().getTime() + (input.leaseMs ?? DEFAULT_LEASE_MS),
+  ).toISOString();
   const claimed: Task[] = [];
   for (const before of picked) {
     const after: Task = {
@@ -389,7 +448,8 @@ async function pickDisjoint(
     for (const task of page) {
       if (picked.length >= want) break;
       if (picked.some((p) => p.id === task.id)) continue;
-      if (task.scope.length > 0 && taken.some((scope) => scopesOverlap(scope, task.scope))) continue;
+      if (task.scope.length > 0 && taken.some((scope) => scopesOverlap(scope, task.scope)))
+        continue;
       picked.push(task);
       if (task.scope.length > 0) taken.push(task.scope);
     }
@@ -402,9 +462,18 @@ async function pickDisjoint(
 export async function expireLeases(ctx: ServiceContext): Promise<string[]> {
   const expired = await ctx.repos.tasks.findExpiredLeases(nowIso(ctx));
   for (const before of expired) {
-    const after: Task = { ...before, status: 'todo', assignee: null, leaseExpiresAt: null, updatedAt: nowIso(ctx) };
+    const after: Task = {
+      ...before,
+      status: 'todo',
+      assignee: null,
+      leaseExpiresAt: null,
+      updatedAt: nowIso(ctx),
+    };
     await ctx.repos.tasks.update(after);
-    await recordAudit(ctx, taskTarget(after), before, after, { actor: SYSTEM_ACTOR, operation: 'task.lease-expire' });
+    await recordAudit(ctx, taskTarget(after), before, after, {
+      actor: SYSTEM_ACTOR,
+      operation: 'task.lease-expire',
+    });
   }
   return expired.map((t) => t.ref);
 }
@@ -412,7 +481,10 @@ export async function expireLeases(ctx: ServiceContext): Promise<string[]> {
 async function heldTask(ctx: ServiceContext, ref: string, agent: string): Promise<Task> {
   const task = await resolveTask(ctx.repos, ref);
   if (task.status !== 'in_progress' || task.assignee !== agent) {
-    const holder = task.status === 'in_progress' ? `held by ${task.assignee ?? 'nobody'}` : `status ${task.status}`;
+    const holder =
+      task.status === 'in_progress'
+        ? `held by ${task.assignee ?? 'nobody'}`
+        : `status ${task.status}`;
     throw new BosunError('conflict', `task: ${task.ref} is not held by ${agent} (${holder})`, {
       details: { field: 'task', task: task.ref, agent, holder: task.assignee, status: task.status },
     });
@@ -426,7 +498,9 @@ export async function heartbeatTask(
 ): Promise<Task> {
   const before = await heldTask(ctx, input.task, input.agent ?? ctx.actor);
   // A heartbeat only ever extends: a default-length beat never cuts a longer claim short.
-  const requested = new Date(ctx.clock.now().getTime() + (input.leaseMs ?? DEFAULT_LEASE_MS)).toISOString();
+  const requested = new Date(
+    ctx.clock.now().getTime() + (input.leaseMs ?? DEFAULT_LEASE_MS),
+  ).toISOString();
   const current = before.leaseExpiresAt ?? requested;
   const after: Task = {
     ...before,
@@ -443,7 +517,13 @@ export async function releaseTask(
   input: { task: string; agent?: string | undefined; note?: string | undefined },
 ): Promise<Task> {
   const before = await heldTask(ctx, input.task, input.agent ?? ctx.actor);
-  const after: Task = { ...before, status: 'todo', assignee: null, leaseExpiresAt: null, updatedAt: nowIso(ctx) };
+  const after: Task = {
+    ...before,
+    status: 'todo',
+    assignee: null,
+    leaseExpiresAt: null,
+    updatedAt: nowIso(ctx),
+  };
   await ctx.repos.tasks.update(after);
   await recordAudit(ctx, taskTarget(after), before, after);
   if (input.note) await appendNote(ctx, after, input.note);
@@ -451,13 +531,24 @@ export async function releaseTask(
 }
 
 async function appendNote(ctx: ServiceContext, task: Task, body: string): Promise<Note> {
-  const note: Note = { id: ctx.newId(), taskId: task.id, author: ctx.actor, body, createdAt: nowIso(ctx) };
+  const note: Note = {
+    id: ctx.newId(),
+    taskId: task.id,
+    author: ctx.actor,
+    body,
+    createdAt: nowIso(ctx),
+  };
   await ctx.repos.notes.insert(note);
-  await recordAudit(ctx, { kind: 'note', id: note.id, label: task.ref }, null, note, { operation: 'note.add' });
+  await recordAudit(ctx, { kind: 'note', id: note.id, label: task.ref }, null, note, {
+    operation: 'note.add',
+  });
   return note;
 }
 
-export async function addNote(ctx: ServiceContext, input: { task: string; body: string }): Promise<Note> {
+export async function addNote(
+  ctx: ServiceContext,
+  input: { task: string; body: string },
+): Promise<Note> {
   return appendNote(ctx, await resolveTask(ctx.repos, input.task), input.body);
 }
 
@@ -466,7 +557,10 @@ export async function listNotes(ctx: ServiceContext, input: { task: string }): P
   return ctx.repos.notes.listForTask(task.id);
 }
 
-export async function addTodo(ctx: ServiceContext, input: { task: string; text: string }): Promise<Todo> {
+export async function addTodo(
+  ctx: ServiceContext,
+  input: { task: string; text: string },
+): Promise<Todo> {
   const task = await resolveTask(ctx.repos, input.task);
   const existing = await ctx.repos.todos.listForTask(task.id);
   const now = nowIso(ctx);
@@ -480,18 +574,31 @@ export async function addTodo(ctx: ServiceContext, input: { task: string; text: 
     updatedAt: now,
   };
   await ctx.repos.todos.insert(todo);
-  await recordAudit(ctx, { kind: 'todo', id: todo.id, label: `${task.ref}#${existing.length + 1}` }, null, todo);
+  await recordAudit(
+    ctx,
+    { kind: 'todo', id: todo.id, label: `${task.ref}#${existing.length + 1}` },
+    null,
+    todo,
+  );
   return todo;
 }
 
-async function todoAt(ctx: ServiceContext, ref: string, item: number): Promise<{ task: Task; todo: Todo }> {
+async function todoAt(
+  ctx: ServiceContext,
+  ref: string,
+  item: number,
+): Promise<{ task: Task; todo: Todo }> {
   const task = await resolveTask(ctx.repos, ref);
   const todos = await ctx.repos.todos.listForTask(task.id);
   const todo = todos[item - 1];
   if (!todo) {
-    throw new BosunError('not_found', `item: ${task.ref} has ${todos.length} checklist item(s), not #${item}`, {
-      details: { field: 'item', task: task.ref, item, count: todos.length },
-    });
+    throw new BosunError(
+      'not_found',
+      `item: ${task.ref} has ${todos.length} checklist item(s), not #${item}`,
+      {
+        details: { field: 'item', task: task.ref, item, count: todos.length },
+      },
+    );
   }
   return { task, todo };
 }
@@ -503,14 +610,27 @@ export async function checkTodo(
   const { task, todo } = await todoAt(ctx, input.task, input.item);
   const after: Todo = { ...todo, done: input.done, updatedAt: nowIso(ctx) };
   await ctx.repos.todos.update(after);
-  await recordAudit(ctx, { kind: 'todo', id: todo.id, label: `${task.ref}#${input.item}` }, todo, after);
+  await recordAudit(
+    ctx,
+    { kind: 'todo', id: todo.id, label: `${task.ref}#${input.item}` },
+    todo,
+    after,
+  );
   return after;
 }
 
-export async function removeTodo(ctx: ServiceContext, input: { task: string; item: number }): Promise<Todo> {
+export async function removeTodo(
+  ctx: ServiceContext,
+  input: { task: string; item: number },
+): Promise<Todo> {
   const { task, todo } = await todoAt(ctx, input.task, input.item);
   await ctx.repos.todos.delete(todo.id);
-  await recordAudit(ctx, { kind: 'todo', id: todo.id, label: `${task.ref}#${input.item}` }, todo, null);
+  await recordAudit(
+    ctx,
+    { kind: 'todo', id: todo.id, label: `${task.ref}#${input.item}` },
+    todo,
+    null,
+  );
   return todo;
 }
 
@@ -518,4 +638,3 @@ export async function listTodos(ctx: ServiceContext, input: { task: string }): P
   const task = await resolveTask(ctx.repos, input.task, 'task', { includeDeleted: true });
   return ctx.repos.todos.listForTask(task.id);
 }
-

@@ -62,18 +62,29 @@ export async function exportWorkspace(ctx: ServiceContext): Promise<WorkspaceDoc
   };
 }
 
-export async function importWorkspace(ctx: ServiceContext, document: WorkspaceDocument): Promise<ImportSummary> {
+export async function importWorkspace(
+  ctx: ServiceContext,
+  document: WorkspaceDocument,
+): Promise<ImportSummary> {
   const { repos } = ctx;
   if ((await repos.projects.count()) > 0 || (await repos.audit.count()) > 0) {
-    throw new BosunError('conflict', 'document: import needs an empty workspace; run it after `bosun init` in a new directory', {
-      details: { field: 'document' },
-    });
+    throw new BosunError(
+      'conflict',
+      'document: import needs an empty workspace; run it after `bosun init` in a new directory',
+      {
+        details: { field: 'document' },
+      },
+    );
   }
   const tasks = prepareTasks(document);
   for (const project of document.projects) await repos.projects.insert(project);
   for (const project of document.projects) {
     const prefix = `${project.key}-`;
-    const seq = tasks.reduce((max, t) => (t.ref.startsWith(prefix) ? Math.max(max, Number(t.ref.slice(prefix.length))) : max), 0);
+    const seq = tasks.reduce(
+      (max, t) =>
+        t.ref.startsWith(prefix) ? Math.max(max, Number(t.ref.slice(prefix.length))) : max,
+      0,
+    );
     await repos.projects.setTaskSeq(project.id, seq);
   }
   for (const sprint of document.sprints) await repos.sprints.insert(sprint);
@@ -98,40 +109,59 @@ export async function importWorkspace(ctx: ServiceContext, document: WorkspaceDo
 function prepareTasks(document: WorkspaceDocument): Task[] {
   const projects = new Map(document.projects.map((p) => [p.id, p]));
   const sprints = new Map(document.sprints.map((s) => [s.id, s]));
-  if (projects.size !== document.projects.length) throw invalidInput('projects', 'holds a duplicate id');
-  if (new Set(document.projects.map((p) => p.key)).size !== projects.size) throw invalidInput('projects', 'holds a duplicate key');
+  if (projects.size !== document.projects.length)
+    throw invalidInput('projects', 'holds a duplicate id');
+  if (new Set(document.projects.map((p) => p.key)).size !== projects.size)
+    throw invalidInput('projects', 'holds a duplicate key');
   for (const sprint of document.sprints) {
-    if (!projects.has(sprint.projectId)) throw invalidInput('sprints', `sprint ${sprint.id} names an unknown project`);
+    if (!projects.has(sprint.projectId))
+      throw invalidInput('sprints', `sprint ${sprint.id} names an unknown project`);
   }
   const byId = new Map(document.tasks.map((t) => [t.id, t]));
   if (byId.size !== document.tasks.length) throw invalidInput('tasks', 'holds a duplicate id');
-  if (new Set(document.tasks.map((t) => t.ref)).size !== byId.size) throw invalidInput('tasks', 'holds a duplicate ref');
+  if (new Set(document.tasks.map((t) => t.ref)).size !== byId.size)
+    throw invalidInput('tasks', 'holds a duplicate ref');
   for (const task of document.tasks) {
     const project = projects.get(task.projectId);
     if (!project) throw invalidInput('tasks', `${task.ref} names an unknown project`);
-    if (!task.ref.startsWith(`${project.key}-`)) throw invalidInput('tasks', `${task.ref} does not carry its project key ${project.key}`);
-    if (task.sprintId && sprints.get(task.sprintId)?.projectId !== task.projectId) throw invalidInput('tasks', `${task.ref} names an unknown sprint`);
-    if (task.parentId && !byId.has(task.parentId)) throw invalidInput('tasks', `${task.ref} names an unknown parent`);
+    if (!task.ref.startsWith(`${project.key}-`))
+      throw invalidInput('tasks', `${task.ref} does not carry its project key ${project.key}`);
+    if (task.sprintId && sprints.get(task.sprintId)?.projectId !== task.projectId)
+      throw invalidInput('tasks', `${task.ref} names an unknown sprint`);
+    if (task.parentId && !byId.has(task.parentId))
+      throw invalidInput('tasks', `${task.ref} names an unknown parent`);
   }
   const dependsOn = new Map<string, string[]>();
   for (const edge of document.dependencies) {
-    if (!byId.has(edge.taskId) || !byId.has(edge.dependsOnId)) throw invalidInput('dependencies', `edge ${edge.taskId} → ${edge.dependsOnId} names an unknown task`);
+    if (!byId.has(edge.taskId) || !byId.has(edge.dependsOnId))
+      throw invalidInput(
+        'dependencies',
+        `edge ${edge.taskId} → ${edge.dependsOnId} names an unknown task`,
+      );
     const list = dependsOn.get(edge.taskId);
     if (list) list.push(edge.dependsOnId);
     else dependsOn.set(edge.taskId, [edge.dependsOnId]);
   }
   for (const item of [...document.todos, ...document.notes]) {
-    if (!byId.has(item.taskId)) throw invalidInput('todos/notes', `${item.id} names an unknown task`);
+    if (!byId.has(item.taskId))
+      throw invalidInput('todos/notes', `${item.id} names an unknown task`);
   }
   let order: string[];
   try {
-    order = topologicalOrder(document.tasks.map((t) => t.id), dependsOn);
+    order = topologicalOrder(
+      document.tasks.map((t) => t.id),
+      dependsOn,
+    );
   } catch (error) {
     if (error instanceof BosunError && error.code === 'cycle') {
       const refs = (error.details.cycle as string[]).map((id) => byId.get(id)?.ref ?? id);
-      throw new BosunError('cycle', `dependencies: the document's graph has a cycle ${refs.join(' → ')}`, {
-        details: { field: 'dependencies', cycle: refs },
-      });
+      throw new BosunError(
+        'cycle',
+        `dependencies: the document's graph has a cycle ${refs.join(' → ')}`,
+        {
+          details: { field: 'dependencies', cycle: refs },
+        },
+      );
     }
     throw error;
   }

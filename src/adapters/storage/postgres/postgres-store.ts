@@ -46,7 +46,12 @@ export async function createPostgresStore(settings: PostgresStoreSettings): Prom
   };
 
   try {
-    await migrateToLatest(db, 'postgres', (work) => transaction(work), settings.now ?? (() => new Date().toISOString()));
+    await migrateToLatest(
+      db,
+      'postgres',
+      (work) => transaction(work),
+      settings.now ?? (() => new Date().toISOString()),
+    );
   } catch (error) {
     await db.destroy();
     throw mapDriverError(error);

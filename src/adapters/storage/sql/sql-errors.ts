@@ -17,9 +17,13 @@ export function mapDriverError(error: unknown): unknown {
     case 'SQLITE_CONSTRAINT_UNIQUE':
     case 'SQLITE_CONSTRAINT_PRIMARYKEY':
     case '23505':
-      return new BosunError('conflict', `already exists: ${typeof detail === 'string' ? detail : text}`, {
-        cause: error,
-      });
+      return new BosunError(
+        'conflict',
+        `already exists: ${typeof detail === 'string' ? detail : text}`,
+        {
+          cause: error,
+        },
+      );
     case 'SQLITE_CONSTRAINT_FOREIGNKEY':
     case '23503':
       return new BosunError('invalid_input', `refers to a record that does not exist: ${text}`, {
@@ -37,7 +41,9 @@ export function mapDriverError(error: unknown): unknown {
     case 'ECONNREFUSED':
     case '57P01':
     case '3D000':
-      return new BosunError('unavailable', `the workspace store cannot be used: ${text}`, { cause: error });
+      return new BosunError('unavailable', `the workspace store cannot be used: ${text}`, {
+        cause: error,
+      });
     default:
       return error;
   }

@@ -23,7 +23,8 @@ const parseStored = <T>(text: string): T => JSON.parse(text) as T;
 
 /** PostgreSQL returns numeric and bigint columns as strings; SQLite returns numbers. */
 const num = (value: number | string): number => Number(value);
-const numOrNull = (value: number | string | null): number | null => (value === null ? null : Number(value));
+const numOrNull = (value: number | string | null): number | null =>
+  value === null ? null : Number(value);
 
 export function toProject(row: ProjectsTable): Project {
   return {
@@ -179,7 +180,13 @@ export function toTodoRow(todo: Todo): TodosTable {
 }
 
 export function toNote(row: NotesTable): Note {
-  return { id: row.id, taskId: row.task_id, author: row.author, body: row.body, createdAt: row.created_at };
+  return {
+    id: row.id,
+    taskId: row.task_id,
+    author: row.author,
+    body: row.body,
+    createdAt: row.created_at,
+  };
 }
 
 export function toNoteRow(note: Note): NotesTable {

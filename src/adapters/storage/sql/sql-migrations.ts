@@ -96,7 +96,11 @@ export const MIGRATIONS: readonly Migration[] = [
         .column('lease_expires_at')
         .where(sql.ref('lease_expires_at'), 'is not', null)
         .execute();
-      await db.schema.createIndex('tasks_project').on('tasks').columns(['project_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('tasks_project')
+        .on('tasks')
+        .columns(['project_id', 'created_at'])
+        .execute();
       await db.schema.createIndex('tasks_parent').on('tasks').column('parent_id').execute();
       await db.schema.createIndex('tasks_sprint').on('tasks').column('sprint_id').execute();
 
@@ -106,7 +110,11 @@ export const MIGRATIONS: readonly Migration[] = [
         .addColumn('tag', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('task_tags_pk', ['task_id', 'tag'])
         .execute();
-      await db.schema.createIndex('task_tags_tag').on('task_tags').columns(['tag', 'task_id']).execute();
+      await db.schema
+        .createIndex('task_tags_tag')
+        .on('task_tags')
+        .columns(['tag', 'task_id'])
+        .execute();
 
       await db.schema
         .createTable('dependencies')
@@ -131,7 +139,11 @@ export const MIGRATIONS: readonly Migration[] = [
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('todos_task').on('todos').columns(['task_id', 'position']).execute();
+      await db.schema
+        .createIndex('todos_task')
+        .on('todos')
+        .columns(['task_id', 'position'])
+        .execute();
 
       await db.schema
         .createTable('notes')
@@ -141,7 +153,11 @@ export const MIGRATIONS: readonly Migration[] = [
         .addColumn('body', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('notes_task').on('notes').columns(['task_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('notes_task')
+        .on('notes')
+        .columns(['task_id', 'created_at'])
+        .execute();
 
       await db.schema
         .createTable('audit')
@@ -156,7 +172,11 @@ export const MIGRATIONS: readonly Migration[] = [
         .addColumn('target_label', 'text')
         .addColumn('changes', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('audit_target').on('audit').columns(['target_id', 'seq']).execute();
+      await db.schema
+        .createIndex('audit_target')
+        .on('audit')
+        .columns(['target_id', 'seq'])
+        .execute();
       await db.schema.createIndex('audit_actor').on('audit').columns(['actor', 'seq']).execute();
       await db.schema.createIndex('audit_at').on('audit').column('at').execute();
     },

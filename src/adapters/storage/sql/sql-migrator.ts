@@ -30,7 +30,8 @@ export async function migrateToLatest(
 ): Promise<void> {
   if ((await currentSchemaVersion(db)) >= LATEST_VERSION) return;
   await inWriteTransaction(async (tx) => {
-    if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${0x6d6967726174})`.execute(tx);
+    if (dialect === 'postgres')
+      await sql`select pg_advisory_xact_lock(${0x6d6967726174})`.execute(tx);
     await tx.schema
       .createTable('bosun_migrations')
       .ifNotExists()

@@ -66,7 +66,8 @@ export function createSqlRepositories(db: Kysely<Database>, dialect: StoreDialec
     notes: noteRepository(db),
     audit: auditRepository(db, dialect),
     async lockGraph() {
-      if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${GRAPH_LOCK_KEY})`.execute(db);
+      if (dialect === 'postgres')
+        await sql`select pg_advisory_xact_lock(${GRAPH_LOCK_KEY})`.execute(db);
     },
   };
 }
@@ -74,17 +75,32 @@ export function createSqlRepositories(db: Kysely<Database>, dialect: StoreDialec
 function projectRepository(db: Kysely<Database>): ProjectRepository {
   return {
     async insert(project) {
-      await db.insertInto('projects').values({ ...toProjectRow(project), task_seq: 0 }).execute();
+      await db
+        .insertInto('projects')
+        .values({ ...toProjectRow(project), task_seq: 0 })
+        .execute();
     },
     async update(project) {
-      await db.updateTable('projects').set(toProjectRow(project)).where('id', '=', project.id).execute();
+      await db
+        .updateTable('projects')
+        .set(toProjectRow(project))
+        .where('id', '=', project.id)
+        .execute();
     },
     async findById(id) {
-      const row = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('projects')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row && toProject(row);
     },
     async findByKey(key) {
-      const row = await db.selectFrom('projects').selectAll().where('key', '=', key).executeTakeFirst();
+      const row = await db
+        .selectFrom('projects')
+        .selectAll()
+        .where('key', '=', key)
+        .executeTakeFirst();
       return row && toProject(row);
     },
     async list(filter) {
@@ -120,10 +136,18 @@ function sprintRepository(db: Kysely<Database>): SprintRepository {
       await db.insertInto('sprints').values(toSprintRow(sprint)).execute();
     },
     async update(sprint) {
-      await db.updateTable('sprints').set(toSprintRow(sprint)).where('id', '=', sprint.id).execute();
+      await db
+        .updateTable('sprints')
+        .set(toSprintRow(sprint))
+        .where('id', '=', sprint.id)
+        .execute();
     },
     async findById(id) {
-      const row = await db.selectFrom('sprints').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('sprints')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row && toSprint(row);
     },
     async findByName(projectId, name) {
@@ -146,7 +170,8 @@ function sprintRepository(db: Kysely<Database>): SprintRepository {
 function taskRepository(db: Kysely<Database>, dialect: StoreDialect): TaskRepository {
   const insertTags = async (tasks: readonly Task[]): Promise<void> => {
     const rows = tasks.flatMap((task) => task.tags.map((tag) => ({ task_id: task.id, tag })));
-    for (const part of chunk(rows, batchSize(2))) await db.insertInto('task_tags').values(part).execute();
+    for (const part of chunk(rows, batchSize(2)))
+      await db.insertInto('task_tags').values(part).execute();
   };
   const repository: TaskRepository = {
     async insert(task) {
@@ -161,7 +186,11 @@ function taskRepository(db: Kysely<Database>, dialect: StoreDialect): TaskReposi
     },
     async update(task) {
       const { id, ...row } = toTaskRow(task);
-      const previous = await db.selectFrom('tasks').select('tags').where('id', '=', id).executeTakeFirst();
+      const previous = await db
+        .selectFrom('tasks')
+        .select('tags')
+        .where('id', '=', id)
+        .executeTakeFirst();
       await db.updateTable('tasks').set(row).where('id', '=', id).execute();
       if (previous && previous.tags !== row.tags) {
         await db.deleteFrom('task_tags').where('task_id', '=', id).execute();
@@ -173,7 +202,11 @@ function taskRepository(db: Kysely<Database>, dialect: StoreDialect): TaskReposi
       return row && toTask(row);
     },
     async findByRef(ref) {
-      const row = await db.selectFrom('tasks').selectAll().where('ref', '=', ref).executeTakeFirst();
+      const row = await db
+        .selectFrom('tasks')
+        .selectAll()
+        .where('ref', '=', ref)
+        .executeTakeFirst();
       return row && toTask(row);
     },
     async findByIds(ids) {
@@ -192,7 +225,8 @@ function taskRepository(db: Kysely<Database>, dialect: StoreDialect): TaskReposi
       if (filter.role) query = query.where('role', '=', filter.role);
       if (filter.assignee) query = query.where('assignee', '=', filter.assignee);
       if (filter.parentId) query = query.where('parent_id', '=', filter.parentId);
-      if (filter.status && filter.status.length > 0) query = query.where('status', 'in', filter.status);
+      if (filter.status && filter.status.length > 0)
+        query = query.where('status', 'in', filter.status);
       if (filter.tag) {
         const tag = filter.tag;
         query = query.where((eb) =>
@@ -292,7 +326,11 @@ function dependencyRepository(db: Kysely<Database>): DependencyRepository {
   const edges = async (column: 'task_id' | 'depends_on_id', ids: readonly string[]) => {
     const out: Dependency[] = [];
     for (const part of chunk(ids, ID_CHUNK)) {
-      const rows = await db.selectFrom('dependencies').selectAll().where(column, 'in', part).execute();
+      const rows = await db
+        .selectFrom('dependencies')
+        .selectAll()
+        .where(column, 'in', part)
+        .execute();
       out.push(...rows.map(toDependency));
     }
     return out;
@@ -435,7 +473,9 @@ function auditRepository(db: Kysely<Database>, dialect: StoreDialect): AuditRepo
       }
       if (dialect === 'postgres' && entries.length > 0) {
         // Explicit keys do not advance the sequence; move it past the restored history.
-        await sql`select setval(pg_get_serial_sequence('audit', 'seq'), (select max(seq) from audit))`.execute(db);
+        await sql`select setval(pg_get_serial_sequence('audit', 'seq'), (select max(seq) from audit))`.execute(
+          db,
+        );
       }
     },
     async list(query: AuditQuery) {
@@ -459,4 +499,3 @@ function auditRepository(db: Kysely<Database>, dialect: StoreDialect): AuditRepo
     },
   };
 }
-

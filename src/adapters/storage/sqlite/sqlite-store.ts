@@ -53,11 +53,17 @@ export async function createSqliteStore(settings: SqliteStoreSettings): Promise<
       }
     });
 
-  await migrateToLatest(db, 'sqlite', (work) => transaction('write', work), settings.now ?? (() => new Date().toISOString()));
+  await migrateToLatest(
+    db,
+    'sqlite',
+    (work) => transaction('write', work),
+    settings.now ?? (() => new Date().toISOString()),
+  );
 
   return {
     dialect: 'sqlite',
-    transaction: (mode, work) => transaction(mode, (conn) => work(createSqlRepositories(conn, 'sqlite'))),
+    transaction: (mode, work) =>
+      transaction(mode, (conn) => work(createSqlRepositories(conn, 'sqlite'))),
     async close() {
       await db.destroy();
     },
