@@ -143,6 +143,23 @@ describe('commands derived from the operation catalog', () => {
     expect(byId.task.ref).toBe(task.ref);
   });
 
+  it('clears a nullable field with --no-<flag>', async () => {
+    const parent = await bosunJson<TaskJson>(['task', 'add', 'HOME', 'Parent'], { cwd: dir });
+    const child = await bosunJson<TaskJson & { parentId: string | null; role: string | null }>(
+      ['task', 'add', 'HOME', 'Child', '--parent', parent.ref, '--role', 'coder'],
+      { cwd: dir },
+    );
+    expect(child).toMatchObject({ parentId: parent.id, role: 'coder' });
+    const cleared = await bosunJson<{ parentId: string | null; role: string | null }>(
+      ['task', 'update', child.ref, '--no-parent', '--no-role'],
+      { cwd: dir },
+    );
+    expect(cleared).toMatchObject({ parentId: null, role: null });
+    const refused = await runBosun(['task', 'update', child.ref, '--no-title'], { cwd: dir });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('unknown flag --no-title');
+  });
+
   it('prints human tables without --json', async () => {
     const result = await runBosun(['task', 'list', 'HOME'], { cwd: dir });
     expect(result.status).toBe(0);

@@ -109,6 +109,7 @@ export function operationHelp(operation: AnyOperation): string {
     const notes = [
       field.required ? 'required' : '',
       field.array ? 'repeatable' : '',
+      field.nullable ? `--no-${field.flag} clears it` : '',
       positional.includes(field.name) ? 'or positional' : '',
     ].filter(Boolean);
     return [flagLabel(field, shortFor.get(field.name)), notes.join(', ')] as const;

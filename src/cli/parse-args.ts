@@ -58,13 +58,17 @@ export function parseOperationArgs(
       const eq = word.indexOf('=');
       let flag = eq > 0 ? word.slice(2, eq) : word.slice(2);
       let negated = false;
-      if (
-        !byFlag.has(flag) &&
-        flag.startsWith('no-') &&
-        byFlag.get(flag.slice(3))?.kind === 'boolean'
-      ) {
+      const base = flag.startsWith('no-') ? byFlag.get(flag.slice(3)) : undefined;
+      if (!byFlag.has(flag) && base && (base.kind === 'boolean' || base.nullable)) {
         flag = flag.slice(3);
         negated = true;
+        if (base.kind !== 'boolean') {
+          // --no-<flag> clears a nullable field.
+          if (eq > 0) throw usageError(`--no-${flag} takes no value`, base.name, ctx.command);
+          if (base.name in input) throw usageError(`--${flag} given twice`, base.name, ctx.command);
+          input[base.name] = null;
+          continue;
+        }
       }
       const field = byFlag.get(flag);
       if (!field) throw usageError(`unknown flag --${flag}`, flag, ctx.command);

@@ -15,6 +15,8 @@ export interface FieldDescriptor {
   readonly kind: FieldKind;
   readonly array: boolean;
   readonly required: boolean;
+  /** May be cleared with `--no-<flag>`. */
+  readonly nullable: boolean;
   readonly values?: readonly string[];
 }
 
@@ -43,11 +45,13 @@ export function describeFields(schema: z.ZodType): FieldDescriptor[] {
 function describeField(name: string, schema: z.ZodType): FieldDescriptor {
   let current = schema;
   let required = true;
+  let nullable = false;
   let array = false;
   for (;;) {
     const def = defOf(current);
     if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable') {
       required = required && def.type === 'nullable';
+      nullable = nullable || def.type === 'nullable';
       current = def.innerType!;
     } else if (def.type === 'pipe') {
       current = def.in!;
@@ -55,7 +59,7 @@ function describeField(name: string, schema: z.ZodType): FieldDescriptor {
       array = true;
       current = def.element!;
     } else {
-      const base = { name, flag: kebabCase(name), array, required };
+      const base = { name, flag: kebabCase(name), array, required, nullable };
       switch (def.type) {
         case 'string':
           return { ...base, kind: 'string' };

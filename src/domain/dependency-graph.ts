@@ -74,20 +74,26 @@ export function topologicalOrder(nodes: readonly string[], dependsOn: Adjacency)
   if (order.length < nodes.length) {
     const placed = new Set(order);
     const start = nodes.find((node) => !placed.has(node))!;
-    throw cycleError(findCycleFrom(start, dependsOn, placed));
+    throw cycleError(
+      findCycleFrom(start, dependsOn, (node) => remaining.has(node) && !placed.has(node)),
+    );
   }
   return order;
 }
 
-function findCycleFrom(start: string, dependsOn: Adjacency, placed: ReadonlySet<string>): string[] {
-  // Every unplaced node has an unplaced dependency, so walking them must revisit a node.
+function findCycleFrom(
+  start: string,
+  dependsOn: Adjacency,
+  unplaced: (node: string) => boolean,
+): string[] {
+  // Every unplaced node has an unplaced dependency in the set, so walking them must revisit one.
   const seen = new Map<string, number>();
   const walk: string[] = [];
   let node = start;
   while (!seen.has(node)) {
     seen.set(node, walk.length);
     walk.push(node);
-    node = (dependsOn.get(node) ?? []).find((dep) => !placed.has(dep))!;
+    node = (dependsOn.get(node) ?? []).find(unplaced)!;
   }
   return [...walk.slice(seen.get(node)), node];
 }

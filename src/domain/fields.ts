@@ -13,10 +13,19 @@ export const timestampSchema = z
   .string()
   .datetime({ message: 'must be an ISO-8601 UTC timestamp' });
 
+/** True for a real calendar day; Date.parse alone rolls 2026-02-30 over into March. */
+function isCalendarDate(value: string): boolean {
+  const [year, month, day] = value.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  );
+}
+
 export const dateSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
-  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), 'must be a real date');
+  .refine(isCalendarDate, 'must be a real calendar date');
 
 export const projectKeySchema = z
   .string()

@@ -147,6 +147,13 @@ describe('globsOverlap', () => {
     expect(globsOverlap('src/*.{ts,tsx}', 'src/*.md')).toBe(false);
   });
 
+  it('treats {a,b} alternatives of plain paths as those paths, directories included', () => {
+    // `{src,docs}` is shorthand for the scope ['src', 'docs'], which holds src/a.ts.
+    expect(scopesOverlap(['src', 'docs'], ['src/a.ts'])).toBe(true);
+    expect(globsOverlap('{src,docs}', 'src/a.ts')).toBe(true);
+    expect(globsOverlap('packages/{core,cli}', 'packages/core/index.ts')).toBe(true);
+  });
+
   it('matches character classes and ranges', () => {
     expect(globsOverlap('file[0-9].txt', 'file5.txt')).toBe(true);
     expect(globsOverlap('file[0-9].txt', 'fileA.txt')).toBe(false);
@@ -241,14 +248,14 @@ const globDerivedFrom = (path: readonly string[]): fc.Arbitrary<string> =>
     fc
       .array(segmentRewrite, { minLength: path.length, maxLength: path.length })
       .map((rewrites) =>
-        path.map((segment, i) => rewriteSegment(segment, rewrites[i] ?? { kind: 'keep' })).join('/'),
+        path
+          .map((segment, i) => rewriteSegment(segment, rewrites[i] ?? { kind: 'keep' }))
+          .join('/'),
       ),
+    fc.integer({ min: 1, max: path.length }).map((length) => path.slice(0, length).join('/')),
     fc
-      .integer({ min: 1, max: path.length })
-      .map((length) => path.slice(0, length).join('/')),
-    fc.integer({ min: 0, max: path.length - 1 }).map((length) =>
-      [...path.slice(0, length), '**'].join('/'),
-    ),
+      .integer({ min: 0, max: path.length - 1 })
+      .map((length) => [...path.slice(0, length), '**'].join('/')),
   );
 
 const literalPath = fc.array(fc.stringMatching(/^[abc]{1,3}$/), { minLength: 1, maxLength: 4 });

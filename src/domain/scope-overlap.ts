@@ -18,17 +18,22 @@ export function scopesOverlap(a: readonly string[], b: readonly string[]): boole
 }
 
 export function globsOverlap(a: string, b: string): boolean {
-  const left = expandBraces(normalise(a)).map(parseGlob);
-  const right = expandBraces(normalise(b)).map(parseGlob);
+  const left = parseAlternatives(a);
+  const right = parseAlternatives(b);
   return left.some((x) => right.some((y) => segmentsIntersect(x, y)));
 }
 
-function normalise(glob: string): string {
-  const trimmed = glob.trim().replace(/^\.\//, '').replace(/\/+/g, '/');
-  // A directory names everything under it: `src/` or `src` overlaps `src/a.ts`.
-  if (trimmed.endsWith('/')) return `${trimmed}**`;
-  if (!/[*?[{]/.test(trimmed)) return `${trimmed}{,/**}`;
-  return trimmed;
+function parseAlternatives(glob: string): Segment[][] {
+  return expandBraces(glob.trim()).flatMap(normalise).map(parseGlob);
+}
+
+/** One brace-free glob → the globs it stands for. */
+function normalise(glob: string): string[] {
+  const trimmed = glob.replace(/^\.\//, '').replace(/\/+/g, '/');
+  // A directory names everything under it: `src/` or a plain `src` overlaps `src/a.ts`.
+  if (trimmed.endsWith('/')) return [`${trimmed}**`];
+  if (!/[*?[]/.test(trimmed)) return [trimmed, `${trimmed}/**`];
+  return [trimmed];
 }
 
 function expandBraces(glob: string): string[] {

@@ -16,13 +16,14 @@ import { TASK_STATUSES } from '../domain/task.js';
 import { actorName, projectKey, sprintKey } from './common-schemas.js';
 import { defineOperation } from './operation.js';
 
+// null clears a field (`--no-owner` on the command line).
 const projectFields = {
   description: optionalText(10_000).optional(),
-  owner: actorName.optional(),
-  startDate: dateSchema.optional(),
-  dueDate: dateSchema.optional(),
-  budgetAmount: z.number().nonnegative('must not be negative').optional(),
-  budgetCurrency: currencySchema.optional(),
+  owner: actorName.nullable().optional(),
+  startDate: dateSchema.nullable().optional(),
+  dueDate: dateSchema.nullable().optional(),
+  budgetAmount: z.number().nonnegative('must not be negative').nullable().optional(),
+  budgetCurrency: currencySchema.nullable().optional(),
 };
 
 const PROJECT_COLUMNS = ['key', 'name', 'status', 'owner', 'dueDate'];
@@ -111,8 +112,8 @@ export const projectOperations = [
       sprint: sprintKey,
       name: nameSchema.optional(),
       goal: optionalText(2_000).optional(),
-      startDate: dateSchema.optional(),
-      endDate: dateSchema.optional(),
+      startDate: dateSchema.nullable().optional(),
+      endDate: dateSchema.nullable().optional(),
       status: z.enum(SPRINT_STATUSES).optional(),
     }),
     output: SprintSchema,

@@ -51,17 +51,18 @@ const TASK_COLUMNS = [
   'openDeps:WAITS ON',
 ];
 
+// null clears a field (`--no-parent` on the command line).
 const taskFields = {
   description: optionalText(20_000).optional(),
   details: optionalText(100_000).optional(),
   acceptance: z.array(requiredText(1_000)).optional(),
   priority: priority.optional(),
-  role: actorName.optional(),
+  role: actorName.nullable().optional(),
   tags: z.array(tagSchema).max(50, 'at most 50 tags').optional(),
-  estimate: z.number().nonnegative('must not be negative').optional(),
-  parent: taskKey.optional(),
-  sprint: sprintKey.optional(),
-  assignee: actorName.optional(),
+  estimate: z.number().nonnegative('must not be negative').nullable().optional(),
+  parent: taskKey.nullable().optional(),
+  sprint: sprintKey.nullable().optional(),
+  assignee: actorName.nullable().optional(),
   scope: z.array(scopeGlobSchema).max(100, 'at most 100 globs').optional(),
 };
 

@@ -81,12 +81,18 @@ export interface ReadyQuery {
   readonly lock?: boolean | undefined;
 }
 
+export interface LockOptions {
+  readonly lock?: boolean | undefined;
+}
+
 export interface TaskRepository {
   insert(task: Task): Promise<void>;
   insertMany(tasks: readonly Task[]): Promise<void>;
+  /** Writes the task's own fields; the derived counters change only through their methods. */
   update(task: Task): Promise<void>;
-  findById(id: string): Promise<Task | undefined>;
-  findByRef(ref: string): Promise<Task | undefined>;
+  /** `lock` holds the row until the transaction ends, so a read-modify-write is not lost. */
+  findById(id: string, options?: LockOptions): Promise<Task | undefined>;
+  findByRef(ref: string, options?: LockOptions): Promise<Task | undefined>;
   findByIds(ids: readonly string[]): Promise<Task[]>;
   list(filter: TaskFilter): Promise<Task[]>;
   /** Ready tasks ranked by priority, downstream depth (desc), age, id. */

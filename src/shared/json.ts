@@ -1,6 +1,6 @@
 /**
  * The one place outside data is parsed as JSON, so a malformed document always becomes the same
- * `invalid_input` error naming where it came from. Also a stable stringifier (sorted keys) for
+ * `invalid_json` error naming where it came from. Also a stable stringifier (sorted keys) for
  * exports that diff well.
  */
 
@@ -17,19 +17,36 @@ export function parseJson(text: string, source: string): unknown {
   }
 }
 
-/** JSON with object keys sorted at every depth; arrays keep their order. */
+/**
+ * JSON with object keys sorted at every depth (arrays keep their order). Written by hand because
+ * a JavaScript object always lists integer-like keys first and treats `__proto__` specially, so
+ * re-building sorted objects for JSON.stringify cannot guarantee the order.
+ */
 export function stableStringify(value: unknown, indent = 2): string {
-  return JSON.stringify(sortKeys(value), null, indent);
+  return write(value, indent > 0 ? ' '.repeat(indent) : '', '') ?? 'null';
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      out[key] = sortKeys((value as Record<string, unknown>)[key]);
-    }
-    return out;
+function write(value: unknown, step: string, pad: string): string | undefined {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
+  ) {
+    value = (value as { toJSON: () => unknown }).toJSON();
   }
-  return value;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const inner = pad + step;
+  const open = step ? `\n${inner}` : '';
+  const close = step ? `\n${pad}` : '';
+  const comma = step ? `,\n${inner}` : ',';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[${open}${value.map((item) => write(item, step, inner) ?? 'null').join(comma)}${close}]`;
+  }
+  const members: string[] = [];
+  for (const key of Object.keys(value).sort()) {
+    const text = write((value as Record<string, unknown>)[key], step, inner);
+    if (text !== undefined) members.push(`${JSON.stringify(key)}:${step ? ' ' : ''}${text}`);
+  }
+  return members.length === 0 ? '{}' : `{${open}${members.join(comma)}${close}}`;
 }

@@ -433,11 +433,12 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
         expect(await run('project.list')).toEqual([]);
       });
 
-      it('defaults the budget currency to USD and keeps an explicit one', async () => {
-        expect(await createProjectNamed('HOME', { budgetAmount: 5000 })).toMatchObject({
-          budgetAmount: 5000,
-          budgetCurrency: 'USD',
-        });
+      it('refuses a budget amount without a currency on create, and keeps an explicit one', async () => {
+        const error = await fails(
+          run('project.create', { key: 'HOME', name: 'Home', budgetAmount: 5000 }),
+          'invalid_input',
+        );
+        expect(error.details['field']).toBe('budgetCurrency');
         expect(
           await createProjectNamed('WORK', { budgetAmount: 1200.5, budgetCurrency: 'EUR' }),
         ).toMatchObject({

@@ -53,7 +53,7 @@ export async function createProject(
     startDate: input.startDate ?? null,
     dueDate: input.dueDate ?? null,
     budgetAmount: input.budgetAmount ?? null,
-    budgetCurrency: input.budgetCurrency ?? (input.budgetAmount == null ? null : 'USD'),
+    budgetCurrency: input.budgetCurrency ?? null,
     createdAt: now,
     updatedAt: now,
   };

@@ -32,12 +32,13 @@ export async function resolveTask(
   repos: Repositories,
   refOrId: string,
   field = 'task',
-  options: { includeDeleted?: boolean } = {},
+  options: { includeDeleted?: boolean; lock?: boolean } = {},
 ): Promise<Task> {
   const value = refOrId.trim();
+  const lock = { lock: options.lock };
   const task = isUlid(value)
-    ? await repos.tasks.findById(value)
-    : await repos.tasks.findByRef(value.toUpperCase());
+    ? await repos.tasks.findById(value, lock)
+    : await repos.tasks.findByRef(value.toUpperCase(), lock);
   if (!task || (task.deletedAt !== null && !options.includeDeleted)) {
     const why = task ? 'was deleted' : 'does not exist';
     throw new BosunError('not_found', `${field}: task '${refOrId}' ${why}`, {

@@ -61,11 +61,6 @@ export async function afterStatusChange(
   }
 }
 
-/** True when the status move changes counters of other tasks and so needs the graph lock. */
-export function statusChangeTouchesGraph(from: TaskStatus, to: TaskStatus): boolean {
-  return (from === 'done') !== (to === 'done') || (from === 'cancelled') !== (to === 'cancelled');
-}
-
 /** Recomputes downstream depth from the given tasks upwards, stopping where nothing changes. */
 export async function refreshDepths(repos: Repositories, start: readonly string[]): Promise<void> {
   const queue = [...start];

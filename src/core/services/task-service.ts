@@ -12,7 +12,7 @@ import { BosunError, invalidInput } from '../../shared/errors.js';
 import { resolveProject, resolveSprint, resolveTask } from './resolve.js';
 import type { ServiceContext } from './service-context.js';
 import { nowIso, recordAudit } from './service-context.js';
-import { addEdge, afterStatusChange, removeEdge, statusChangeTouchesGraph } from './task-graph.js';
+import { addEdge, afterStatusChange, removeEdge } from './task-graph.js';
 
 export const DEFAULT_LEASE_MS = 15 * 60_000;
 /** The actor recorded when bosun itself changes a task (a lease running out). */
@@ -124,7 +124,7 @@ export async function updateTask(
   input: TaskFields & { task: string; title?: string | undefined },
 ): Promise<Task> {
   const { repos } = ctx;
-  const before = await resolveTask(repos, input.task);
+  const before = await resolveTask(repos, input.task, 'task', { lock: true });
   const parentId = await resolveParent(repos, before.projectId, input.parent, before);
   const sprintId = await resolveSprintId(repos, before.projectId, input.sprint);
   const after: Task = {
@@ -154,7 +154,10 @@ export async function setTaskStatus(
   input: { task: string; status: TaskStatus; note?: string | undefined },
 ): Promise<Task> {
   const { repos } = ctx;
-  const before = await resolveTask(repos, input.task);
+  // Graph lock first, then the row: the same order as dependency changes, so writers queue
+  // instead of deadlocking, and a concurrent identical move sees the first one's result.
+  await repos.lockGraph();
+  const before = await resolveTask(repos, input.task, 'task', { lock: true });
   if (before.status === input.status) return before;
   TaskRules.assertTransition(before.status, input.status);
   if (input.status === 'in_progress' && before.openDeps > 0) {
@@ -172,7 +175,6 @@ export async function setTaskStatus(
       },
     );
   }
-  if (statusChangeTouchesGraph(before.status, input.status)) await repos.lockGraph();
   const after: Task = {
     ...before,
     status: input.status,
@@ -197,7 +199,8 @@ async function openDependencies(repos: Repositories, task: Task): Promise<Task[]
 /** Marks a task deleted (it stays in the audit log and the export) and detaches it from the graph. */
 export async function deleteTask(ctx: ServiceContext, input: { task: string }): Promise<Task> {
   const { repos } = ctx;
-  const before = await resolveTask(repos, input.task);
+  await repos.lockGraph();
+  const before = await resolveTask(repos, input.task, 'task', { lock: true });
   const children = await repos.tasks.list({ parentId: before.id });
   if (children.length > 0) {
     throw new BosunError(
@@ -206,7 +209,6 @@ export async function deleteTask(ctx: ServiceContext, input: { task: string }): 
       { details: { field: 'task', subtasks: children.map((c) => c.ref) } },
     );
   }
-  await repos.lockGraph();
   const upstream = await repos.dependencies.dependenciesOf([before.id]);
   const downstream = await repos.dependencies.dependentsOf([before.id]);
   const related = new Map(
@@ -479,7 +481,7 @@ export async function expireLeases(ctx: ServiceContext): Promise<string[]> {
 }
 
 async function heldTask(ctx: ServiceContext, ref: string, agent: string): Promise<Task> {
-  const task = await resolveTask(ctx.repos, ref);
+  const task = await resolveTask(ctx.repos, ref, 'task', { lock: true });
   if (task.status !== 'in_progress' || task.assignee !== agent) {
     const holder =
       task.status === 'in_progress'

@@ -173,6 +173,12 @@ function taskRepository(db: Kysely<Database>, dialect: StoreDialect): TaskReposi
     for (const part of chunk(rows, batchSize(2)))
       await db.insertInto('task_tags').values(part).execute();
   };
+  const findOne = async (column: 'id' | 'ref', value: string, lock: boolean | undefined) => {
+    let query = db.selectFrom('tasks').selectAll().where(column, '=', value);
+    if (lock && dialect === 'postgres') query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    return row && toTask(row);
+  };
   const repository: TaskRepository = {
     async insert(task) {
       await db.insertInto('tasks').values(toTaskRow(task)).execute();
@@ -185,7 +191,7 @@ function taskRepository(db: Kysely<Database>, dialect: StoreDialect): TaskReposi
       await insertTags(tasks);
     },
     async update(task) {
-      const { id, ...row } = toTaskRow(task);
+      const { id, open_deps: _open, downstream_depth: _depth, ...row } = toTaskRow(task);
       const previous = await db
         .selectFrom('tasks')
         .select('tags')
@@ -197,17 +203,11 @@ function taskRepository(db: Kysely<Database>, dialect: StoreDialect): TaskReposi
         await insertTags([task]);
       }
     },
-    async findById(id) {
-      const row = await db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
-      return row && toTask(row);
+    async findById(id, options) {
+      return findOne('id', id, options?.lock);
     },
-    async findByRef(ref) {
-      const row = await db
-        .selectFrom('tasks')
-        .selectAll()
-        .where('ref', '=', ref)
-        .executeTakeFirst();
-      return row && toTask(row);
+    async findByRef(ref, options) {
+      return findOne('ref', ref, options?.lock);
     },
     async findByIds(ids) {
       const out: Task[] = [];
