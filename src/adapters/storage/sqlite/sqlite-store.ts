@@ -15,6 +15,8 @@ export interface SqliteStoreSettings {
   readonly path: string;
   /** How long a writer waits for another process's write lock, in ms. */
   readonly busyTimeoutMs?: number;
+  /** WAL size, in pages, at which a commit also checkpoints (default 10,000). */
+  readonly walAutocheckpointPages?: number;
   readonly now?: () => string;
 }
 
@@ -26,6 +28,11 @@ export async function createSqliteStore(settings: SqliteStoreSettings): Promise<
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
+    // A checkpoint (copying the WAL back into the database and syncing it) costs several ms on
+    // the commit that triggers it. The default (every 1,000 pages ≈ every hundred claims) puts
+    // that pause into the 99th percentile; 10,000 pages (≈ 40 MB of WAL) makes it rare. The
+    // last connection to close checkpoints and removes the WAL anyway.
+    database.pragma(`wal_autocheckpoint = ${settings.walAutocheckpointPages ?? 10_000}`);
   } catch (error) {
     throw mapDriverError(error);
   }
