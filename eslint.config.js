@@ -1,10 +1,42 @@
-// Lint rules, including the layer rules of DESIGN.md §2: imports point down only, only app/
-// imports adapters/, entry points never import each other, and no import cycles.
+// Lint rules, including the layer rules of DESIGN.md §2: imports point down only, only app/ (and
+// testing/) import adapters/, entry points never import each other, and domain/ and core/ do no
+// I/O. The rules match import specifiers, so they need no module resolver; import cycles are
+// checked by test/architecture.test.ts (see docs/decisions/0004).
 import js from '@eslint/js';
-import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-const layer = (target, from, message) => ({ target, from, message });
+const IO = ['node:*', 'better-sqlite3', 'pg', 'kysely', 'yaml'];
+
+/** Files in `dir` may not import from the listed layers (matched anywhere in a relative path). */
+const layer = (dir, forbidden, message, extra = []) => ({
+  files: [`src/${dir}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          { group: forbidden.map((name) => `**/${name}/**`), message },
+          ...(extra.length > 0
+            ? [{ group: extra, message: `${dir}/ does no I/O: use a port` }]
+            : []),
+        ],
+      },
+    ],
+  },
+});
+
+const ABOVE_DOMAIN = [
+  'ports',
+  'core',
+  'operations',
+  'adapters',
+  'app',
+  'cli',
+  'server',
+  'mcp',
+  'client',
+  'testing',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
@@ -15,8 +47,6 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
-    plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver': { typescript: true, node: true } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -24,67 +54,50 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
-      'import-x/no-cycle': 'error',
-      'import-x/no-restricted-paths': [
-        'error',
-        {
-          zones: [
-            layer('./src/shared', './src/!(shared)/**', 'shared/ is the leaf layer'),
-            layer('./src/domain', './src/!(shared|domain)/**', 'domain/ imports only shared/'),
-            layer(
-              './src/ports',
-              './src/!(shared|domain|ports)/**',
-              'ports/ are interfaces over domain/',
-            ),
-            layer(
-              './src/core',
-              './src/!(shared|domain|ports|core)/**',
-              'core/ is written against ports/ only',
-            ),
-            layer(
-              './src/operations',
-              './src/!(shared|domain|ports|core|operations)/**',
-              'operations/ call core/',
-            ),
-            layer(
-              './src/adapters',
-              './src/!(shared|domain|ports|adapters)/**',
-              'adapters/ implement ports/',
-            ),
-            layer(
-              './src/app',
-              './src/(cli|server|mcp|client|testing)/**',
-              'app/ is below the entry points',
-            ),
-            layer(
-              './src/!(app|testing|adapters)/**',
-              './src/adapters/**',
-              'only app/ (and testing/) import adapters/',
-            ),
-            layer('./src/cli', './src/(server|mcp)/**', 'entry points never import each other'),
-            layer('./src/server', './src/(cli|mcp)/**', 'entry points never import each other'),
-            layer('./src/mcp', './src/(cli|server)/**', 'entry points never import each other'),
-          ],
-        },
-      ],
     },
   },
+  layer('shared', ['domain', ...ABOVE_DOMAIN], 'shared/ is the leaf layer', IO),
+  layer('domain', ABOVE_DOMAIN, 'domain/ imports only shared/', IO),
+  layer(
+    'ports',
+    ABOVE_DOMAIN.filter((l) => l !== 'ports'),
+    'ports/ are interfaces over domain/',
+  ),
+  layer(
+    'core',
+    ['operations', 'adapters', 'app', 'cli', 'server', 'mcp', 'client', 'testing'],
+    'core/ is written against ports/ only',
+    IO,
+  ),
+  layer(
+    'operations',
+    ['adapters', 'app', 'cli', 'server', 'mcp', 'client', 'testing'],
+    'operations/ call core/',
+  ),
+  layer(
+    'adapters',
+    ['core', 'operations', 'app', 'cli', 'server', 'mcp', 'client', 'testing'],
+    'adapters/ implement ports/',
+  ),
+  layer('app', ['cli', 'server', 'mcp', 'client', 'testing'], 'app/ is below the entry points'),
+  layer(
+    'cli',
+    ['adapters', 'server', 'mcp', 'testing'],
+    'entry points use app/, never adapters/ or each other',
+  ),
+  layer(
+    'server',
+    ['adapters', 'cli', 'mcp', 'testing'],
+    'entry points use app/, never adapters/ or each other',
+  ),
+  layer(
+    'mcp',
+    ['adapters', 'cli', 'server', 'testing'],
+    'entry points use app/, never adapters/ or each other',
+  ),
   {
-    files: ['src/domain/**/*.ts', 'src/core/**/*.ts'],
-    ignores: ['**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['node:*', 'better-sqlite3', 'pg', 'kysely'],
-              message: 'domain/ and core/ do no I/O: use a port',
-            },
-          ],
-        },
-      ],
-    },
+    files: ['**/*.test.ts'],
+    rules: { 'no-restricted-imports': 'off' },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

@@ -7,8 +7,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliIo } from './main.js';
-import { main } from './main.js';
+import type { CliIo } from './cli-io.js';
+
+/** The CLI itself, passed in so the demo runs exactly what a person would type. */
+export type RunCli = (argv: readonly string[], io: CliIo) => Promise<number>;
 
 type Step = readonly [explanation: string, args: readonly string[], expectFailure?: boolean];
 
@@ -161,7 +163,7 @@ const PLAN: readonly Step[] = [
   ['Every write is in the audit log, with actor and changed fields:', ['audit', 'list', 'HOME-1']],
 ];
 
-export async function runDemo(io: CliIo): Promise<number> {
+export async function runDemo(io: CliIo, main: RunCli): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'bosun-demo-'));
   const env = { ...io.env, BOSUN_HOME: undefined, BOSUN_DB: undefined, BOSUN_ACTOR: 'demo' };
   io.write(`bosun demo — a sample workspace in ${dir}\n`);

@@ -11,6 +11,7 @@ import { openRuntime } from '../app/runtime.js';
 import { envValue, initWorkspace } from '../app/workspace.js';
 import { BosunError, toBosunError } from '../shared/errors.js';
 import { stableStringify } from '../shared/json.js';
+import type { CliIo } from './cli-io.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { nounHelp, nounOf, operationHelp, overviewHelp, verbOf } from './help.js';
 import { parseOperationArgs, readJsonArgument } from './parse-args.js';
@@ -19,13 +20,7 @@ import { describeFields } from './schema-fields.js';
 
 export const VERSION = '0.1.0';
 
-export interface CliIo {
-  readonly cwd: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  write(text: string): void;
-  writeError(text: string): void;
-  readStdin(): string;
-}
+export type { CliIo };
 
 export interface GlobalFlags {
   json: boolean;
@@ -126,7 +121,7 @@ async function dispatch(words: string[], flags: GlobalFlags, io: CliIo): Promise
         'Usage: bosun demo\n\nBuilds a sample workspace in a temporary folder and walks through plan → next → claim → done.',
       );
     const { runDemo } = await import('./demo.js');
-    return runDemo(io);
+    return runDemo(io, main);
   }
   if (first === 'operations' || first === 'ops') return listOperations(flags, io);
   if (first === 'call') return call(words.slice(1), flags, io);

@@ -10,6 +10,9 @@ const MAX_CELL = 60;
 
 type Row = Record<string, unknown>;
 
+const isBlank = (value: unknown): boolean =>
+  value === null || value === '' || (Array.isArray(value) && value.length === 0);
+
 const isRow = (value: unknown): value is Row =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -44,8 +47,12 @@ export function formatScalar(value: unknown): string {
   return text.length > MAX_CELL ? `${text.slice(0, MAX_CELL - 1)}…` : text;
 }
 
-export function renderTable(rows: readonly Row[], columns: readonly string[]): string {
-  if (rows.length === 0) return '(none)';
+export function renderTable(
+  rows: readonly Row[],
+  columns: readonly string[],
+  empty = '(none)',
+): string {
+  if (rows.length === 0) return empty;
   const split = columns.map(splitColumn);
   const headers = split.map(([, header]) => header);
   const cells = rows.map((row) => split.map(([field]) => cell(row, field)));
@@ -66,14 +73,14 @@ function defaultColumns(rows: readonly Row[]): string[] {
 export function renderOutput(output: unknown, hints: CliHints): string {
   if (Array.isArray(output)) {
     const rows = output.filter(isRow);
-    return renderTable(rows, hints.columns ?? defaultColumns(rows));
+    return renderTable(rows, hints.columns ?? defaultColumns(rows), hints.empty);
   }
   if (isRow(output) && hints.rows && Array.isArray(output[hints.rows])) {
     const rows = (output[hints.rows] as unknown[]).filter(isRow);
     const rest = Object.entries(output).filter(
-      ([key, value]) => key !== hints.rows && !(Array.isArray(value) && value.length === 0),
+      ([key, value]) => key !== hints.rows && !isBlank(value) && value !== false,
     );
-    const table = renderTable(rows, hints.columns ?? defaultColumns(rows));
+    const table = renderTable(rows, hints.columns ?? defaultColumns(rows), hints.empty);
     return rest.length === 0 ? table : `${table}\n${renderObject(Object.fromEntries(rest), 0)}`;
   }
   if (isRow(output) && hints.columns && !Object.values(output).some(isRow)) {
@@ -86,8 +93,10 @@ export function renderOutput(output: unknown, hints: CliHints): string {
 
 function renderObject(object: Row, depth: number): string {
   const indent = '  '.repeat(depth);
+  // A person reading a record wants its content: ids of related records and empty fields are
+  // noise here (--json has everything).
   const scalars = Object.entries(object).filter(
-    ([, v]) => !isRow(v) && !(Array.isArray(v) && v.some(isRow)),
+    ([k, v]) => !isRow(v) && !(Array.isArray(v) && v.some(isRow)) && !isBlank(v) && !/.Id$/.test(k),
   );
   const width = Math.max(0, ...scalars.map(([k]) => k.length));
   const lines: string[] = [];

@@ -49,7 +49,7 @@ export function createOperationRunner(settings: OperationRunnerSettings): Operat
 }
 
 export function parseInput<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
-  const result = schema.safeParse(raw);
+  const result = schema.safeParse(raw, { error: plainMessages });
   if (result.success) return result.data;
   const first = result.error.issues[0];
   throw new BosunError('invalid_input', formatIssues(result.error), {
@@ -62,6 +62,15 @@ export function parseInput<S extends z.ZodType>(schema: S, raw: unknown): z.outp
       })),
     },
   });
+}
+
+/** Zod's generic wording for the two commonest mistakes, said the way the CLI and API say rules. */
+function plainMessages(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  if (issue.code === 'invalid_value' && issue.values.length > 1) {
+    return `must be one of ${issue.values.map(String).join(', ')}`;
+  }
+  return undefined;
 }
 
 function formatIssues(error: z.ZodError): string {

@@ -18,6 +18,8 @@ export interface CliHints {
   readonly short?: Readonly<Record<string, string>>;
   /** Columns of the human table when the output (or its `list` field) is an array of rows. */
   readonly columns?: readonly string[];
+  /** What to print instead of an empty table. */
+  readonly empty?: string;
   /** Which field of an object output holds the rows to tabulate. */
   readonly rows?: string;
   /** Print the output as JSON even without --json (documents meant for files and pipes). */

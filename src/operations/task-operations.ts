@@ -217,6 +217,7 @@ export const taskOperations = [
     cli: {
       positional: ['project'],
       rows: 'tasks',
+      empty: 'no ready task matches (see bosun task list for what waits)',
       columns: [
         'ref',
         'priority',
