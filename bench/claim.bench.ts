@@ -4,30 +4,22 @@
  * `bosun import` process first, so this process is a worker opening an existing workspace.
  */
 
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createSqliteStore } from '../src/adapters/storage/sqlite/index.js';
 import { createOperationRunner, findOperation } from '../src/operations/catalog.js';
 import { systemClock } from '../src/shared/clock.js';
 import { createUlidGenerator } from '../src/shared/ids.js';
-import { generateWorkspace } from './generate-workspace.js';
+import { createBenchWorkspace } from './bench-workspace.js';
 import { percentile, report, round } from './report.js';
 
-const BIN = resolve(import.meta.dirname, '../bin/bosun.js');
 const TASKS = 100_000;
 const CLAIMS = 2_000;
 const WARMUP = 200;
 
-const dir = mkdtempSync(join(tmpdir(), 'bosun-bench-claim-'));
-const file = join(dir, 'plan.json');
-writeFileSync(file, JSON.stringify(generateWorkspace({ tasks: TASKS, doneShare: 0.5 })));
-const env = { ...process.env, BOSUN_HOME: '', BOSUN_DB: '' };
-execFileSync(process.execPath, [BIN, 'init'], { cwd: dir, env });
-execFileSync(process.execPath, [BIN, 'import', file], { cwd: dir, env });
+const workspace = createBenchWorkspace('claim');
+workspace.bosun('import', workspace.writeDocument({ tasks: TASKS, doneShare: 0.5 }));
 
-const store = await createSqliteStore({ path: join(dir, '.bosun', 'bosun.db') });
+const store = await createSqliteStore({ path: join(workspace.dir, '.bosun', 'bosun.db') });
 const runner = createOperationRunner({ store, clock: systemClock, newId: createUlidGenerator() });
 const next = findOperation('task.next')!;
 const times: number[] = [];

@@ -3,32 +3,19 @@
  * runs. Target ≤ 250 ms.
  */
 
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { generateWorkspace } from './generate-workspace.js';
+import { createBenchWorkspace } from './bench-workspace.js';
 import { percentile, report, round } from './report.js';
 
-const BIN = resolve(import.meta.dirname, '../bin/bosun.js');
 const RUNS = 20;
 
-const dir = mkdtempSync(join(tmpdir(), 'bosun-bench-cold-'));
-const bosun = (...args: string[]) =>
-  execFileSync(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    env: { ...process.env, BOSUN_HOME: '', BOSUN_DB: '' },
-  });
-bosun('init');
-const file = join(dir, 'plan.json');
-writeFileSync(file, JSON.stringify(generateWorkspace({ tasks: 500, doneShare: 0.3 })));
-bosun('import', file);
-bosun('task', 'next', '--json'); // warm the OS file cache, as a person's second command would
+const workspace = createBenchWorkspace('cold');
+workspace.bosun('import', workspace.writeDocument({ tasks: 500, doneShare: 0.3 }));
+workspace.bosun('task', 'next', '--json'); // warm the OS file cache, as a person's second command would
 
 const times: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   const start = performance.now();
-  bosun('task', 'next', '--json');
+  workspace.bosun('task', 'next', '--json');
   times.push(performance.now() - start);
 }
 times.sort((a, b) => a - b);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BosunError } from '../shared/errors.js';
 import type { Adjacency } from './dependency-graph.js';
 import { cycleError, downstreamDepths, findPath, topologicalOrder } from './dependency-graph.js';
+import { catchError } from '../testing/catch-error.js';
 
 function adjacency(edges: Record<string, readonly string[]>): Adjacency {
   return new Map(Object.entries(edges));
@@ -16,15 +17,6 @@ function expectPathFollowsEdges(path: readonly string[], graph: Adjacency): void
   for (let i = 0; i + 1 < path.length; i++) {
     expect(graph.get(path[i]!) ?? [], `${path[i]} → ${path[i + 1]}`).toContain(path[i + 1]);
   }
-}
-
-function catchError(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
 }
 
 /** Asserts a thrown cycle error names a real cycle: a closed walk along `dependsOn` edges. */

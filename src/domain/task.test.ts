@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BosunError } from '../shared/errors.js';
 import type { Priority, TaskStatus } from './task.js';
 import { PRIORITIES, TASK_STATUSES, Task, TaskSchema } from './task.js';
+import { catchError } from '../testing/catch-error.js';
 
 /** The status machine as the product defines it; the tests pin it rather than read it back. */
 const ALLOWED: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
@@ -16,15 +17,6 @@ const ALLOWED: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
 const ALL_PAIRS = TASK_STATUSES.flatMap((from) => TASK_STATUSES.map((to) => [from, to] as const));
 const ALLOWED_PAIRS = ALL_PAIRS.filter(([from, to]) => ALLOWED[from].includes(to));
 const REFUSED_PAIRS = ALL_PAIRS.filter(([from, to]) => !ALLOWED[from].includes(to));
-
-function catchError(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
 
 function validTask(): Record<string, unknown> {
   const id = '01JGZ0000000000000000000AA';

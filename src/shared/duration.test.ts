@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from './duration.js';
 import { BosunError } from './errors.js';
-
-function catchError(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
+import { catchError } from '../testing/catch-error.js';
 
 describe('parseDuration', () => {
   it.each([

@@ -2,15 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BosunError } from './errors.js';
 import { parseJson, stableStringify } from './json.js';
-
-function catchError(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
+import { catchError } from '../testing/catch-error.js';
 
 /** Compact JSON written by hand, object keys in code-unit order, arrays in their own order. */
 function sortedReference(value: unknown): string {

@@ -34,6 +34,18 @@ export interface TaskFields {
 
 const taskTarget = (task: Task) => ({ kind: 'task', id: task.id, label: task.ref });
 
+/** The task given back to the ready queue: no holder, no lease. */
+const backToReady = (task: Task, now: string): Task => ({
+  ...task,
+  status: 'todo',
+  assignee: null,
+  leaseExpiresAt: null,
+  updatedAt: now,
+});
+
+const leaseUntil = (ctx: ServiceContext, leaseMs: number | undefined): string =>
+  new Date(ctx.clock.now().getTime() + (leaseMs ?? DEFAULT_LEASE_MS)).toISOString();
+
 async function resolveParent(
   repos: Repositories,
   projectId: string,
@@ -418,9 +430,7 @@ export async function nextTasks(ctx: ServiceContext, input: NextInput): Promise<
     picked = await pickDisjoint(repos, { ...filter, agent, lock: input.claim }, want);
   }
   if (!input.claim) return { claimed: false, tasks: picked, expired };
-  const leaseExpiresAt = new Date(
-    ctx.clock.now().getTime() + (input.leaseMs ?? DEFAULT_LEASE_MS),
-  ).toISOString();
+  const leaseExpiresAt = leaseUntil(ctx, input.leaseMs);
   const claimed: Task[] = [];
   for (const before of picked) {
     const after: Task = {
@@ -464,13 +474,7 @@ async function pickDisjoint(
 export async function expireLeases(ctx: ServiceContext): Promise<string[]> {
   const expired = await ctx.repos.tasks.findExpiredLeases(nowIso(ctx));
   for (const before of expired) {
-    const after: Task = {
-      ...before,
-      status: 'todo',
-      assignee: null,
-      leaseExpiresAt: null,
-      updatedAt: nowIso(ctx),
-    };
+    const after = backToReady(before, nowIso(ctx));
     await ctx.repos.tasks.update(after);
     await recordAudit(ctx, taskTarget(after), before, after, {
       actor: SYSTEM_ACTOR,
@@ -500,9 +504,7 @@ export async function heartbeatTask(
 ): Promise<Task> {
   const before = await heldTask(ctx, input.task, input.agent ?? ctx.actor);
   // A heartbeat only ever extends: a default-length beat never cuts a longer claim short.
-  const requested = new Date(
-    ctx.clock.now().getTime() + (input.leaseMs ?? DEFAULT_LEASE_MS),
-  ).toISOString();
+  const requested = leaseUntil(ctx, input.leaseMs);
   const current = before.leaseExpiresAt ?? requested;
   const after: Task = {
     ...before,
@@ -519,13 +521,7 @@ export async function releaseTask(
   input: { task: string; agent?: string | undefined; note?: string | undefined },
 ): Promise<Task> {
   const before = await heldTask(ctx, input.task, input.agent ?? ctx.actor);
-  const after: Task = {
-    ...before,
-    status: 'todo',
-    assignee: null,
-    leaseExpiresAt: null,
-    updatedAt: nowIso(ctx),
-  };
+  const after = backToReady(before, nowIso(ctx));
   await ctx.repos.tasks.update(after);
   await recordAudit(ctx, taskTarget(after), before, after);
   if (input.note) await appendNote(ctx, after, input.note);

@@ -23,14 +23,23 @@ export interface PostgresStoreSettings {
 
 const MAX_ATTEMPTS = 5;
 
+/** bigint (counts, sequences) and double come back as text by default; bosun's fit a number. */
+const NUMERIC_OIDS: ReadonlySet<number> = new Set([
+  pg.types.builtins.INT8,
+  pg.types.builtins.FLOAT8,
+]);
+
+const getTypeParser = ((oid: number, format?: 'text' | 'binary') =>
+  NUMERIC_OIDS.has(oid)
+    ? Number
+    : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser;
+
 export async function createPostgresStore(settings: PostgresStoreSettings): Promise<Store> {
-  // Counts and sums come back as text by default; bosun's integers fit in a JS number.
-  pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
-  pg.types.setTypeParser(pg.types.builtins.FLOAT8, (value) => Number(value));
   const pool = new pg.Pool({
     connectionString: settings.url,
     max: settings.maxConnections ?? 4,
     application_name: 'bosun',
+    types: { getTypeParser },
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 
