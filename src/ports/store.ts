@@ -33,6 +33,11 @@ export interface Repositories {
    * out of done) across concurrent writers. SQLite write transactions are serial already.
    */
   lockGraph(): Promise<void>;
+  /**
+   * Serializes scope-aware claims (`task next --parallel --claim`), so that two claimers never
+   * both see a scope as free. SQLite write transactions are serial already.
+   */
+  lockScopes(): Promise<void>;
 }
 
 export interface ProjectRepository {

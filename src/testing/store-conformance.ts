@@ -10,7 +10,7 @@ import type { showProject } from '../core/services/project-service.js';
 import { createProject } from '../core/services/project-service.js';
 import type { ServiceContext } from '../core/services/service-context.js';
 import type { NextResult, TaskDetail } from '../core/services/task-service.js';
-import { setTaskStatus, updateTask } from '../core/services/task-service.js';
+import { nextTasks, setTaskStatus, updateTask } from '../core/services/task-service.js';
 import type { ImportSummary, WorkspaceDocument } from '../core/services/workspace-service.js';
 import type { AuditEntry } from '../domain/audit.js';
 import type { Project } from '../domain/project.js';
@@ -173,6 +173,17 @@ const pauseBeforeTaskUpdate = (repos: Repositories, pause: () => Promise<void>):
     async update(task) {
       await pause();
       await repos.tasks.update(task);
+    },
+  },
+});
+
+const pauseBeforeReadyQuery = (repos: Repositories, pause: () => Promise<void>): Repositories => ({
+  ...repos,
+  tasks: {
+    ...repos.tasks,
+    async findReady(query) {
+      await pause();
+      return repos.tasks.findReady(query);
     },
   },
 });
@@ -1637,6 +1648,26 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
         expect(result.other.status).toBe('fulfilled');
         expect((await storedTask('HOME-1')).status).toBe('done');
         expect((await storedTask('HOME-2')).openDeps).toBe(0);
+      });
+    });
+
+    describe('concurrent scope-aware claims', () => {
+      it('never lets two --parallel claimers take overlapping scopes', async () => {
+        await createProjectNamed('HOME');
+        await createTask('Whole area', { priority: 'p0', scope: ['src/a/**'] });
+        await createTask('One file in it', { priority: 'p1', scope: ['src/a/x.ts'] });
+        const claim = (repos: Repositories, agent: string) =>
+          nextTasks(contextFor(repos, 'task.next'), { claim: true, parallel: 1, agent });
+        // The paused claimer has read which scopes are busy; the other tries to claim meanwhile.
+        const result = await interleave(
+          (pause) =>
+            store.transaction('write', (repos) => claim(pauseBeforeReadyQuery(repos, pause), 'a')),
+          () => store.transaction('write', (repos) => claim(repos, 'b')),
+        );
+        expect(result.paused.status).toBe('fulfilled');
+        expect(result.other.status).toBe('fulfilled');
+        const busy = (await run('task.list', { status: ['in_progress'] })).map((t) => t.scope);
+        expect(busy).toEqual([['src/a/**']]);
       });
     });
 

@@ -427,6 +427,8 @@ export async function nextTasks(ctx: ServiceContext, input: NextInput): Promise<
   if (input.parallel === undefined) {
     picked = await repos.tasks.findReady({ ...filter, agent, limit: 1, lock: input.claim });
   } else {
+    // Claimers must not both see a scope as free: take turns from reading scopes to commit.
+    if (input.claim) await repos.lockScopes();
     picked = await pickDisjoint(repos, { ...filter, agent, lock: input.claim }, want);
   }
   if (!input.claim) return { claimed: false, tasks: picked, expired };

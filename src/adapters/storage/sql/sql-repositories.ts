@@ -45,6 +45,7 @@ const BATCH_PARAMETERS = 30_000;
 const ID_CHUNK = 500;
 /** Arbitrary constant key for pg_advisory_xact_lock guarding the dependency graph. */
 const GRAPH_LOCK_KEY = 0x626f73756e;
+const SCOPES_LOCK_KEY = GRAPH_LOCK_KEY + 1;
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -57,6 +58,9 @@ function batchSize(columns: number): number {
 }
 
 export function createSqlRepositories(db: Kysely<Database>, dialect: StoreDialect): Repositories {
+  const advisoryLock = async (key: number): Promise<void> => {
+    if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${key})`.execute(db);
+  };
   return {
     projects: projectRepository(db),
     sprints: sprintRepository(db),
@@ -65,10 +69,8 @@ export function createSqlRepositories(db: Kysely<Database>, dialect: StoreDialec
     todos: todoRepository(db),
     notes: noteRepository(db),
     audit: auditRepository(db, dialect),
-    async lockGraph() {
-      if (dialect === 'postgres')
-        await sql`select pg_advisory_xact_lock(${GRAPH_LOCK_KEY})`.execute(db);
-    },
+    lockGraph: () => advisoryLock(GRAPH_LOCK_KEY),
+    lockScopes: () => advisoryLock(SCOPES_LOCK_KEY),
   };
 }
 
