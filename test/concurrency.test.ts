@@ -48,6 +48,22 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
+describe('a workspace whose store is PostgreSQL', () => {
+  it('is created by `bosun init --db postgres://…` and used by every later command', async () => {
+    cluster ??= await startPostgresCluster();
+    const url = await cluster.createDatabase();
+    const dir = tempDir();
+    const init = await runBosun(['init', '--db', url], { cwd: dir });
+    expect(init.status, init.stderr).toBe(0);
+    await bosunJson(['project', 'create', 'SHARED', 'Shared'], { cwd: dir });
+    // Another machine pointing at the same database sees the same plan.
+    const elsewhere = await bosunJson<{ key: string }[]>(['project', 'list', '--db', url], {
+      cwd: tempDir(),
+    });
+    expect(elsewhere.map((p) => p.key)).toEqual(['SHARED']);
+  });
+});
+
 for (const backend of backends) {
   describe(`${PROCESSES} processes on one ${backend.name} store`, () => {
     let db: string;
