@@ -89,9 +89,11 @@ export async function createTask(
   const project = await resolveProject(repos, input.project);
   const parentId = (await resolveParent(repos, project.id, input.parent)) ?? null;
   const sprintId = (await resolveSprintId(repos, project.id, input.sprint)) ?? null;
+  const dependsOnRefs = unique(input.dependsOn ?? []);
+  // Lock before reading the dependencies' statuses, so none can turn done unseen meanwhile.
+  if (dependsOnRefs.length > 0) await repos.lockGraph();
   const dependencies: Task[] = [];
-  for (const ref of unique(input.dependsOn ?? []))
-    dependencies.push(await resolveTask(repos, ref, 'dependsOn'));
+  for (const ref of dependsOnRefs) dependencies.push(await resolveTask(repos, ref, 'dependsOn'));
   const seq = await repos.projects.nextTaskSeq(project.id);
   const now = nowIso(ctx);
   const task: Task = {
@@ -119,10 +121,7 @@ export async function createTask(
     deletedAt: null,
   };
   await repos.tasks.insert(task);
-  if (dependencies.length > 0) {
-    await repos.lockGraph();
-    for (const dependsOn of dependencies) await addEdge(repos, task, dependsOn, now, 'dependsOn');
-  }
+  for (const dependsOn of dependencies) await addEdge(repos, task, dependsOn, now, 'dependsOn');
   const created = (await repos.tasks.findById(task.id))!;
   await recordAudit(ctx, taskTarget(created), null, {
     ...created,
