@@ -93,8 +93,11 @@ export interface LockOptions {
 export interface TaskRepository {
   insert(task: Task): Promise<void>;
   insertMany(tasks: readonly Task[]): Promise<void>;
-  /** Writes the task's own fields; the derived counters change only through their methods. */
-  update(task: Task): Promise<void>;
+  /**
+   * Writes the task's own fields; the derived counters change only through their methods.
+   * `previous` is the row as the caller read it, so unchanged tags cost no extra writes.
+   */
+  update(task: Task, previous: Task): Promise<void>;
   /** `lock` holds the row until the transaction ends, so a read-modify-write is not lost. */
   findById(id: string, options?: LockOptions): Promise<Task | undefined>;
   findByRef(ref: string, options?: LockOptions): Promise<Task | undefined>;

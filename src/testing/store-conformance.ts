@@ -170,9 +170,9 @@ const pauseBeforeTaskUpdate = (repos: Repositories, pause: () => Promise<void>):
   ...repos,
   tasks: {
     ...repos.tasks,
-    async update(task) {
+    async update(task, previous) {
       await pause();
-      await repos.tasks.update(task);
+      await repos.tasks.update(task, previous);
     },
   },
 });

@@ -5,7 +5,7 @@ import { Project as ProjectRules } from '../../domain/project.js';
 import type { Sprint, SprintStatus } from '../../domain/sprint.js';
 import { Sprint as SprintRules } from '../../domain/sprint.js';
 import type { TaskStatus } from '../../domain/task.js';
-import { TASK_STATUSES } from '../../domain/task.js';
+import { TASK_STATUSES, Task as TaskRules } from '../../domain/task.js';
 import { BosunError, invalidInput } from '../../shared/errors.js';
 import { resolveProject, resolveSprint } from './resolve.js';
 import type { ServiceContext } from './service-context.js';
@@ -105,7 +105,7 @@ export async function showProject(
   counts.total = tasks.length;
   for (const task of tasks) {
     counts[task.status] += 1;
-    if (task.status === 'todo' && task.openDeps === 0 && task.assignee === null) counts.ready += 1;
+    if (TaskRules.isReady(task)) counts.ready += 1;
   }
   return {
     project,

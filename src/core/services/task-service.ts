@@ -154,7 +154,7 @@ export async function updateTask(
     scope: input.scope ? [...input.scope] : before.scope,
     updatedAt: nowIso(ctx),
   };
-  await repos.tasks.update(after);
+  await repos.tasks.update(after, before);
   await recordAudit(ctx, taskTarget(after), before, after);
   return after;
 }
@@ -194,7 +194,7 @@ export async function setTaskStatus(
     leaseExpiresAt: input.status === 'in_progress' ? before.leaseExpiresAt : null,
     updatedAt: nowIso(ctx),
   };
-  await repos.tasks.update(after);
+  await repos.tasks.update(after, before);
   await afterStatusChange(repos, after, before.status, after.status);
   await recordAudit(ctx, taskTarget(after), before, after);
   if (input.note) await appendNote(ctx, after, input.note);
@@ -236,7 +236,7 @@ export async function deleteTask(ctx: ServiceContext, input: { task: string }): 
     leaseExpiresAt: null,
     updatedAt: nowIso(ctx),
   };
-  await repos.tasks.update(after);
+  await repos.tasks.update(after, before);
   for (const edge of upstream) await removeEdge(repos, after, related.get(edge.dependsOnId)!);
   for (const edge of downstream) await removeEdge(repos, related.get(edge.taskId)!, before);
   await recordAudit(
@@ -441,7 +441,7 @@ export async function nextTasks(ctx: ServiceContext, input: NextInput): Promise<
       leaseExpiresAt,
       updatedAt: nowIso(ctx),
     };
-    await repos.tasks.update(after);
+    await repos.tasks.update(after, before);
     await recordAudit(ctx, taskTarget(after), before, after, { operation: 'task.claim' });
     claimed.push(after);
   }
@@ -476,7 +476,7 @@ export async function expireLeases(ctx: ServiceContext): Promise<string[]> {
   const expired = await ctx.repos.tasks.findExpiredLeases(nowIso(ctx));
   for (const before of expired) {
     const after = backToReady(before, nowIso(ctx));
-    await ctx.repos.tasks.update(after);
+    await ctx.repos.tasks.update(after, before);
     await recordAudit(ctx, taskTarget(after), before, after, {
       actor: SYSTEM_ACTOR,
       operation: 'task.lease-expire',
@@ -512,7 +512,7 @@ export async function heartbeatTask(
     leaseExpiresAt: current > requested ? current : requested,
     updatedAt: nowIso(ctx),
   };
-  await ctx.repos.tasks.update(after);
+  await ctx.repos.tasks.update(after, before);
   await recordAudit(ctx, taskTarget(after), before, after);
   return after;
 }
@@ -523,7 +523,7 @@ export async function releaseTask(
 ): Promise<Task> {
   const before = await heldTask(ctx, input.task, input.agent ?? ctx.actor);
   const after = backToReady(before, nowIso(ctx));
-  await ctx.repos.tasks.update(after);
+  await ctx.repos.tasks.update(after, before);
   await recordAudit(ctx, taskTarget(after), before, after);
   if (input.note) await appendNote(ctx, after, input.note);
   return after;

@@ -3,7 +3,7 @@
  * adapters create it per transaction. Queries that need dialect-specific SQL branch on `dialect`.
  */
 
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { AuditEntry } from '../../../domain/audit.js';
 import type { Dependency, Note, Task, Todo } from '../../../domain/task.js';
@@ -169,6 +169,16 @@ function sprintRepository(db: Kysely<Database>): SprintRepository {
   };
 }
 
+/** Tasks carrying `tag`, through the indexed task_tags table. */
+const hasTag = (tag: string) => (eb: ExpressionBuilder<Database, 'tasks'>) =>
+  eb.exists(
+    eb
+      .selectFrom('task_tags')
+      .select('task_tags.task_id')
+      .whereRef('task_tags.task_id', '=', 'tasks.id')
+      .where('task_tags.tag', '=', tag),
+  );
+
 function taskRepository(db: Kysely<Database>, dialect: StoreDialect): TaskRepository {
   const insertTags = async (tasks: readonly Task[]): Promise<void> => {
     const rows = tasks.flatMap((task) => task.tags.map((tag) => ({ task_id: task.id, tag })));
@@ -192,15 +202,10 @@ function taskRepository(db: Kysely<Database>, dialect: StoreDialect): TaskReposi
       }
       await insertTags(tasks);
     },
-    async update(task) {
+    async update(task, previous) {
       const { id, open_deps: _open, downstream_depth: _depth, ...row } = toTaskRow(task);
-      const previous = await db
-        .selectFrom('tasks')
-        .select('tags')
-        .where('id', '=', id)
-        .executeTakeFirst();
       await db.updateTable('tasks').set(row).where('id', '=', id).execute();
-      if (previous && previous.tags !== row.tags) {
+      if (row.tags !== JSON.stringify(previous.tags)) {
         await db.deleteFrom('task_tags').where('task_id', '=', id).execute();
         await insertTags([task]);
       }
@@ -229,18 +234,7 @@ function taskRepository(db: Kysely<Database>, dialect: StoreDialect): TaskReposi
       if (filter.parentId) query = query.where('parent_id', '=', filter.parentId);
       if (filter.status && filter.status.length > 0)
         query = query.where('status', 'in', filter.status);
-      if (filter.tag) {
-        const tag = filter.tag;
-        query = query.where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom('task_tags')
-              .select('task_tags.task_id')
-              .whereRef('task_tags.task_id', '=', 'tasks.id')
-              .where('task_tags.tag', '=', tag),
-          ),
-        );
-      }
+      if (filter.tag) query = query.where(hasTag(filter.tag));
       query = query.orderBy('project_id').orderBy('created_at').orderBy('id');
       if (filter.limit !== undefined) query = query.limit(filter.limit);
       return (await query.execute()).map(toTask);
@@ -254,18 +248,7 @@ function taskRepository(db: Kysely<Database>, dialect: StoreDialect): TaskReposi
       if (ready.projectId) query = query.where('project_id', '=', ready.projectId);
       if (ready.sprintId) query = query.where('sprint_id', '=', ready.sprintId);
       if (ready.role) query = query.where('role', '=', ready.role);
-      if (ready.tag) {
-        const tag = ready.tag;
-        query = query.where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom('task_tags')
-              .select('task_tags.task_id')
-              .whereRef('task_tags.task_id', '=', 'tasks.id')
-              .where('task_tags.tag', '=', tag),
-          ),
-        );
-      }
+      if (ready.tag) query = query.where(hasTag(ready.tag));
       const agent = ready.agent;
       query = query.where((eb) =>
         agent === undefined
