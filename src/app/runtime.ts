@@ -8,7 +8,11 @@ import { createOperationRunner } from '../operations/catalog.js';
 import type { Store } from '../ports/store.js';
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
+import { dirname } from 'node:path';
+import type { RunnerRegistry } from '../ports/runner.js';
+import type { IdGenerator } from '../shared/ids.js';
 import { createUlidGenerator } from '../shared/ids.js';
+import { createEngineEnvironment, createRunnerRegistry } from './engine.js';
 import type { ResolvedWorkspace, WorkspaceOptions } from './workspace.js';
 import { openStore, resolveWorkspace } from './workspace.js';
 
@@ -16,6 +20,11 @@ export interface Runtime {
   readonly workspace: ResolvedWorkspace;
   readonly store: Store;
   readonly runner: OperationRunner;
+  readonly runners: RunnerRegistry;
+  readonly clock: Clock;
+  readonly newId: IdGenerator;
+  /** The folder steps run in: the workspace's project folder (the parent of `.bosun/`). */
+  readonly workdir: string;
   close(): Promise<void>;
 }
 
@@ -25,10 +34,17 @@ export async function openRuntime(
 ): Promise<Runtime> {
   const workspace = await resolveWorkspace(options);
   const store = await openStore(workspace.db);
+  const newId = createUlidGenerator(clock);
+  const runners = createRunnerRegistry();
+  const engine = createEngineEnvironment(runners, options.cwd);
   return {
     workspace,
     store,
-    runner: createOperationRunner({ store, clock, newId: createUlidGenerator(clock) }),
+    runner: createOperationRunner({ store, clock, newId, engine }),
+    runners,
+    clock,
+    newId,
+    workdir: workspace.dir ? dirname(workspace.dir) : options.cwd,
     close: () => store.close(),
   };
 }

@@ -6,4 +6,6 @@ export interface CliIo {
   write(text: string): void;
   writeError(text: string): void;
   readStdin(): string;
+  /** Standard output is a terminal: live tables instead of one line per event. */
+  readonly interactive?: boolean;
 }

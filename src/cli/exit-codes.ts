@@ -14,3 +14,6 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   policy_denied: 9,
   unavailable: 10,
 };
+
+/** Exit status of a run driven in the foreground that ended failed or cancelled. */
+export const RUN_FAILED_EXIT = 11;

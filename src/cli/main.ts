@@ -6,17 +6,19 @@
 
 import { readFileSync } from 'node:fs';
 import type { AnyOperation } from '../operations/catalog.js';
-import { OPERATIONS, findOperation } from '../operations/catalog.js';
+import { OPERATIONS, findOperation, parseInput } from '../operations/catalog.js';
+import type { Runtime } from '../app/runtime.js';
 import { openRuntime } from '../app/runtime.js';
 import { envValue, initWorkspace } from '../app/workspace.js';
 import { BosunError, toBosunError } from '../shared/errors.js';
 import { stableStringify } from '../shared/json.js';
 import type { CliIo } from './cli-io.js';
-import { EXIT_CODES } from './exit-codes.js';
+import { EXIT_CODES, RUN_FAILED_EXIT } from './exit-codes.js';
 import { nounHelp, nounOf, operationHelp, overviewHelp, verbOf } from './help.js';
 import { parseOperationArgs, readJsonArgument } from './parse-args.js';
 import { renderOutput } from './render.js';
 import { describeFields } from './schema-fields.js';
+import type { ExecutionFlags } from './run-commands.js';
 
 export const VERSION = '0.1.0';
 
@@ -124,6 +126,24 @@ async function dispatch(words: string[], flags: GlobalFlags, io: CliIo): Promise
     return runDemo(io, main);
   }
   if (first === 'operations' || first === 'ops') return listOperations(flags, io);
+  if (first === 'worker') {
+    if (flags.help) return printed(io, WORKER_HELP);
+    const { worker } = await import('./run-commands.js');
+    return withRuntime(flags, io, (runtime) => worker(words.slice(1), flags.json, runtime, io));
+  }
+  if (first === 'run' && words[1] === 'watch') {
+    if (flags.help) return printed(io, WATCH_HELP);
+    const { followRun } = await import('./run-commands.js');
+    const [runText, ...extra] = words.slice(2);
+    if (extra.length > 0) {
+      throw new BosunError('invalid_input', `run watch: unexpected argument '${extra[0]}'`, {
+        details: { field: 'arguments' },
+      });
+    }
+    return withRuntime(flags, io, (runtime) =>
+      followRun(runtime, runText ?? 'last', { after: 0, json: flags.json, table: true }, io),
+    );
+  }
   if (first === 'call') return call(words.slice(1), flags, io);
 
   const command = findCommand(words);
@@ -141,15 +161,120 @@ async function dispatch(words: string[], flags: GlobalFlags, io: CliIo): Promise
       },
     );
   }
-  const { operation, args } = command;
-  if (flags.help) return printed(io, operationHelp(operation));
+  const { operation } = command;
+  const driven = DRIVEN_FLAGS[operation.name];
+  if (flags.help) {
+    const help = operationHelp(operation);
+    return printed(io, driven ? `${help}\n\nExecution flags:\n${executionHelp(driven)}` : help);
+  }
+  let args = command.args;
+  let exec: ExecutionFlags | undefined;
+  if (driven) {
+    const { extractExecutionFlags } = await import('./run-commands.js');
+    ({ flags: exec, rest: args } = extractExecutionFlags(args, driven));
+  }
   const input = parseOperationArgs(args, {
     command: `${nounOf(operation)} ${verbOf(operation)}`,
     fields: describeFields(operation.input),
     hints: operation.cli ?? {},
     readStdin: io.readStdin,
   });
+  if (exec && operation.name === 'run.events') {
+    if (!exec.follow) return runOperation(operation, input, flags, io);
+    const { followRun } = await import('./run-commands.js');
+    const parsed = parseInput(operation.input, input) as {
+      run?: string;
+      after: number;
+      kinds?: string[];
+    };
+    return withRuntime(flags, io, (runtime) =>
+      followRun(
+        runtime,
+        parsed.run,
+        { after: parsed.after, kinds: parsed.kinds, json: flags.json, table: false },
+        io,
+      ),
+    );
+  }
+  if (exec) {
+    const { runAndDrive } = await import('./run-commands.js');
+    const execution = exec;
+    return withRuntime(flags, io, (runtime) =>
+      runAndDrive(operation, input, execution, flags.json, runtime, runtime.workspace.actor, io),
+    );
+  }
   return runOperation(operation, input, flags, io);
+}
+
+/** Operations that execute runs, and the execution flags each takes besides its input. */
+const DRIVEN_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  'run.start': ['follow', 'detach', 'concurrency', 'lease', 'grace'],
+  'run.resume': ['follow', 'detach', 'concurrency', 'lease', 'grace'],
+  'run.fork': ['follow', 'detach', 'concurrency', 'lease', 'grace'],
+  'run.events': ['follow'],
+};
+
+const EXECUTION_HELP: Readonly<Record<string, string>> = {
+  follow:
+    '--follow, -f        show live progress (a table on a terminal, one line per event otherwise)',
+  detach: '--detach            only record it; `bosun worker` or `bosun run resume` executes it',
+  concurrency: '--concurrency N     steps at once in this process (default 4)',
+  lease: '--lease DURATION    lease per attempt, renewed while it runs (default 30s)',
+  grace: '--grace DURATION    on Ctrl-C/SIGTERM, time running steps get to finish (default 10s)',
+};
+
+function executionHelp(names: readonly string[]): string {
+  const lines = names.map((name) => `  ${EXECUTION_HELP[name]}`);
+  if (names.includes('detach')) {
+    lines.push(
+      '',
+      'Without --detach the run executes in this process until it ends or waits for a person',
+      `(an approval, a pause). Exit status: 0 succeeded or waiting, ${RUN_FAILED_EXIT} failed or cancelled.`,
+    );
+  } else {
+    lines.push('', 'With --follow and a run, streaming stops when the run ends.');
+  }
+  return lines.join('\n');
+}
+
+const WORKER_HELP = [
+  'Usage: bosun worker [--concurrency N] [--lease DURATION] [--grace DURATION] [--until-idle]',
+  '',
+  'Executes steps of every run in the workspace until stopped (Ctrl-C / SIGTERM: no new steps,',
+  'running ones get --grace to finish, then go back to the queue for the next worker).',
+  'On PostgreSQL any number of workers on any machines share the queue; on SQLite one worker',
+  "process serves a workspace (a second is refused), beside any 'bosun run start' in the foreground.",
+  '',
+  '  --concurrency N     steps at once (default 4)',
+  '  --lease DURATION    lease per attempt, renewed while it runs (default 30s)',
+  '  --grace DURATION    time running steps get to finish when stopping (default 10s)',
+  '  --until-idle        exit when nothing is ready or running (scripts, CI)',
+].join('\n');
+
+const WATCH_HELP = [
+  'Usage: bosun run watch [RUN]',
+  '',
+  'Live progress of a run (default: the latest) until it ends: a table on a terminal, one line',
+  "per event otherwise; --json prints the events as JSON lines. RUN is an id, a unique id prefix or 'last'.",
+].join('\n');
+
+async function withRuntime(
+  flags: GlobalFlags,
+  io: CliIo,
+  work: (runtime: Runtime) => Promise<number>,
+): Promise<number> {
+  const runtime = await openRuntime({
+    cwd: io.cwd,
+    env: io.env,
+    workspace: flags.workspace,
+    db: flags.db,
+    actor: flags.as,
+  });
+  try {
+    return await work(runtime);
+  } finally {
+    await runtime.close();
+  }
 }
 
 function helpFor(topic: readonly string[]): string {
@@ -173,21 +298,12 @@ async function runOperation(
   flags: GlobalFlags,
   io: CliIo,
 ): Promise<number> {
-  const runtime = await openRuntime({
-    cwd: io.cwd,
-    env: io.env,
-    workspace: flags.workspace,
-    db: flags.db,
-    actor: flags.as,
-  });
-  try {
+  return withRuntime(flags, io, async (runtime) => {
     const output = await runtime.runner.run(operation, input, runtime.workspace.actor);
     if (flags.json || operation.cli?.json) io.write(`${stableStringify(output)}\n`);
     else io.write(`${renderOutput(output, operation.cli ?? {})}\n`);
     return 0;
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 async function init(words: readonly string[], flags: GlobalFlags, io: CliIo): Promise<number> {
@@ -285,6 +401,7 @@ export async function run(): Promise<void> {
     write: (text) => process.stdout.write(text),
     writeError: (text) => process.stderr.write(text),
     readStdin: () => readFileSync(0, 'utf8'),
+    interactive: process.stdout.isTTY === true,
   };
   process.exitCode = await main(process.argv.slice(2), io);
 }

@@ -36,7 +36,12 @@ export function parseOperationArgs(
 
   const assign = (field: FieldDescriptor, raw: string, shown: string): void => {
     const value = convert(field, raw, shown, ctx);
-    if (field.array) {
+    if (field.kind === 'pairs') {
+      input[field.name] = {
+        ...((input[field.name] as object | undefined) ?? {}),
+        ...(value as object),
+      };
+    } else if (field.array) {
       const list = (input[field.name] as unknown[] | undefined) ?? [];
       if (Array.isArray(value)) list.push(...(value as unknown[]));
       else list.push(value);
@@ -126,7 +131,36 @@ function convert(field: FieldDescriptor, raw: string, shown: string, ctx: ParseC
       throw usageError(`${shown} must be true or false, not '${raw}'`, field.name, ctx.command);
     case 'json':
       return readJsonArgument(raw, shown, ctx.readStdin);
+    case 'pairs':
+      return readPair(raw, shown, ctx);
   }
+}
+
+/**
+ * `key=value` (the value read as JSON when it is a JSON literal — `3`, `true`, `[1,2]`, `"x"` —
+ * and as text otherwise), or a whole JSON object inline, from a file or from `-`.
+ */
+function readPair(raw: string, shown: string, ctx: ParseContext): Record<string, unknown> {
+  const eq = raw.indexOf('=');
+  const trimmed = raw.trim();
+  if (eq <= 0 || trimmed.startsWith('{')) {
+    const value = readJsonArgument(raw, shown, ctx.readStdin);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw usageError(`${shown} takes key=value or a JSON object`, shown, ctx.command);
+    }
+    return value as Record<string, unknown>;
+  }
+  const key = raw.slice(0, eq).trim();
+  const text = raw.slice(eq + 1);
+  let value: unknown = text;
+  if (/^(-?\d|true$|false$|null$|["[{])/.test(text.trim())) {
+    try {
+      value = parseJson(text, `${shown} ${key}`);
+    } catch {
+      value = text;
+    }
+  }
+  return { [key]: value };
 }
 
 /** Inline JSON, `-` for standard input, or a path to a JSON file (an optional leading @ is allowed). */

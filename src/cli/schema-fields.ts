@@ -5,7 +5,8 @@
 
 import type { z } from 'zod';
 
-export type FieldKind = 'string' | 'number' | 'boolean' | 'enum' | 'json';
+/** `pairs`: a string-keyed record, given as repeated `--flag key=value` (or one JSON object). */
+export type FieldKind = 'string' | 'number' | 'boolean' | 'enum' | 'json' | 'pairs';
 
 export interface FieldDescriptor {
   /** The input field (camelCase). */
@@ -70,6 +71,8 @@ function describeField(name: string, schema: z.ZodType): FieldDescriptor {
           return { ...base, kind: 'boolean' };
         case 'enum':
           return { ...base, kind: 'enum', values: Object.values(def.entries ?? {}) };
+        case 'record':
+          return { ...base, kind: array ? 'json' : 'pairs' };
         default:
           return { ...base, kind: 'json' };
       }

@@ -2,12 +2,14 @@
 
 import type { AnyOperation } from './operation.js';
 import { projectOperations } from './project-operations.js';
+import { runOperations } from './run-operations.js';
 import { taskOperations } from './task-operations.js';
 import { workspaceOperations } from './workspace-operations.js';
 
 export const OPERATIONS: readonly AnyOperation[] = [
   ...projectOperations,
   ...taskOperations,
+  ...runOperations,
   ...workspaceOperations,
 ];
 

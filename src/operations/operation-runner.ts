@@ -5,6 +5,7 @@
  */
 
 import type { z } from 'zod';
+import type { EngineEnvironment } from '../core/services/service-context.js';
 import type { Store } from '../ports/store.js';
 import type { Clock } from '../shared/clock.js';
 import { BosunError } from '../shared/errors.js';
@@ -15,6 +16,7 @@ export interface OperationRunnerSettings {
   readonly store: Store;
   readonly clock: Clock;
   readonly newId: IdGenerator;
+  readonly engine?: EngineEnvironment;
   /** Check every output against its schema (tests); costs time on large outputs. */
   readonly validateOutput?: boolean;
 }
@@ -30,7 +32,14 @@ export function createOperationRunner(settings: OperationRunnerSettings): Operat
       const mode = operation.effects === 'read' ? 'read' : 'write';
       const output = await settings.store.transaction(mode, (repos) =>
         operation.handler(
-          { repos, clock: settings.clock, newId: settings.newId, actor, operation: operation.name },
+          {
+            repos,
+            clock: settings.clock,
+            newId: settings.newId,
+            actor,
+            operation: operation.name,
+            engine: settings.engine,
+          },
           input,
         ),
       );

@@ -6,6 +6,18 @@
 
 import type { AuditEntry } from '../domain/audit.js';
 import type { Project } from '../domain/project.js';
+import type {
+  Approval,
+  ApprovalStatus,
+  Attempt,
+  JournalEvent,
+  NewJournalEvent,
+  Run,
+  RunStatus,
+  Step,
+  StepStatus,
+} from '../domain/run.js';
+import type { WorkflowDefinition } from '../domain/workflow.js';
 import type { Sprint } from '../domain/sprint.js';
 import type { Dependency, Note, Task, TaskStatus, Todo } from '../domain/task.js';
 
@@ -17,6 +29,12 @@ export type TransactionMode = 'read' | 'write';
 export interface Store {
   readonly dialect: StoreDialect;
   transaction<T>(mode: TransactionMode, work: (repos: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Calls `listener` soon after any write transaction commits — in this process at once, in
+   * other processes through the database (SQLite: a data_version check every few ms while
+   * someone watches; PostgreSQL: LISTEN/NOTIFY). Schedulers wake on it instead of polling.
+   */
+  watch(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -28,6 +46,12 @@ export interface Repositories {
   readonly todos: TodoRepository;
   readonly notes: NoteRepository;
   readonly audit: AuditRepository;
+  readonly runs: RunRepository;
+  readonly steps: StepRepository;
+  readonly attempts: AttemptRepository;
+  readonly approvals: ApprovalRepository;
+  readonly events: EventRepository;
+  readonly workers: WorkerRepository;
   /**
    * Serializes changes to the dependency graph and its counters (edges, and status moves into or
    * out of done) across concurrent writers. SQLite write transactions are serial already.
@@ -167,4 +191,166 @@ export interface AuditRepository {
   restore(entries: readonly AuditEntry[]): Promise<void>;
   list(query: AuditQuery): Promise<AuditEntry[]>;
   count(): Promise<number>;
+}
+
+// ── Execution (the engine's journal). Hot paths: StepRepository.claimable/update/release and
+// EventRepository.append run once or twice per step, so their SQL is prepared once and reused.
+
+export interface RunFilter {
+  readonly status?: readonly RunStatus[] | undefined;
+  readonly projectId?: string | undefined;
+  readonly limit?: number | undefined;
+}
+
+export type RunPatch = Partial<Pick<Run, 'status' | 'error' | 'updatedAt' | 'endedAt'>>;
+
+export interface RunCounterDelta {
+  readonly stepsOpen?: number;
+  readonly costUsd?: number;
+  readonly inputTokens?: number;
+  readonly outputTokens?: number;
+}
+
+export interface RunRepository {
+  insert(run: Run, definition: WorkflowDefinition): Promise<void>;
+  findById(id: string, options?: LockOptions): Promise<Run | undefined>;
+  /** Runs whose id starts with `prefix` (ids may be abbreviated like git hashes). */
+  findByIdPrefix(prefix: string, limit: number): Promise<Run[]>;
+  definition(id: string): Promise<WorkflowDefinition>;
+  list(filter: RunFilter): Promise<Run[]>;
+  update(id: string, patch: RunPatch): Promise<void>;
+  /** Adds to the counters and returns the run as it now is. */
+  addCounters(id: string, delta: RunCounterDelta, updatedAt: string): Promise<Run>;
+}
+
+export type StepPatch = Partial<
+  Pick<
+    Step,
+    | 'status'
+    | 'tries'
+    | 'attempts'
+    | 'availableAt'
+    | 'leaseOwner'
+    | 'leaseExpiresAt'
+    | 'attemptId'
+    | 'approved'
+    | 'output'
+    | 'error'
+    | 'startedAt'
+    | 'endedAt'
+    | 'updatedAt'
+  >
+>;
+
+export interface ClaimQuery {
+  readonly now: string;
+  readonly limit: number;
+  /** Only this run's steps (the in-process scheduler of `run start`). */
+  readonly runId?: string | undefined;
+  /** Skip these steps (already considered in this pass). */
+  readonly excludeIds?: readonly string[] | undefined;
+}
+
+export interface StepRepository {
+  insertMany(steps: readonly Step[]): Promise<void>;
+  findById(id: string, options?: LockOptions): Promise<Step | undefined>;
+  findByKey(runId: string, key: string): Promise<Step | undefined>;
+  listForRun(runId: string): Promise<Step[]>;
+  /** Outputs of the named steps of a run (for template rendering). */
+  outputs(runId: string, keys: readonly string[]): Promise<Map<string, Step['output']>>;
+  /**
+   * Ready steps of running runs whose `availableAt` has come, oldest first; on PostgreSQL the
+   * rows are locked for this transaction and rows other claimers hold are skipped.
+   */
+  claimable(query: ClaimQuery): Promise<Step[]>;
+  /** The earliest `availableAt` of a ready step still in the future (a retry's backoff). */
+  nextAvailableAt(now: string, runId?: string): Promise<string | null>;
+  update(id: string, patch: StepPatch): Promise<void>;
+  /**
+   * One dependency of each of these steps succeeded: decrement their open counts and make the
+   * ones that reach zero ready. Returns how many became ready.
+   */
+  release(ids: readonly string[], updatedAt: string): Promise<number>;
+  countByStatus(runId: string): Promise<Partial<Record<StepStatus, number>>>;
+  countRunningInGroup(group: string): Promise<number>;
+  /** Running steps whose lease ended before `now`. */
+  findExpiredLeases(now: string, limit: number): Promise<Step[]>;
+  /** Running steps whose lease holder's name starts with `ownerPrefix` (this host's workers). */
+  findRunningByOwnerPrefix(ownerPrefix: string): Promise<Step[]>;
+  /** The subset of these steps that still run under this owner and attempt. */
+  stillHeld(
+    held: readonly { stepId: string; attemptId: string }[],
+    owner: string,
+  ): Promise<Set<string>>;
+  /** Extends the leases of the steps this owner still holds. */
+  extendLeases(stepIds: readonly string[], owner: string, until: string): Promise<void>;
+  /** Moves every waiting, ready or approval step of a run to `status`; returns their ids. */
+  closeOpen(runId: string, status: StepStatus, at: string): Promise<string[]>;
+  /** Serializes claims of a concurrency group across workers (PostgreSQL advisory lock). */
+  lockGroup(group: string): Promise<void>;
+}
+
+export interface AttemptRepository {
+  insert(attempt: Attempt): Promise<void>;
+  update(
+    id: string,
+    patch: Partial<Pick<Attempt, 'status' | 'output' | 'error' | 'usage' | 'endedAt'>>,
+  ): Promise<void>;
+  findById(id: string): Promise<Attempt | undefined>;
+  listForStep(stepId: string): Promise<Attempt[]>;
+}
+
+export interface ApprovalFilter {
+  readonly status?: ApprovalStatus | undefined;
+  readonly runId?: string | undefined;
+  readonly limit?: number | undefined;
+}
+
+export interface ApprovalRepository {
+  insert(approval: Approval): Promise<void>;
+  findById(id: string, options?: LockOptions): Promise<Approval | undefined>;
+  findPendingForStep(stepId: string): Promise<Approval | undefined>;
+  list(filter: ApprovalFilter): Promise<Approval[]>;
+  update(
+    id: string,
+    patch: Pick<Approval, 'status' | 'comment' | 'decidedBy' | 'decidedAt'>,
+  ): Promise<void>;
+}
+
+export interface EventQuery {
+  readonly after: number;
+  readonly runId?: string | undefined;
+  readonly kinds?: readonly string[] | undefined;
+  readonly limit: number;
+  /** Read no event above this number (a follower's settled high-water mark). */
+  readonly upTo?: number | undefined;
+}
+
+export interface EventRepository {
+  /** Appends in order; the events get increasing numbers when the transaction commits. */
+  append(events: readonly NewJournalEvent[]): Promise<void>;
+  list(query: EventQuery): Promise<JournalEvent[]>;
+  /** The numbers after `after`, in order (index only), to find gaps left by open transactions. */
+  seqsAfter(after: number, limit: number): Promise<number[]>;
+  maxSeq(): Promise<number>;
+  /**
+   * PostgreSQL only: the snapshot bounds `[xmin, xmax)` of this transaction. A gap in the numbers
+   * seen under snapshot S is final once the oldest open transaction is newer than S's xmax.
+   */
+  horizon(): Promise<{ xmin: string; xmax: string } | null>;
+}
+
+export interface WorkerRecord {
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly concurrency: number;
+  readonly startedAt: string;
+  readonly heartbeatAt: string;
+}
+
+export interface WorkerRepository {
+  upsert(worker: WorkerRecord): Promise<void>;
+  remove(id: string): Promise<void>;
+  list(): Promise<WorkerRecord[]>;
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BosunError } from './errors.js';
-import { parseJson, stableStringify } from './json.js';
+import { parseJson, stableStringify, tryParseJson } from './json.js';
 import { catchError } from '../testing/catch-error.js';
 
 /** Compact JSON written by hand, object keys in code-unit order, arrays in their own order. */
@@ -108,5 +108,19 @@ describe('stableStringify', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('tryParseJson', () => {
+  it('returns the value of a JSON document, null and false included', () => {
+    expect(tryParseJson('{"a": [1, "x"]}')).toEqual({ a: [1, 'x'] });
+    expect(tryParseJson('null')).toBeNull();
+    expect(tryParseJson('false')).toBe(false);
+  });
+
+  it('returns undefined for text that is not JSON, the empty text included', () => {
+    expect(tryParseJson('hello world')).toBeUndefined();
+    expect(tryParseJson('{"a": 1')).toBeUndefined();
+    expect(tryParseJson('')).toBeUndefined();
   });
 });

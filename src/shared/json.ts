@@ -18,6 +18,18 @@ export function parseJson(text: string, source: string): unknown {
 }
 
 /**
+ * Reads text that may or may not be a JSON document, such as a command's stdout: the parsed value,
+ * or `undefined` when the text is not JSON (JSON itself has no `undefined`, so it is unambiguous).
+ */
+export function tryParseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * JSON with object keys sorted at every depth (arrays keep their order). Written by hand because
  * a JavaScript object always lists integer-like keys first and treats `__proto__` specially, so
  * re-building sorted objects for JSON.stringify cannot guarantee the order.

@@ -4,6 +4,7 @@
  */
 
 import { diffRecords } from '../../domain/audit.js';
+import type { WorkflowDefinition } from '../../domain/workflow.js';
 import type { Repositories } from '../../ports/store.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
@@ -14,6 +15,17 @@ export interface ServiceContext {
   readonly newId: IdGenerator;
   readonly actor: string;
   readonly operation: string;
+  /** What the engine's operations need from the outside; absent where runs cannot start. */
+  readonly engine?: EngineEnvironment | undefined;
+}
+
+export interface EngineEnvironment {
+  /** Runners this installation has (`mock`, `shell`, …): a workflow may name only these. */
+  readonly runnerNames: readonly string[];
+  /** Reads and validates a workflow file (YAML or JSON), naming file and line in errors. */
+  loadWorkflowFile(path: string): { definition: WorkflowDefinition; file: string };
+  /** Validates an inline workflow document (the API and MCP pass one instead of a path). */
+  parseWorkflow(document: unknown): WorkflowDefinition;
 }
 
 export interface AuditTarget {

@@ -7,6 +7,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Store } from '../../../ports/store.js';
 import {
+  createKyselyExecutor,
   createSqlRepositories,
   isTransientConflict,
   mapDriverError,
@@ -43,10 +44,19 @@ export async function createPostgresStore(settings: PostgresStoreSettings): Prom
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 
+  const listeners = new Set<() => void>();
+  const notify = () => {
+    for (const listener of listeners) listener();
+  };
+  let listenClient: pg.Client | undefined;
+  let listening: Promise<void> | undefined;
+
   const transaction = async <T>(work: (tx: Kysely<Database>) => Promise<T>): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await db.transaction().execute(work);
+        const result = await db.transaction().execute(work);
+        if (listeners.size > 0) notify();
+        return result;
       } catch (error) {
         if (attempt < MAX_ATTEMPTS && isTransientConflict(error)) continue;
         throw mapDriverError(error);
@@ -68,8 +78,29 @@ export async function createPostgresStore(settings: PostgresStoreSettings): Prom
 
   return {
     dialect: 'postgres',
-    transaction: (_mode, work) => transaction((tx) => work(createSqlRepositories(tx, 'postgres'))),
+    transaction: (_mode, work) =>
+      transaction((tx) => work(createSqlRepositories(tx, 'postgres', createKyselyExecutor(tx)))),
+    watch(listener) {
+      listeners.add(listener);
+      // One extra connection per process listens for commits made by other workers.
+      listening ??= (async () => {
+        listenClient = new pg.Client({
+          connectionString: settings.url,
+          application_name: 'bosun-listen',
+        });
+        listenClient.on('notification', notify);
+        listenClient.on('error', () => undefined);
+        await listenClient.connect();
+        await listenClient.query('listen bosun_journal');
+      })().catch(() => undefined);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
     async close() {
+      listeners.clear();
+      if (listening) await listening;
+      await listenClient?.end().catch(() => undefined);
       await db.destroy();
     },
   };

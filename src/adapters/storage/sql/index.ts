@@ -2,3 +2,5 @@ export { createSqlRepositories } from './sql-repositories.js';
 export { migrateToLatest, currentSchemaVersion } from './sql-migrator.js';
 export { mapDriverError, isTransientConflict } from './sql-errors.js';
 export type { Database } from './sql-schema.js';
+export { createKyselyExecutor } from './sql-executor.js';
+export type { SqlExecutor, SqlParameter } from './sql-executor.js';

@@ -181,6 +181,123 @@ export const MIGRATIONS: readonly Migration[] = [
       await db.schema.createIndex('audit_at').on('audit').column('at').execute();
     },
   },
+  {
+    version: 2,
+    name: 'execution journal',
+    async up(db, dialect) {
+      // Plain SQL: the engine's repositories are written in SQL too (sql-execution-repositories.ts).
+      const serial =
+        dialect === 'postgres' ? 'bigserial primary key' : 'integer primary key autoincrement';
+      const statements = [
+        `create table runs (
+          id text primary key,
+          name text not null,
+          source text not null,
+          status text not null,
+          project_id text references projects(id),
+          parent_run_id text references runs(id),
+          fork_step text,
+          file text,
+          definition text not null,
+          input text not null,
+          steps_total integer not null,
+          steps_open integer not null,
+          cost_usd double precision not null default 0,
+          input_tokens bigint not null default 0,
+          output_tokens bigint not null default 0,
+          error text,
+          created_by text not null,
+          created_at text not null,
+          updated_at text not null,
+          ended_at text
+        )`,
+        `create index runs_created on runs (created_at)`,
+        `create index runs_open on runs (status) where status in ('running', 'paused')`,
+        `create table steps (
+          id text primary key,
+          run_id text not null references runs(id),
+          key text not null,
+          position integer not null,
+          status text not null,
+          runner text not null,
+          group_name text,
+          spec text not null,
+          dependents text not null,
+          open_deps integer not null,
+          tries integer not null,
+          attempts integer not null,
+          available_at text not null,
+          lease_owner text,
+          lease_expires_at text,
+          attempt_id text,
+          approved integer not null,
+          output text,
+          error text,
+          reused_from text,
+          task_id text references tasks(id),
+          started_at text,
+          ended_at text,
+          updated_at text not null,
+          unique (run_id, key)
+        )`,
+        `create index steps_run on steps (run_id, position)`,
+        // The queue: exactly the ready steps, oldest availability first.
+        `create index steps_ready on steps (available_at, id) where status = 'ready'`,
+        `create index steps_run_ready on steps (run_id, available_at, id) where status = 'ready'`,
+        `create index steps_leases on steps (lease_expires_at) where status = 'running'`,
+        `create index steps_groups on steps (group_name) where status = 'running' and group_name is not null`,
+        `create table attempts (
+          id text primary key,
+          run_id text not null,
+          step_id text not null references steps(id),
+          number integer not null,
+          try integer not null,
+          idempotency_key text not null,
+          status text not null,
+          owner text not null,
+          input text,
+          output text,
+          error text,
+          usage text,
+          started_at text not null,
+          ended_at text
+        )`,
+        `create index attempts_step on attempts (step_id, number)`,
+        `create table approvals (
+          id text primary key,
+          run_id text not null references runs(id),
+          step_id text not null references steps(id),
+          step_key text not null,
+          phase text not null,
+          status text not null,
+          comment text,
+          requested_at text not null,
+          decided_by text,
+          decided_at text
+        )`,
+        `create index approvals_status on approvals (status, requested_at)`,
+        `create index approvals_step on approvals (step_id)`,
+        `create table events (
+          seq ${serial},
+          at text not null,
+          run_id text,
+          step_id text,
+          kind text not null,
+          data text not null
+        )`,
+        `create index events_run on events (run_id, seq)`,
+        `create table workers (
+          id text primary key,
+          host text not null,
+          pid integer not null,
+          concurrency integer not null,
+          started_at text not null,
+          heartbeat_at text not null
+        )`,
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

@@ -37,6 +37,8 @@ import {
   toTodo,
   toTodoRow,
 } from './sql-mappers.js';
+import { createExecutionRepositories } from './sql-execution-repositories.js';
+import type { SqlExecutor } from './sql-executor.js';
 import type { Database } from './sql-schema.js';
 
 /** Rows per multi-row INSERT: stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
@@ -57,7 +59,11 @@ function batchSize(columns: number): number {
   return Math.max(1, Math.floor(BATCH_PARAMETERS / columns));
 }
 
-export function createSqlRepositories(db: Kysely<Database>, dialect: StoreDialect): Repositories {
+export function createSqlRepositories(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  executor: SqlExecutor,
+): Repositories {
   const advisoryLock = async (key: number): Promise<void> => {
     if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${key})`.execute(db);
   };
@@ -69,6 +75,7 @@ export function createSqlRepositories(db: Kysely<Database>, dialect: StoreDialec
     todos: todoRepository(db),
     notes: noteRepository(db),
     audit: auditRepository(db, dialect),
+    ...createExecutionRepositories(executor, dialect),
     lockGraph: () => advisoryLock(GRAPH_LOCK_KEY),
     lockScopes: () => advisoryLock(SCOPES_LOCK_KEY),
   };

@@ -4,9 +4,10 @@
  */
 
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import type { Store, TransactionMode } from '../../../ports/store.js';
 import { createSqlRepositories, mapDriverError, migrateToLatest } from '../sql/index.js';
+import { createSqliteExecutor } from './sqlite-executor.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 import type { Database } from '../sql/index.js';
 
@@ -40,25 +41,34 @@ export async function createSqliteStore(settings: SqliteStoreSettings): Promise<
     dialect: new SqliteDialect({ database: withStatementCache(database) }),
   });
 
+  const executor = createSqliteExecutor(database);
+  const begin = { read: database.prepare('begin'), write: database.prepare('begin immediate') };
+  const commit = database.prepare('commit');
+  const rollback = database.prepare('rollback');
+  const watchers = createCommitWatchers(database);
+
   const transaction = async <T>(
     mode: TransactionMode,
     work: (conn: Kysely<Database>) => Promise<T>,
-  ): Promise<T> =>
-    db.connection().execute(async (conn) => {
+  ): Promise<T> => {
+    const result = await db.connection().execute(async (conn) => {
       try {
-        await sql.raw(mode === 'write' ? 'begin immediate' : 'begin').execute(conn);
+        begin[mode].run();
       } catch (error) {
         throw mapDriverError(error);
       }
       try {
-        const result = await work(conn);
-        await sql.raw('commit').execute(conn);
-        return result;
+        const value = await work(conn);
+        commit.run();
+        return value;
       } catch (error) {
-        if (database.inTransaction) await sql.raw('rollback').execute(conn);
+        if (database.inTransaction) rollback.run();
         throw mapDriverError(error);
       }
     });
+    if (mode === 'write') watchers.notify();
+    return result;
+  };
 
   await migrateToLatest(
     db,
@@ -70,9 +80,60 @@ export async function createSqliteStore(settings: SqliteStoreSettings): Promise<
   return {
     dialect: 'sqlite',
     transaction: (mode, work) =>
-      transaction(mode, (conn) => work(createSqlRepositories(conn, 'sqlite'))),
+      transaction(mode, (conn) => work(createSqlRepositories(conn, 'sqlite', executor))),
+    watch: (listener) => watchers.add(listener),
     async close() {
+      watchers.stop();
       await db.destroy();
+    },
+  };
+}
+
+/** How often a watched database checks whether another process committed. */
+const WATCH_INTERVAL_MS = 15;
+
+/**
+ * Commit notifications: this process's own write commits at once, other processes' commits
+ * through `PRAGMA data_version` (it changes only when another connection commits), checked on a
+ * short timer only while someone watches.
+ */
+function createCommitWatchers(database: BetterSqlite3.Database) {
+  const listeners = new Set<() => void>();
+  let timer: NodeJS.Timeout | undefined;
+  let version = 0;
+  const notify = () => {
+    for (const listener of listeners) listener();
+  };
+  const check = () => {
+    const current = database.pragma('data_version', { simple: true }) as number;
+    if (current !== version) {
+      version = current;
+      notify();
+    }
+  };
+  return {
+    notify() {
+      if (listeners.size > 0) notify();
+    },
+    add(listener: () => void): () => void {
+      listeners.add(listener);
+      if (timer === undefined) {
+        version = database.pragma('data_version', { simple: true }) as number;
+        timer = setInterval(check, WATCH_INTERVAL_MS);
+        timer.unref();
+      }
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && timer !== undefined) {
+          clearInterval(timer);
+          timer = undefined;
+        }
+      };
+    },
+    stop() {
+      listeners.clear();
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
     },
   };
 }

@@ -1,0 +1,854 @@
+/**
+ * Repositories of the execution journal (runs, steps, attempts, approvals, events, workers) in
+ * plain SQL that both dialects accept, run through a SqlExecutor. The statements are fixed texts
+ * (patches pick from a cached text per column set), so SQLite prepares each one once.
+ */
+
+import type {
+  Approval,
+  Attempt,
+  JournalEvent,
+  Run,
+  Step,
+  StepStatus,
+} from '../../../domain/run.js';
+import type { StepDefinition, WorkflowDefinition } from '../../../domain/workflow.js';
+import type {
+  ApprovalRepository,
+  AttemptRepository,
+  EventRepository,
+  RunRepository,
+  StepPatch,
+  StepRepository,
+  StoreDialect,
+  WorkerRecord,
+  WorkerRepository,
+} from '../../../ports/store.js';
+import type { SqlExecutor, SqlParameter } from './sql-executor.js';
+
+// Stored JSON columns were written by these repositories; they are trusted like any other column.
+const parseStored = <T>(text: string | null): T | null =>
+  text === null ? null : (JSON.parse(text) as T);
+const json = (value: unknown): string | null =>
+  value === null || value === undefined ? null : JSON.stringify(value);
+const bool = (value: boolean): number => (value ? 1 : 0);
+
+/** Rows per multi-row INSERT (parameters stay under SQLite's limit of 32,766). */
+const INSERT_BATCH = 500;
+const ID_CHUNK = 500;
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const placeholders = (count: number): string => Array.from({ length: count }, () => '?').join(', ');
+
+function hashKey(text: string): number {
+  let hash = 0x62736e;
+  for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
+  return hash;
+}
+
+/** A cached `update <table> set a = ?, b = ? where id = ?` per set of columns. */
+function patchStatement(
+  cache: Map<string, string>,
+  table: string,
+  columns: readonly string[],
+): string {
+  const key = columns.join(',');
+  let text = cache.get(key);
+  if (text === undefined) {
+    text = `update ${table} set ${columns.map((c) => `${c} = ?`).join(', ')} where id = ?`;
+    cache.set(key, text);
+  }
+  return text;
+}
+
+export interface ExecutionRepositories {
+  readonly runs: RunRepository;
+  readonly steps: StepRepository;
+  readonly attempts: AttemptRepository;
+  readonly approvals: ApprovalRepository;
+  readonly events: EventRepository;
+  readonly workers: WorkerRepository;
+}
+
+export function createExecutionRepositories(
+  sql: SqlExecutor,
+  dialect: StoreDialect,
+): ExecutionRepositories {
+  const forUpdate = dialect === 'postgres' ? ' for update' : '';
+  return {
+    runs: runRepository(sql, forUpdate),
+    steps: stepRepository(sql, dialect, forUpdate),
+    attempts: attemptRepository(sql),
+    approvals: approvalRepository(sql, forUpdate),
+    events: eventRepository(sql, dialect),
+    workers: workerRepository(sql),
+  };
+}
+
+// ── runs
+
+interface RunRow {
+  id: string;
+  name: string;
+  source: string;
+  status: string;
+  project_id: string | null;
+  parent_run_id: string | null;
+  fork_step: string | null;
+  file: string | null;
+  input: string;
+  steps_total: number;
+  steps_open: number;
+  cost_usd: number;
+  input_tokens: number;
+  output_tokens: number;
+  error: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  ended_at: string | null;
+}
+
+const RUN_COLUMNS =
+  'id, name, source, status, project_id, parent_run_id, fork_step, file, input, steps_total, steps_open, cost_usd, input_tokens, output_tokens, error, created_by, created_at, updated_at, ended_at';
+
+function toRun(row: RunRow): Run {
+  return {
+    id: row.id,
+    name: row.name,
+    source: row.source as Run['source'],
+    status: row.status as Run['status'],
+    projectId: row.project_id,
+    parentRunId: row.parent_run_id,
+    forkStep: row.fork_step,
+    file: row.file,
+    input: parseStored<Run['input']>(row.input) ?? {},
+    stepsTotal: Number(row.steps_total),
+    stepsOpen: Number(row.steps_open),
+    costUsd: Number(row.cost_usd),
+    inputTokens: Number(row.input_tokens),
+    outputTokens: Number(row.output_tokens),
+    error: row.error,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    endedAt: row.ended_at,
+  };
+}
+
+const RUN_PATCH_COLUMNS: Readonly<Record<string, string>> = {
+  status: 'status',
+  error: 'error',
+  updatedAt: 'updated_at',
+  endedAt: 'ended_at',
+};
+
+function runRepository(sql: SqlExecutor, forUpdate: string): RunRepository {
+  const patches = new Map<string, string>();
+  return {
+    async insert(run, definition) {
+      await sql.run(`insert into runs (${RUN_COLUMNS}, definition) values (${placeholders(20)})`, [
+        run.id,
+        run.name,
+        run.source,
+        run.status,
+        run.projectId,
+        run.parentRunId,
+        run.forkStep,
+        run.file,
+        JSON.stringify(run.input),
+        run.stepsTotal,
+        run.stepsOpen,
+        run.costUsd,
+        run.inputTokens,
+        run.outputTokens,
+        run.error,
+        run.createdBy,
+        run.createdAt,
+        run.updatedAt,
+        run.endedAt,
+        JSON.stringify(definition),
+      ]);
+    },
+    async findById(id, options) {
+      const rows = await sql.all<RunRow>(
+        `select ${RUN_COLUMNS} from runs where id = ?${options?.lock ? forUpdate : ''}`,
+        [id],
+      );
+      return rows[0] ? toRun(rows[0]) : undefined;
+    },
+    async findByIdPrefix(prefix, limit) {
+      const rows = await sql.all<RunRow>(
+        `select ${RUN_COLUMNS} from runs where id >= ? and id < ? order by id limit ?`,
+        [prefix, `${prefix}\uffff`, limit],
+      );
+      return rows.map(toRun);
+    },
+    async definition(id) {
+      const rows = await sql.all<{ definition: string }>(
+        'select definition from runs where id = ?',
+        [id],
+      );
+      return parseStored<WorkflowDefinition>(rows[0]?.definition ?? null)!;
+    },
+    async list(filter) {
+      const where: string[] = [];
+      const params: SqlParameter[] = [];
+      if (filter.status && filter.status.length > 0) {
+        where.push(`status in (${placeholders(filter.status.length)})`);
+        params.push(...filter.status);
+      }
+      if (filter.projectId) {
+        where.push('project_id = ?');
+        params.push(filter.projectId);
+      }
+      params.push(filter.limit ?? 100);
+      const rows = await sql.all<RunRow>(
+        `select ${RUN_COLUMNS} from runs${where.length > 0 ? ` where ${where.join(' and ')}` : ''} order by created_at desc, id desc limit ?`,
+        params,
+      );
+      return rows.map(toRun);
+    },
+    async update(id, patch) {
+      const keys = Object.keys(patch).filter(
+        (key) => patch[key as keyof typeof patch] !== undefined,
+      );
+      if (keys.length === 0) return;
+      await sql.run(
+        patchStatement(
+          patches,
+          'runs',
+          keys.map((key) => RUN_PATCH_COLUMNS[key]!),
+        ),
+        [...keys.map((key) => patch[key as keyof typeof patch] as SqlParameter), id],
+      );
+    },
+    async addCounters(id, delta, updatedAt) {
+      const rows = await sql.all<RunRow>(
+        `update runs set steps_open = steps_open + ?, cost_usd = cost_usd + ?, input_tokens = input_tokens + ?, output_tokens = output_tokens + ?, updated_at = ? where id = ? returning ${RUN_COLUMNS}`,
+        [
+          delta.stepsOpen ?? 0,
+          delta.costUsd ?? 0,
+          delta.inputTokens ?? 0,
+          delta.outputTokens ?? 0,
+          updatedAt,
+          id,
+        ],
+      );
+      return toRun(rows[0]!);
+    },
+  };
+}
+
+// ── steps
+
+interface StepRow {
+  id: string;
+  run_id: string;
+  key: string;
+  position: number;
+  status: string;
+  runner: string;
+  group_name: string | null;
+  spec: string;
+  dependents: string;
+  open_deps: number;
+  tries: number;
+  attempts: number;
+  available_at: string;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  attempt_id: string | null;
+  approved: number;
+  output: string | null;
+  error: string | null;
+  reused_from: string | null;
+  task_id: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  updated_at: string;
+}
+
+const STEP_COLUMN_LIST = [
+  'id',
+  'run_id',
+  'key',
+  'position',
+  'status',
+  'runner',
+  'group_name',
+  'spec',
+  'dependents',
+  'open_deps',
+  'tries',
+  'attempts',
+  'available_at',
+  'lease_owner',
+  'lease_expires_at',
+  'attempt_id',
+  'approved',
+  'output',
+  'error',
+  'reused_from',
+  'task_id',
+  'started_at',
+  'ended_at',
+  'updated_at',
+] as const;
+const STEP_COLUMNS = STEP_COLUMN_LIST.join(', ');
+const STEP_COLUMNS_S = STEP_COLUMN_LIST.map((c) => `s.${c}`).join(', ');
+
+function toStep(row: StepRow): Step {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    key: row.key,
+    position: Number(row.position),
+    status: row.status as StepStatus,
+    runner: row.runner,
+    group: row.group_name,
+    spec: JSON.parse(row.spec) as StepDefinition,
+    dependents: JSON.parse(row.dependents) as string[],
+    openDeps: Number(row.open_deps),
+    tries: Number(row.tries),
+    attempts: Number(row.attempts),
+    availableAt: row.available_at,
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: row.lease_expires_at,
+    attemptId: row.attempt_id,
+    approved: Number(row.approved) === 1,
+    output: parseStored<Step['output']>(row.output),
+    error: parseStored<NonNullable<Step['error']>>(row.error),
+    reusedFrom: row.reused_from,
+    taskId: row.task_id,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function stepValues(step: Step): SqlParameter[] {
+  return [
+    step.id,
+    step.runId,
+    step.key,
+    step.position,
+    step.status,
+    step.runner,
+    step.group,
+    JSON.stringify(step.spec),
+    JSON.stringify(step.dependents),
+    step.openDeps,
+    step.tries,
+    step.attempts,
+    step.availableAt,
+    step.leaseOwner,
+    step.leaseExpiresAt,
+    step.attemptId,
+    bool(step.approved),
+    json(step.output),
+    json(step.error),
+    step.reusedFrom,
+    step.taskId,
+    step.startedAt,
+    step.endedAt,
+    step.updatedAt,
+  ];
+}
+
+const STEP_PATCH: Readonly<Record<keyof StepPatch, [string, (value: never) => SqlParameter]>> = {
+  status: ['status', (v: string) => v],
+  tries: ['tries', (v: number) => v],
+  attempts: ['attempts', (v: number) => v],
+  availableAt: ['available_at', (v: string) => v],
+  leaseOwner: ['lease_owner', (v: string | null) => v],
+  leaseExpiresAt: ['lease_expires_at', (v: string | null) => v],
+  attemptId: ['attempt_id', (v: string | null) => v],
+  approved: ['approved', (v: boolean) => bool(v)],
+  output: ['output', (v: unknown) => json(v)],
+  error: ['error', (v: unknown) => json(v)],
+  startedAt: ['started_at', (v: string | null) => v],
+  endedAt: ['ended_at', (v: string | null) => v],
+  updatedAt: ['updated_at', (v: string) => v],
+};
+
+function stepRepository(
+  sql: SqlExecutor,
+  dialect: StoreDialect,
+  forUpdate: string,
+): StepRepository {
+  const patches = new Map<string, string>();
+  const skipLocked = dialect === 'postgres' ? ' for update of s skip locked' : '';
+  const insertText = (rows: number) =>
+    `insert into steps (${STEP_COLUMNS}) values ${Array.from({ length: rows }, () => `(${placeholders(STEP_COLUMN_LIST.length)})`).join(', ')}`;
+  return {
+    async insertMany(steps) {
+      for (const batch of chunk(steps, INSERT_BATCH)) {
+        await sql.run(insertText(batch.length), batch.flatMap(stepValues));
+      }
+    },
+    async findById(id, options) {
+      const rows = await sql.all<StepRow>(
+        `select ${STEP_COLUMNS} from steps where id = ?${options?.lock ? forUpdate : ''}`,
+        [id],
+      );
+      return rows[0] ? toStep(rows[0]) : undefined;
+    },
+    async findByKey(runId, key) {
+      const rows = await sql.all<StepRow>(
+        `select ${STEP_COLUMNS} from steps where run_id = ? and key = ?`,
+        [runId, key],
+      );
+      return rows[0] ? toStep(rows[0]) : undefined;
+    },
+    async listForRun(runId) {
+      const rows = await sql.all<StepRow>(
+        `select ${STEP_COLUMNS} from steps where run_id = ? order by position`,
+        [runId],
+      );
+      return rows.map(toStep);
+    },
+    async outputs(runId, keys) {
+      const result = new Map<string, Step['output']>();
+      for (const key of keys) {
+        const rows = await sql.all<{ output: string | null }>(
+          'select output from steps where run_id = ? and key = ?',
+          [runId, key],
+        );
+        if (rows[0]) result.set(key, parseStored<Step['output']>(rows[0].output));
+      }
+      return result;
+    },
+    async claimable(query) {
+      const rows = query.runId
+        ? await sql.all<StepRow>(
+            `select ${STEP_COLUMNS_S} from steps s join runs r on r.id = s.run_id where s.status = 'ready' and s.run_id = ? and s.available_at <= ? and r.status = 'running' order by s.available_at, s.id limit ?${skipLocked}`,
+            [query.runId, query.now, query.limit],
+          )
+        : await sql.all<StepRow>(
+            `select ${STEP_COLUMNS_S} from steps s join runs r on r.id = s.run_id where s.status = 'ready' and s.available_at <= ? and r.status = 'running' order by s.available_at, s.id limit ?${skipLocked}`,
+            [query.now, query.limit],
+          );
+      return rows.map(toStep);
+    },
+    async nextAvailableAt(now, runId) {
+      const rows = runId
+        ? await sql.all<{ at: string | null }>(
+            "select min(available_at) as at from steps where status = 'ready' and run_id = ? and available_at > ?",
+            [runId, now],
+          )
+        : await sql.all<{ at: string | null }>(
+            "select min(available_at) as at from steps where status = 'ready' and available_at > ?",
+            [now],
+          );
+      return rows[0]?.at ?? null;
+    },
+    async update(id, patch) {
+      const keys = (Object.keys(patch) as (keyof StepPatch)[]).filter(
+        (key) => patch[key] !== undefined,
+      );
+      if (keys.length === 0) return;
+      const text = patchStatement(
+        patches,
+        'steps',
+        keys.map((key) => STEP_PATCH[key][0]),
+      );
+      const params: SqlParameter[] = keys.map((key) =>
+        (STEP_PATCH[key][1] as (value: unknown) => SqlParameter)(patch[key]),
+      );
+      params.push(id);
+      await sql.run(text, params);
+    },
+    async release(ids, updatedAt) {
+      let ready = 0;
+      for (const id of ids) {
+        const rows = await sql.all<{ status: string }>(
+          "update steps set open_deps = open_deps - 1, status = case when open_deps = 1 and status = 'waiting' then 'ready' else status end, updated_at = ? where id = ? returning status",
+          [updatedAt, id],
+        );
+        if (rows[0]?.status === 'ready') ready++;
+      }
+      return ready;
+    },
+    async countByStatus(runId) {
+      const rows = await sql.all<{ status: StepStatus; n: number }>(
+        'select status, count(*) as n from steps where run_id = ? group by status',
+        [runId],
+      );
+      return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+    },
+    async countRunningInGroup(group) {
+      const rows = await sql.all<{ n: number }>(
+        "select count(*) as n from steps where status = 'running' and group_name = ?",
+        [group],
+      );
+      return Number(rows[0]?.n ?? 0);
+    },
+    async findExpiredLeases(now, limit) {
+      const rows = await sql.all<StepRow>(
+        `select ${STEP_COLUMNS} from steps where status = 'running' and lease_expires_at < ? order by lease_expires_at limit ?${forUpdate}`,
+        [now, limit],
+      );
+      return rows.map(toStep);
+    },
+    async findRunningByOwnerPrefix(ownerPrefix) {
+      const rows = await sql.all<StepRow>(
+        `select ${STEP_COLUMNS} from steps where status = 'running' and lease_owner >= ? and lease_owner < ?${forUpdate}`,
+        [ownerPrefix, `${ownerPrefix}\uffff`],
+      );
+      return rows.map(toStep);
+    },
+    async stillHeld(held, owner) {
+      const kept = new Set<string>();
+      for (const part of chunk(held, ID_CHUNK)) {
+        const rows = await sql.all<{ id: string; attempt_id: string | null }>(
+          `select id, attempt_id from steps where id in (${placeholders(part.length)}) and status = 'running' and lease_owner = ?`,
+          [...part.map((h) => h.stepId), owner],
+        );
+        const attemptOf = new Map(part.map((h) => [h.stepId, h.attemptId]));
+        for (const row of rows) if (attemptOf.get(row.id) === row.attempt_id) kept.add(row.id);
+      }
+      return kept;
+    },
+    async extendLeases(stepIds, owner, until) {
+      for (const part of chunk(stepIds, ID_CHUNK)) {
+        await sql.run(
+          `update steps set lease_expires_at = ? where id in (${placeholders(part.length)}) and status = 'running' and lease_owner = ?`,
+          [until, ...part, owner],
+        );
+      }
+    },
+    async closeOpen(runId, status, at) {
+      const rows = await sql.all<{ id: string }>(
+        "update steps set status = ?, ended_at = ?, updated_at = ? where run_id = ? and status in ('waiting', 'ready', 'approval') returning id",
+        [status, at, at, runId],
+      );
+      return rows.map((row) => row.id);
+    },
+    async lockGroup(group) {
+      if (dialect === 'postgres') {
+        await sql.all('select pg_advisory_xact_lock(?, ?)', [0x626f73, hashKey(group)]);
+      }
+    },
+  };
+}
+
+// ── attempts
+
+interface AttemptRow {
+  id: string;
+  run_id: string;
+  step_id: string;
+  number: number;
+  try: number;
+  idempotency_key: string;
+  status: string;
+  owner: string;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  usage: string | null;
+  started_at: string;
+  ended_at: string | null;
+}
+
+const ATTEMPT_COLUMNS =
+  'id, run_id, step_id, number, try, idempotency_key, status, owner, input, output, error, usage, started_at, ended_at';
+
+function toAttempt(row: AttemptRow): Attempt {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    stepId: row.step_id,
+    number: Number(row.number),
+    try: Number(row.try),
+    idempotencyKey: row.idempotency_key,
+    status: row.status as Attempt['status'],
+    owner: row.owner,
+    input: parseStored<Attempt['input']>(row.input),
+    output: parseStored<Attempt['output']>(row.output),
+    error: parseStored<NonNullable<Attempt['error']>>(row.error),
+    usage: parseStored<NonNullable<Attempt['usage']>>(row.usage),
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+  };
+}
+
+const ATTEMPT_PATCH: Readonly<Record<string, [string, (value: unknown) => SqlParameter]>> = {
+  status: ['status', (v) => v as string],
+  output: ['output', json],
+  error: ['error', json],
+  usage: ['usage', json],
+  endedAt: ['ended_at', (v) => v as string | null],
+};
+
+function attemptRepository(sql: SqlExecutor): AttemptRepository {
+  const patches = new Map<string, string>();
+  return {
+    async insert(attempt) {
+      await sql.run(`insert into attempts (${ATTEMPT_COLUMNS}) values (${placeholders(14)})`, [
+        attempt.id,
+        attempt.runId,
+        attempt.stepId,
+        attempt.number,
+        attempt.try,
+        attempt.idempotencyKey,
+        attempt.status,
+        attempt.owner,
+        json(attempt.input),
+        json(attempt.output),
+        json(attempt.error),
+        json(attempt.usage),
+        attempt.startedAt,
+        attempt.endedAt,
+      ]);
+    },
+    async update(id, patch) {
+      const keys = Object.keys(patch).filter(
+        (key) => patch[key as keyof typeof patch] !== undefined,
+      );
+      if (keys.length === 0) return;
+      await sql.run(
+        patchStatement(
+          patches,
+          'attempts',
+          keys.map((key) => ATTEMPT_PATCH[key]![0]),
+        ),
+        [...keys.map((key) => ATTEMPT_PATCH[key]![1](patch[key as keyof typeof patch])), id],
+      );
+    },
+    async findById(id) {
+      const rows = await sql.all<AttemptRow>(
+        `select ${ATTEMPT_COLUMNS} from attempts where id = ?`,
+        [id],
+      );
+      return rows[0] ? toAttempt(rows[0]) : undefined;
+    },
+    async listForStep(stepId) {
+      const rows = await sql.all<AttemptRow>(
+        `select ${ATTEMPT_COLUMNS} from attempts where step_id = ? order by number`,
+        [stepId],
+      );
+      return rows.map(toAttempt);
+    },
+  };
+}
+
+// ── approvals
+
+interface ApprovalRow {
+  id: string;
+  run_id: string;
+  step_id: string;
+  step_key: string;
+  phase: string;
+  status: string;
+  comment: string | null;
+  requested_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+}
+
+const APPROVAL_COLUMNS =
+  'id, run_id, step_id, step_key, phase, status, comment, requested_at, decided_by, decided_at';
+
+function toApproval(row: ApprovalRow): Approval {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    stepId: row.step_id,
+    stepKey: row.step_key,
+    phase: row.phase as Approval['phase'],
+    status: row.status as Approval['status'],
+    comment: row.comment,
+    requestedAt: row.requested_at,
+    decidedBy: row.decided_by,
+    decidedAt: row.decided_at,
+  };
+}
+
+function approvalRepository(sql: SqlExecutor, forUpdate: string): ApprovalRepository {
+  return {
+    async insert(approval) {
+      await sql.run(`insert into approvals (${APPROVAL_COLUMNS}) values (${placeholders(10)})`, [
+        approval.id,
+        approval.runId,
+        approval.stepId,
+        approval.stepKey,
+        approval.phase,
+        approval.status,
+        approval.comment,
+        approval.requestedAt,
+        approval.decidedBy,
+        approval.decidedAt,
+      ]);
+    },
+    async findById(id, options) {
+      const rows = await sql.all<ApprovalRow>(
+        `select ${APPROVAL_COLUMNS} from approvals where id = ?${options?.lock ? forUpdate : ''}`,
+        [id],
+      );
+      return rows[0] ? toApproval(rows[0]) : undefined;
+    },
+    async findPendingForStep(stepId) {
+      const rows = await sql.all<ApprovalRow>(
+        `select ${APPROVAL_COLUMNS} from approvals where step_id = ? and status = 'pending'`,
+        [stepId],
+      );
+      return rows[0] ? toApproval(rows[0]) : undefined;
+    },
+    async list(filter) {
+      const where: string[] = [];
+      const params: SqlParameter[] = [];
+      if (filter.status) {
+        where.push('status = ?');
+        params.push(filter.status);
+      }
+      if (filter.runId) {
+        where.push('run_id = ?');
+        params.push(filter.runId);
+      }
+      params.push(filter.limit ?? 100);
+      const rows = await sql.all<ApprovalRow>(
+        `select ${APPROVAL_COLUMNS} from approvals${where.length > 0 ? ` where ${where.join(' and ')}` : ''} order by requested_at, id limit ?`,
+        params,
+      );
+      return rows.map(toApproval);
+    },
+    async update(id, patch) {
+      await sql.run(
+        'update approvals set status = ?, comment = ?, decided_by = ?, decided_at = ? where id = ?',
+        [patch.status, patch.comment, patch.decidedBy, patch.decidedAt, id],
+      );
+    },
+  };
+}
+
+// ── events
+
+interface EventRow {
+  seq: number;
+  at: string;
+  run_id: string | null;
+  step_id: string | null;
+  kind: string;
+  data: string;
+}
+
+function toEvent(row: EventRow): JournalEvent {
+  return {
+    seq: Number(row.seq),
+    at: row.at,
+    runId: row.run_id,
+    stepId: row.step_id,
+    kind: row.kind,
+    data: JSON.parse(row.data) as JournalEvent['data'],
+  };
+}
+
+function eventRepository(sql: SqlExecutor, dialect: StoreDialect): EventRepository {
+  return {
+    async append(events) {
+      for (const batch of chunk(events, INSERT_BATCH)) {
+        await sql.run(
+          `insert into events (at, run_id, step_id, kind, data) values ${batch.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+          batch.flatMap((e) => [e.at, e.runId, e.stepId, e.kind, JSON.stringify(e.data)]),
+        );
+      }
+      // Delivered at commit, to every listening worker: wake up, the journal moved.
+      if (dialect === 'postgres' && events.length > 0) {
+        await sql.all("select pg_notify('bosun_journal', '')");
+      }
+    },
+    async list(query) {
+      const where = ['seq > ?'];
+      const params: SqlParameter[] = [query.after];
+      if (query.upTo !== undefined) {
+        where.push('seq <= ?');
+        params.push(query.upTo);
+      }
+      if (query.runId) {
+        where.push('run_id = ?');
+        params.push(query.runId);
+      }
+      if (query.kinds && query.kinds.length > 0) {
+        where.push(`kind in (${placeholders(query.kinds.length)})`);
+        params.push(...query.kinds);
+      }
+      params.push(query.limit);
+      const rows = await sql.all<EventRow>(
+        `select seq, at, run_id, step_id, kind, data from events where ${where.join(' and ')} order by seq limit ?`,
+        params,
+      );
+      return rows.map(toEvent);
+    },
+    async seqsAfter(after, limit) {
+      const rows = await sql.all<{ seq: number }>(
+        'select seq from events where seq > ? order by seq limit ?',
+        [after, limit],
+      );
+      return rows.map((row) => Number(row.seq));
+    },
+    async maxSeq() {
+      const rows = await sql.all<{ seq: number | null }>('select max(seq) as seq from events');
+      return Number(rows[0]?.seq ?? 0);
+    },
+    async horizon() {
+      if (dialect !== 'postgres') return null;
+      const rows = await sql.all<{ xmin: string; xmax: string }>(
+        'select pg_snapshot_xmin(pg_current_snapshot())::text as xmin, pg_snapshot_xmax(pg_current_snapshot())::text as xmax',
+      );
+      return rows[0] ?? null;
+    },
+  };
+}
+
+// ── workers
+
+interface WorkerRow {
+  id: string;
+  host: string;
+  pid: number;
+  concurrency: number;
+  started_at: string;
+  heartbeat_at: string;
+}
+
+function workerRepository(sql: SqlExecutor): WorkerRepository {
+  return {
+    async upsert(worker: WorkerRecord) {
+      await sql.run(
+        'insert into workers (id, host, pid, concurrency, started_at, heartbeat_at) values (?, ?, ?, ?, ?, ?) on conflict (id) do update set heartbeat_at = excluded.heartbeat_at, concurrency = excluded.concurrency',
+        [
+          worker.id,
+          worker.host,
+          worker.pid,
+          worker.concurrency,
+          worker.startedAt,
+          worker.heartbeatAt,
+        ],
+      );
+    },
+    async remove(id) {
+      await sql.run('delete from workers where id = ?', [id]);
+    },
+    async list() {
+      const rows = await sql.all<WorkerRow>(
+        'select id, host, pid, concurrency, started_at, heartbeat_at from workers order by started_at',
+      );
+      return rows.map((row) => ({
+        id: row.id,
+        host: row.host,
+        pid: Number(row.pid),
+        concurrency: Number(row.concurrency),
+        startedAt: row.started_at,
+        heartbeatAt: row.heartbeat_at,
+      }));
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Wires the workflow engine for an entry point: the runners this installation has, the engine
+ * environment operations need (workflow files, runner names), and schedulers whose leases name
+ * this process (`host/pid/token`), so a restarted process on the same host can take back at
+ * once what a killed one held instead of waiting for its leases to run out.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { createMockRunner } from '../adapters/runners/mock/index.js';
+import { createShellRunner } from '../adapters/runners/shell/index.js';
+import type { Scheduler } from '../core/engine/scheduler.js';
+import { createScheduler } from '../core/engine/scheduler.js';
+import type { EngineEnvironment } from '../core/services/service-context.js';
+import { createTaskLink } from '../core/engine/task-link.js';
+import { parseWorkflowDefinition } from '../domain/workflow-schema.js';
+import type { RunnerRegistry } from '../ports/runner.js';
+import type { Store } from '../ports/store.js';
+import type { Clock } from '../shared/clock.js';
+import type { IdGenerator } from '../shared/ids.js';
+import { loadWorkflowFile } from './workflow-file.js';
+
+export function createRunnerRegistry(): RunnerRegistry {
+  const runners = [createMockRunner(), createShellRunner()];
+  return new Map(runners.map((runner) => [runner.name, runner]));
+}
+
+export function createEngineEnvironment(runners: RunnerRegistry, cwd: string): EngineEnvironment {
+  const knownRunners = [...runners.keys()];
+  return {
+    runnerNames: knownRunners,
+    loadWorkflowFile: (path) => loadWorkflowFile(resolve(cwd, path), { knownRunners }),
+    parseWorkflow: (document) => parseWorkflowDefinition(document, { knownRunners }),
+  };
+}
+
+const HOST = hostname();
+
+/** The prefix of every lease owner on this host. */
+export const OWNER_PREFIX = `${HOST}/`;
+
+export function leaseOwner(): string {
+  return `${HOST}/${process.pid}/${randomBytes(3).toString('hex')}`;
+}
+
+/** False only when the owner ran on this host and its process is gone. */
+export function isOwnerAlive(owner: string): boolean {
+  const [host, pid] = owner.split('/');
+  if (host !== HOST || pid === undefined) return true;
+  if (Number(pid) === process.pid) return owner.startsWith(`${HOST}/${process.pid}/`);
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface SchedulerOptions {
+  readonly store: Store;
+  readonly runners: RunnerRegistry;
+  readonly clock: Clock;
+  readonly newId: IdGenerator;
+  readonly workdir: string;
+  readonly runId?: string;
+  readonly concurrency?: number;
+  readonly leaseMs?: number;
+  /** Register in the workers table (a `bosun worker` process). */
+  readonly worker?: boolean;
+  readonly onError?: (error: unknown) => void;
+}
+
+export function createEngineScheduler(options: SchedulerOptions): Scheduler {
+  const owner = leaseOwner();
+  return createScheduler({
+    store: options.store,
+    runners: options.runners,
+    clock: options.clock,
+    newId: options.newId,
+    owner,
+    workdir: options.workdir,
+    ...(options.runId ? { runId: options.runId } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    ...(options.worker ? { worker: { host: HOST, pid: process.pid } } : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
+    taskLink: (ctx) => createTaskLink(ctx),
+    ownerPrefix: OWNER_PREFIX,
+    isOwnerAlive: (candidate) => candidate === owner || isOwnerAlive(candidate),
+  });
+}

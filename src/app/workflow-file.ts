@@ -1,0 +1,168 @@
+/**
+ * Workflow files on disk: reads a YAML (or `.json`) file, validates it with the domain's
+ * parseWorkflowDefinition, and turns the document path of any refusal into the line a person can
+ * jump to: `release.yaml:14: steps[2] (deploy).needs[0]: unknown step 'biuld'`. The YAML parser
+ * keeps source ranges for this; a JSON file is parsed strictly as JSON and re-read as YAML (JSON is
+ * a subset) only when an error needs a line.
+ */
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Document, LineCounter as LineCounterType } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { JsonPathSegment } from '../domain/template.js';
+import type { WorkflowDefinition } from '../domain/workflow.js';
+import type { WorkflowParseOptions } from '../domain/workflow-schema.js';
+import { parseWorkflowDefinition } from '../domain/workflow-schema.js';
+import { BosunError, notFound } from '../shared/errors.js';
+import { parseJson } from '../shared/json.js';
+
+export interface WorkflowFile {
+  readonly definition: WorkflowDefinition;
+  /** The absolute path the definition was read from. */
+  readonly file: string;
+}
+
+/** Reads and validates a workflow file; errors name `path` as given, with the line when known. */
+export function loadWorkflowFile(path: string, options: WorkflowParseOptions): WorkflowFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw notFound('workflow file', path);
+    const rule = code === 'EISDIR' ? 'is a folder, not a workflow file' : 'cannot be read';
+    throw new BosunError('invalid_input', `${path}: ${rule} (${(error as Error).message})`, {
+      details: { field: 'file', rule, file: path },
+      cause: error,
+    });
+  }
+  return { definition: parseWorkflowText(text, path, options), file: resolve(path) };
+}
+
+/**
+ * Parses and validates workflow text. `fileLabel` names the source in messages and picks the
+ * format: a name ending in `.json` is read as JSON, anything else as YAML.
+ */
+export function parseWorkflowText(
+  text: string,
+  fileLabel: string,
+  options: WorkflowParseOptions,
+): WorkflowDefinition {
+  const json = /\.json$/i.test(fileLabel);
+  let source: YamlSource | null = null;
+  let raw: unknown;
+  if (json) {
+    raw = parseJsonText(text, fileLabel);
+  } else {
+    source = parseYaml(text, fileLabel);
+    raw = toJs(source.document, fileLabel);
+  }
+  try {
+    return parseWorkflowDefinition(raw, options);
+  } catch (error) {
+    if (!(error instanceof BosunError) || !Array.isArray(error.details['path'])) throw error;
+    const path = error.details['path'] as JsonPathSegment[];
+    // JSON is valid YAML, so the YAML parser can find the line of a JSON file's node too.
+    source ??= tryParseYaml(text);
+    const line = source === null ? null : lineOf(source, path);
+    const at = line === null ? fileLabel : `${fileLabel}:${line}`;
+    throw new BosunError(error.code, `${at}: ${error.message}`, {
+      details: { ...error.details, file: fileLabel, ...(line === null ? {} : { line }) },
+      cause: error,
+    });
+  }
+}
+
+interface YamlSource {
+  readonly document: Document.Parsed;
+  readonly lines: LineCounterType;
+}
+
+function parseYaml(text: string, fileLabel: string): YamlSource {
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const first = document.errors[0];
+  if (first !== undefined) {
+    const { line, col } = lines.linePos(first.pos[0]);
+    const rule = `not valid YAML: ${first.message}`;
+    throw new BosunError('invalid_input', `${fileLabel}:${line}:${col}: ${rule}`, {
+      details: { field: '(document)', rule, file: fileLabel, line, column: col },
+    });
+  }
+  return { document, lines };
+}
+
+function tryParseYaml(text: string): YamlSource | null {
+  try {
+    return parseYaml(text, '');
+  } catch {
+    return null;
+  }
+}
+
+function toJs(document: Document.Parsed, fileLabel: string): unknown {
+  try {
+    // The alias cap refuses "billion laughs" documents before they expand.
+    return document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    const rule = `not valid YAML: ${(error as Error).message}`;
+    throw new BosunError('invalid_input', `${fileLabel}: ${rule}`, {
+      details: { field: '(document)', rule, file: fileLabel },
+    });
+  }
+}
+
+function parseJsonText(text: string, fileLabel: string): unknown {
+  try {
+    return parseJson(text, fileLabel);
+  } catch (error) {
+    // Name the line and column when the parser says where (`… at position 42`).
+    const position = /at position (\d+)/.exec((error as Error).message);
+    if (!(error instanceof BosunError) || position === null) throw error;
+    const lines = new LineCounter();
+    lines.addNewLine(0);
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) {
+      lines.addNewLine(at + 1);
+    }
+    const { line, col } = lines.linePos(Number(position[1]));
+    throw new BosunError(
+      error.code,
+      error.message.replace(`${fileLabel}:`, `${fileLabel}:${line}:${col}:`),
+      { details: { ...error.details, file: fileLabel, line, column: col }, cause: error },
+    );
+  }
+}
+
+/**
+ * The line of the node at `path`, or of the nearest ancestor that exists (a missing key is
+ * reported where its object starts). For a key of a mapping it is the key's line, which is where
+ * a person looks for `needs:` or a misspelt key.
+ */
+function lineOf(source: YamlSource, path: readonly JsonPathSegment[]): number | null {
+  let node: unknown = source.document.contents;
+  let offset = rangeStart(node);
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (item) => isScalar(item.key) && String(item.key.value) === String(segment),
+      );
+      if (pair === undefined) break;
+      offset = rangeStart(pair.key) ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item: unknown = node.items[segment];
+      if (item === undefined) break;
+      offset = rangeStart(item) ?? offset;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return offset === null ? null : source.lines.linePos(offset).line;
+}
+
+function rangeStart(node: unknown): number | null {
+  const range = (node as { range?: readonly number[] } | null)?.range;
+  return range?.[0] ?? null;
+}

@@ -1,0 +1,713 @@
+/**
+ * The engine's state transitions. Each function runs inside the caller's transaction and appends
+ * the events that describe what it changed, so a transition and its event commit together or not
+ * at all. Nothing here scans a whole run on the hot path (claim, complete): counters on the run
+ * and on each step (open dependencies) answer "what is ready" and "is the run over".
+ */
+
+import type { Approval, Attempt, NewJournalEvent, Run, RunStatus, Step } from '../../domain/run.js';
+import { Run as RunRules, Step as StepRules } from '../../domain/run.js';
+import { listReferencedSteps, renderTemplate } from '../../domain/template.js';
+import type { JsonValue, StepDefinition, WorkflowDefinition } from '../../domain/workflow.js';
+import type { PreviousAttempt, RunnerUsage } from '../../ports/runner.js';
+import type { Repositories } from '../../ports/store.js';
+import { BosunError } from '../../shared/errors.js';
+import type { IdGenerator } from '../../shared/ids.js';
+import type { StepFailureData } from '../../shared/step-failure.js';
+import { tail } from '../../shared/step-failure.js';
+import type { ServiceContext } from '../services/service-context.js';
+import type { TaskLink } from './task-link.js';
+
+export interface JournalContext {
+  readonly repos: Repositories;
+  readonly now: string;
+  readonly newId: IdGenerator;
+  /** Events appended by this transaction, written in one statement at `flush`. */
+  readonly events: NewJournalEvent[];
+  /** Moves the tasks of project runs; absent in tests of the bare engine. */
+  readonly tasks?: TaskLink | undefined;
+}
+
+export function journalContext(
+  ctx: Pick<ServiceContext, 'repos' | 'newId' | 'clock'>,
+  tasks?: TaskLink,
+): JournalContext {
+  return {
+    repos: ctx.repos,
+    now: ctx.clock.now().toISOString(),
+    newId: ctx.newId,
+    events: [],
+    tasks,
+  };
+}
+
+export async function flushEvents(ctx: JournalContext): Promise<void> {
+  if (ctx.events.length === 0) return;
+  await ctx.repos.events.append(ctx.events.splice(0));
+}
+
+function event(
+  ctx: JournalContext,
+  kind: NewJournalEvent['kind'],
+  runId: string,
+  stepId: string | null,
+  data: Record<string, unknown>,
+): void {
+  ctx.events.push({ at: ctx.now, runId, stepId, kind, data });
+}
+
+// ── creating runs
+
+export interface NewRun {
+  readonly name: string;
+  readonly source: Run['source'];
+  readonly definition: WorkflowDefinition;
+  readonly input: Record<string, JsonValue>;
+  readonly createdBy: string;
+  readonly projectId?: string | null;
+  readonly parentRunId?: string | null;
+  readonly forkStep?: string | null;
+  readonly file?: string | null;
+  /** Fork: step key → the succeeded step of the parent run whose output is reused. */
+  readonly reuse?: ReadonlyMap<string, { readonly stepId: string; readonly output: JsonValue }>;
+}
+
+export async function createRun(ctx: JournalContext, spec: NewRun): Promise<Run> {
+  const runId = ctx.newId();
+  const ids = new Map(spec.definition.steps.map((step) => [step.id, ctx.newId()]));
+  const dependents = new Map<string, string[]>();
+  for (const step of spec.definition.steps) {
+    for (const need of step.needs) {
+      const list = dependents.get(need) ?? [];
+      list.push(ids.get(step.id)!);
+      dependents.set(need, list);
+    }
+  }
+  const reuse = spec.reuse ?? new Map();
+  const steps: Step[] = spec.definition.steps.map((definition, position) => {
+    const reused = reuse.get(definition.id);
+    const openDeps = definition.needs.filter((need) => !reuse.has(need)).length;
+    return {
+      id: ids.get(definition.id)!,
+      runId,
+      key: definition.id,
+      position,
+      status: reused ? 'succeeded' : openDeps === 0 ? 'ready' : 'waiting',
+      runner: definition.runner ?? 'agent',
+      group: definition.group,
+      spec: definition,
+      dependents: dependents.get(definition.id) ?? [],
+      openDeps,
+      tries: 0,
+      attempts: 0,
+      availableAt: ctx.now,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      attemptId: null,
+      approved: false,
+      output: reused ? reused.output : null,
+      error: null,
+      reusedFrom: reused ? reused.stepId : null,
+      taskId: definition.taskId,
+      startedAt: null,
+      endedAt: reused ? ctx.now : null,
+      updatedAt: ctx.now,
+    };
+  });
+  const open = steps.filter((step) => step.status !== 'succeeded').length;
+  const run: Run = {
+    id: runId,
+    name: spec.name,
+    source: spec.source,
+    status: open === 0 ? 'succeeded' : 'running',
+    projectId: spec.projectId ?? null,
+    parentRunId: spec.parentRunId ?? null,
+    forkStep: spec.forkStep ?? null,
+    file: spec.file ?? null,
+    input: spec.input,
+    stepsTotal: steps.length,
+    stepsOpen: open,
+    costUsd: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    error: null,
+    createdBy: spec.createdBy,
+    createdAt: ctx.now,
+    updatedAt: ctx.now,
+    endedAt: open === 0 ? ctx.now : null,
+  };
+  await ctx.repos.runs.insert(run, spec.definition);
+  await ctx.repos.steps.insertMany(steps);
+  event(ctx, 'run-start', runId, null, {
+    name: run.name,
+    source: run.source,
+    steps: run.stepsTotal,
+    reused: run.stepsTotal - open,
+    ...(run.parentRunId ? { parentRunId: run.parentRunId, forkStep: run.forkStep } : {}),
+  });
+  if (open === 0) event(ctx, 'run-end', runId, null, { status: 'succeeded' });
+  return run;
+}
+
+// ── claiming
+
+export interface ClaimedAttempt {
+  readonly step: Step;
+  readonly attempt: Attempt;
+  readonly input: JsonValue;
+  readonly settings: { readonly [key: string]: JsonValue };
+  readonly previousAttempts: readonly PreviousAttempt[];
+  /** Set when the step's templates could not be rendered: the attempt fails at once. */
+  readonly renderError: StepFailureData | null;
+}
+
+export interface ClaimOptions {
+  readonly owner: string;
+  readonly leaseMs: number;
+  readonly capacity: number;
+  readonly runId?: string | undefined;
+  /** Local per-runner capacity: false skips the step (another scheduler may take it). */
+  readonly accepts: (step: Step) => boolean;
+  /** Run inputs by run id; they never change, so schedulers cache them across claims. */
+  readonly runInputs: Map<string, Run['input']>;
+}
+
+/** How many candidates to look at beyond the free capacity, for steps skipped by limits. */
+const CLAIM_SLACK = 16;
+
+export async function claimSteps(
+  ctx: JournalContext,
+  options: ClaimOptions,
+): Promise<ClaimedAttempt[]> {
+  if (options.capacity <= 0) return [];
+  const candidates = await ctx.repos.steps.claimable({
+    now: ctx.now,
+    limit: options.capacity + CLAIM_SLACK,
+    runId: options.runId,
+  });
+  const claimed: ClaimedAttempt[] = [];
+  const groupCounts = new Map<string, number>();
+  const leaseUntil = new Date(Date.parse(ctx.now) + options.leaseMs).toISOString();
+  for (const step of candidates) {
+    if (claimed.length >= options.capacity) break;
+    if (step.spec.approval === 'before' && !step.approved) {
+      await requestApproval(ctx, step, 'before');
+      continue;
+    }
+    if (!options.accepts(step)) continue;
+    if (step.group !== null) {
+      let running = groupCounts.get(step.group);
+      if (running === undefined) {
+        await ctx.repos.steps.lockGroup(step.group);
+        running = await ctx.repos.steps.countRunningInGroup(step.group);
+      }
+      if (running >= (step.spec.groupLimit ?? 1)) {
+        groupCounts.set(step.group, running);
+        continue;
+      }
+      groupCounts.set(step.group, running + 1);
+    }
+    claimed.push(await claimStep(ctx, step, options, leaseUntil));
+  }
+  return claimed;
+}
+
+async function claimStep(
+  ctx: JournalContext,
+  step: Step,
+  options: ClaimOptions,
+  leaseUntil: string,
+): Promise<ClaimedAttempt> {
+  const attempt: Attempt = {
+    id: ctx.newId(),
+    runId: step.runId,
+    stepId: step.id,
+    number: step.attempts + 1,
+    try: step.tries,
+    idempotencyKey: StepRules.idempotencyKey(step.runId, step.key, step.tries),
+    status: 'running',
+    owner: options.owner,
+    input: null,
+    output: null,
+    error: null,
+    usage: null,
+    startedAt: ctx.now,
+    endedAt: null,
+  };
+  let input: JsonValue = null;
+  let settings: { [key: string]: JsonValue } = {};
+  let renderError: StepFailureData | null = null;
+  try {
+    ({ input, settings } = await renderStep(ctx, step, options.runInputs));
+  } catch (error) {
+    renderError = {
+      kind: 'error',
+      message: `could not render the step's templates: ${(error as Error).message}`,
+      retryable: false,
+      outputTail: '',
+    };
+  }
+  const previousAttempts = step.attempts > 0 ? await previousAttemptsOf(ctx, step) : [];
+  await ctx.repos.attempts.insert({ ...attempt, input });
+  await ctx.repos.steps.update(step.id, {
+    status: 'running',
+    attempts: attempt.number,
+    attemptId: attempt.id,
+    leaseOwner: options.owner,
+    leaseExpiresAt: leaseUntil,
+    startedAt: step.startedAt ?? ctx.now,
+    updatedAt: ctx.now,
+  });
+  event(ctx, 'step-start', step.runId, step.id, {
+    step: step.key,
+    attempt: attempt.number,
+    runner: step.runner,
+    owner: options.owner,
+    idempotencyKey: attempt.idempotencyKey,
+  });
+  if (step.taskId && step.attempts === 0) await ctx.tasks?.started(step, step.taskId);
+  return {
+    step: { ...step, status: 'running', attempts: attempt.number, attemptId: attempt.id },
+    attempt,
+    input,
+    settings,
+    previousAttempts,
+    renderError,
+  };
+}
+
+async function renderStep(
+  ctx: JournalContext,
+  step: Step,
+  runInputs: Map<string, Run['input']>,
+): Promise<{ input: JsonValue; settings: { [key: string]: JsonValue } }> {
+  const spec: StepDefinition = step.spec;
+  let runInput = runInputs.get(step.runId);
+  if (runInput === undefined) {
+    const run = await ctx.repos.runs.findById(step.runId);
+    runInput = run?.input ?? {};
+    runInputs.set(step.runId, runInput);
+  }
+  const referenced = [
+    ...new Set([...listReferencedSteps(spec.input), ...listReferencedSteps(spec.with)]),
+  ];
+  const outputs =
+    referenced.length > 0 ? await ctx.repos.steps.outputs(step.runId, referenced) : null;
+  const scope = {
+    input: runInput,
+    steps: Object.fromEntries(
+      referenced.map((key) => [key, { output: (outputs?.get(key) ?? null) as JsonValue }]),
+    ),
+  };
+  return {
+    input: renderTemplate(spec.input, scope),
+    settings: renderTemplate(spec.with, scope) as { [key: string]: JsonValue },
+  };
+}
+
+async function previousAttemptsOf(ctx: JournalContext, step: Step): Promise<PreviousAttempt[]> {
+  const attempts = await ctx.repos.attempts.listForStep(step.id);
+  return attempts
+    .filter((attempt) => attempt.error !== null)
+    .map((attempt) => ({
+      attempt: attempt.number,
+      kind: attempt.error!.kind,
+      error: attempt.error!.message,
+      outputTail: attempt.error!.outputTail,
+      comment:
+        typeof attempt.error!.details?.comment === 'string' ? attempt.error!.details.comment : null,
+    }));
+}
+
+// ── completing
+
+export type AttemptOutcome =
+  | { readonly ok: true; readonly output: JsonValue; readonly usage?: RunnerUsage | undefined }
+  | {
+      readonly ok: false;
+      readonly failure: StepFailureData;
+      readonly usage?: RunnerUsage | undefined;
+    };
+
+export interface Completion {
+  readonly stepId: string;
+  readonly attemptId: string;
+  readonly owner: string;
+  readonly outcome: AttemptOutcome;
+}
+
+/**
+ * Records an attempt's outcome and moves the step, its dependents and the run. An outcome from
+ * an attempt that no longer holds the step (its lease expired and someone else took it, or the
+ * run was cancelled) is kept on the attempt but moves nothing.
+ */
+export async function completeAttempt(ctx: JournalContext, completion: Completion): Promise<void> {
+  const { outcome } = completion;
+  const step = await ctx.repos.steps.findById(completion.stepId, { lock: true });
+  const current =
+    step !== undefined &&
+    step.status === 'running' &&
+    step.attemptId === completion.attemptId &&
+    step.leaseOwner === completion.owner;
+  await ctx.repos.attempts.update(completion.attemptId, {
+    status:
+      !current && step?.status === 'cancelled' ? 'cancelled' : outcome.ok ? 'succeeded' : 'failed',
+    output: outcome.ok ? outcome.output : null,
+    error: outcome.ok ? null : outcome.failure,
+    usage: outcome.usage ?? null,
+    endedAt: ctx.now,
+  });
+  if (!step || !current) return;
+  const usage = outcome.usage;
+  if (usage) {
+    await ctx.repos.runs.addCounters(
+      step.runId,
+      {
+        costUsd: usage.costUsd,
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+      },
+      ctx.now,
+    );
+  }
+  const lease = { leaseOwner: null, leaseExpiresAt: null, updatedAt: ctx.now } as const;
+  if (outcome.ok) {
+    if (step.spec.approval === 'after') {
+      await ctx.repos.steps.update(step.id, {
+        ...lease,
+        status: 'approval',
+        output: outcome.output,
+      });
+      await requestApproval(ctx, { ...step, output: outcome.output }, 'after');
+      return;
+    }
+    await succeedStep(ctx, step, outcome.output, usage);
+    return;
+  }
+  const { failure } = outcome;
+  if (failure.kind === 'lost') {
+    // Aborted at shutdown: not the step's fault; it runs again under the same key.
+    await requeue(ctx, step, 'step-release', failure.message);
+    return;
+  }
+  if (failure.retryable && step.tries + 1 < step.spec.retry.attempts) {
+    const tries = step.tries + 1;
+    const waitMs = StepRules.backoffMs(step.spec.retry, tries);
+    const availableAt = new Date(Date.parse(ctx.now) + waitMs).toISOString();
+    await ctx.repos.steps.update(step.id, {
+      ...lease,
+      status: 'ready',
+      tries,
+      attemptId: null,
+      availableAt,
+      error: failure,
+    });
+    event(ctx, 'step-retry', step.runId, step.id, {
+      step: step.key,
+      attempt: step.attempts,
+      error: failure.message,
+      kind: failure.kind,
+      nextTry: tries + 1,
+      of: step.spec.retry.attempts,
+      at: availableAt,
+    });
+    return;
+  }
+  await failStep(ctx, step, failure);
+}
+
+async function succeedStep(
+  ctx: JournalContext,
+  step: Step,
+  output: JsonValue,
+  usage: RunnerUsage | undefined,
+  status: 'succeeded' | 'skipped' = 'succeeded',
+): Promise<void> {
+  await ctx.repos.steps.update(step.id, {
+    status,
+    output,
+    error: null,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    endedAt: ctx.now,
+    updatedAt: ctx.now,
+  });
+  event(ctx, 'step-end', step.runId, step.id, {
+    step: step.key,
+    status,
+    attempt: step.attempts,
+    ...(usage ? { usage } : {}),
+    ...(step.startedAt ? { ms: Date.parse(ctx.now) - Date.parse(step.startedAt) } : {}),
+  });
+  if (step.taskId) await ctx.tasks?.succeeded(step, step.taskId, output);
+  const run = await ctx.repos.runs.addCounters(step.runId, { stepsOpen: -1 }, ctx.now);
+  if (run.status !== 'running' && run.status !== 'paused') return;
+  if (step.dependents.length > 0) await ctx.repos.steps.release(step.dependents, ctx.now);
+  if (run.stepsOpen === 0) await endRun(ctx, run, 'succeeded', null);
+}
+
+async function failStep(ctx: JournalContext, step: Step, failure: StepFailureData): Promise<void> {
+  await ctx.repos.steps.update(step.id, {
+    status: 'failed',
+    error: failure,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    endedAt: ctx.now,
+    updatedAt: ctx.now,
+  });
+  event(ctx, 'step-end', step.runId, step.id, {
+    step: step.key,
+    status: 'failed',
+    attempt: step.attempts,
+    error: failure.message,
+    kind: failure.kind,
+    ...(step.startedAt ? { ms: Date.parse(ctx.now) - Date.parse(step.startedAt) } : {}),
+  });
+  if (step.taskId) await ctx.tasks?.failed(step, step.taskId, failure);
+  const run = await ctx.repos.runs.addCounters(step.runId, { stepsOpen: -1 }, ctx.now);
+  if (run.status !== 'running' && run.status !== 'paused') return;
+  // Fail fast: nothing downstream can run, and siblings would spend for a run that failed.
+  await endRun(ctx, run, 'failed', `step ${step.key} failed: ${failure.message}`);
+}
+
+/** Ends a run; every step still open is cancelled (running ones lose their lease, so their holders stop). */
+export async function endRun(
+  ctx: JournalContext,
+  run: Run,
+  status: Exclude<RunStatus, 'running' | 'paused'>,
+  error: string | null,
+): Promise<void> {
+  RunRules.assertTransition(run.status, status);
+  let closed = 0;
+  if (run.stepsOpen > 0) {
+    const steps = await ctx.repos.steps.listForRun(run.id);
+    for (const step of steps) {
+      if (!['waiting', 'ready', 'running', 'approval'].includes(step.status)) continue;
+      closed++;
+      await ctx.repos.steps.update(step.id, {
+        status: 'cancelled',
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        endedAt: ctx.now,
+        updatedAt: ctx.now,
+      });
+      if (step.status === 'running' && step.attemptId) {
+        await ctx.repos.attempts.update(step.attemptId, { status: 'cancelled', endedAt: ctx.now });
+      }
+      if (step.status === 'approval') {
+        const pending = await ctx.repos.approvals.findPendingForStep(step.id);
+        if (pending) {
+          await ctx.repos.approvals.update(pending.id, {
+            status: 'rejected',
+            comment: `run ${status}`,
+            decidedBy: 'bosun',
+            decidedAt: ctx.now,
+          });
+        }
+      }
+      if (step.taskId) await ctx.tasks?.cancelled(step, step.taskId);
+    }
+  }
+  if (closed > 0) await ctx.repos.runs.addCounters(run.id, { stepsOpen: -closed }, ctx.now);
+  await ctx.repos.runs.update(run.id, { status, error, endedAt: ctx.now, updatedAt: ctx.now });
+  event(ctx, 'run-end', run.id, null, {
+    status,
+    ...(error ? { error } : {}),
+    cancelledSteps: closed,
+  });
+}
+
+// ── approvals
+
+async function requestApproval(
+  ctx: JournalContext,
+  step: Step,
+  phase: 'before' | 'after',
+): Promise<void> {
+  const approval: Approval = {
+    id: ctx.newId(),
+    runId: step.runId,
+    stepId: step.id,
+    stepKey: step.key,
+    phase,
+    status: 'pending',
+    comment: null,
+    requestedAt: ctx.now,
+    decidedBy: null,
+    decidedAt: null,
+  };
+  await ctx.repos.approvals.insert(approval);
+  if (phase === 'before') {
+    await ctx.repos.steps.update(step.id, { status: 'approval', updatedAt: ctx.now });
+  }
+  event(ctx, 'approval-request', step.runId, step.id, {
+    step: step.key,
+    approval: approval.id,
+    phase,
+  });
+}
+
+export interface Decision {
+  readonly approval: Approval;
+  readonly approve: boolean;
+  readonly comment: string | null;
+  readonly actor: string;
+}
+
+export async function decideApproval(ctx: JournalContext, decision: Decision): Promise<Approval> {
+  const { approval } = decision;
+  if (approval.status !== 'pending') {
+    throw new BosunError(
+      'invalid_transition',
+      `approval: ${approval.id} was already ${approval.status}${approval.decidedBy ? ` by ${approval.decidedBy}` : ''}`,
+      { details: { field: 'approval', from: approval.status } },
+    );
+  }
+  const step = await ctx.repos.steps.findById(approval.stepId, { lock: true });
+  if (!step || step.status !== 'approval') {
+    throw new BosunError('conflict', `approval: step ${approval.stepKey} no longer waits for it`, {
+      details: { field: 'approval' },
+    });
+  }
+  const decided: Approval = {
+    ...approval,
+    status: decision.approve ? 'approved' : 'rejected',
+    comment: decision.comment,
+    decidedBy: decision.actor,
+    decidedAt: ctx.now,
+  };
+  await ctx.repos.approvals.update(approval.id, decided);
+  event(ctx, 'approval-decide', step.runId, step.id, {
+    step: step.key,
+    approval: approval.id,
+    phase: approval.phase,
+    status: decided.status,
+    by: decision.actor,
+    ...(decision.comment ? { comment: decision.comment } : {}),
+  });
+  if (decision.approve) {
+    if (approval.phase === 'before') {
+      await ctx.repos.steps.update(step.id, {
+        status: 'ready',
+        approved: true,
+        availableAt: ctx.now,
+        updatedAt: ctx.now,
+      });
+    } else {
+      await succeedStep(ctx, step, step.output, undefined);
+    }
+    return decided;
+  }
+  const reason = `rejected by ${decision.actor}${decision.comment ? `: ${decision.comment}` : ''}`;
+  const onReject = step.spec.onReject;
+  if (onReject === 'skip') {
+    await succeedStep(ctx, step, null, undefined, 'skipped');
+  } else if (onReject === 'retry' && approval.phase === 'after') {
+    // The next attempt sees the rejected output and the reviewer's comment.
+    if (step.attemptId) {
+      await ctx.repos.attempts.update(step.attemptId, {
+        error: {
+          kind: 'rejected',
+          message: reason,
+          retryable: true,
+          outputTail: tail(JSON.stringify(step.output) ?? ''),
+          details: { comment: decision.comment },
+        },
+      });
+    }
+    await ctx.repos.steps.update(step.id, {
+      status: 'ready',
+      tries: step.tries + 1,
+      attemptId: null,
+      output: null,
+      availableAt: ctx.now,
+      updatedAt: ctx.now,
+    });
+  } else {
+    await failStep(ctx, step, {
+      kind: 'rejected',
+      message: reason,
+      retryable: false,
+      outputTail: '',
+    });
+  }
+  return decided;
+}
+
+// ── leases
+
+/** Lost attempts: their worker stopped heartbeating. The step runs again under the same key. */
+export async function expireLeases(ctx: JournalContext, limit = 100): Promise<number> {
+  const expired = await ctx.repos.steps.findExpiredLeases(ctx.now, limit);
+  for (const step of expired)
+    await requeue(ctx, step, 'step-lost', `lease held by ${step.leaseOwner} expired`);
+  return expired.length;
+}
+
+/** Steps whose holder is known to be dead (same host, process gone) are taken back at once. */
+export async function reclaimFromDeadOwners(
+  ctx: JournalContext,
+  ownerPrefix: string,
+  isAlive: (owner: string) => boolean,
+): Promise<number> {
+  const held = await ctx.repos.steps.findRunningByOwnerPrefix(ownerPrefix);
+  let count = 0;
+  for (const step of held) {
+    if (step.leaseOwner === null || isAlive(step.leaseOwner)) continue;
+    await requeue(ctx, step, 'step-lost', `worker ${step.leaseOwner} is gone`);
+    count++;
+  }
+  return count;
+}
+
+/** Gives a running step back to the queue (shutdown, lost lease); its try, and so its key, stay. */
+export async function requeue(
+  ctx: JournalContext,
+  step: Step,
+  kind: 'step-lost' | 'step-release',
+  reason: string,
+): Promise<void> {
+  if (step.attemptId) {
+    await ctx.repos.attempts.update(step.attemptId, {
+      status: 'lost',
+      error: { kind: 'lost', message: reason, retryable: true, outputTail: '' },
+      endedAt: ctx.now,
+    });
+  }
+  await ctx.repos.steps.update(step.id, {
+    status: 'ready',
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    attemptId: null,
+    availableAt: ctx.now,
+    updatedAt: ctx.now,
+  });
+  event(ctx, kind, step.runId, step.id, { step: step.key, attempt: step.attempts, reason });
+}
+
+// ── run control
+
+export async function setRunPaused(ctx: JournalContext, run: Run, paused: boolean): Promise<Run> {
+  const to = paused ? 'paused' : 'running';
+  if (run.status === to) return run;
+  RunRules.assertTransition(run.status, to);
+  await ctx.repos.runs.update(run.id, { status: to, updatedAt: ctx.now });
+  event(ctx, paused ? 'run-pause' : 'run-resume', run.id, null, {});
+  return { ...run, status: to, updatedAt: ctx.now };
+}
+
+export function stepOutputEvent(
+  at: string,
+  step: Pick<Step, 'runId' | 'id' | 'key'>,
+  attempt: number,
+  stream: string,
+  text: string,
+): NewJournalEvent {
+  return {
+    at,
+    runId: step.runId,
+    stepId: step.id,
+    kind: 'step-output',
+    data: { step: step.key, attempt, stream, text },
+  };
+}

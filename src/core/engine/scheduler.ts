@@ -1,0 +1,482 @@
+/**
+ * The scheduler: claims ready steps under leases, runs them on their runners, and records each
+ * outcome. It is event-driven: it sleeps only when nothing is claimable, and wakes on a runner
+ * finishing, on a commit by anyone (Store.watch), or on the next retry's backoff. One write
+ * transaction records every outcome that arrived since the last one and claims the next steps,
+ * so a chain costs one transaction per step and a fan-out one transaction per wave.
+ */
+
+import type { NewJournalEvent, Run, Step } from '../../domain/run.js';
+import type { JsonValue } from '../../domain/workflow.js';
+import type { Runner, RunnerRegistry, StepOutputStream } from '../../ports/runner.js';
+import type { Repositories, Store } from '../../ports/store.js';
+import type { Clock } from '../../shared/clock.js';
+import type { IdGenerator } from '../../shared/ids.js';
+import { StepFailure } from '../../shared/step-failure.js';
+import type { ServiceContext } from '../services/service-context.js';
+import type { ClaimedAttempt, Completion, JournalContext } from './journal.js';
+import {
+  claimSteps,
+  completeAttempt,
+  expireLeases,
+  flushEvents,
+  journalContext,
+  reclaimFromDeadOwners,
+  stepOutputEvent,
+} from './journal.js';
+import type { TaskLink } from './task-link.js';
+
+export const DEFAULT_LEASE_MS = 30_000;
+export const DEFAULT_CONCURRENCY = 4;
+/** How long buffered step output may wait before it is written. */
+const OUTPUT_FLUSH_MS = 200;
+/** Checks for a cancel made elsewhere at most this often while steps run. */
+const HELD_CHECK_MS = 50;
+/** Longest stretch the loop runs without letting timers and I/O in. */
+const YIELD_EVERY_MS = 10;
+/** Pause before trying again after the store refused a transaction. */
+const RETRY_AFTER_ERROR_MS = 250;
+
+export interface SchedulerSettings {
+  readonly store: Store;
+  readonly runners: RunnerRegistry;
+  readonly clock: Clock;
+  readonly newId: IdGenerator;
+  /** `host/pid/token`: who holds the leases. */
+  readonly owner: string;
+  readonly concurrency?: number;
+  /** At most this many steps at once per runner name (in this scheduler). */
+  readonly runnerLimits?: Readonly<Record<string, number>>;
+  readonly leaseMs?: number;
+  /** Only this run's steps (`run start`, `run resume`); otherwise every run (a worker). */
+  readonly runId?: string;
+  readonly workdir: string;
+  /** The runner for steps that name an agent or role instead of a runner. */
+  readonly agentRunner?: string;
+  /** Moves tasks of project runs. */
+  readonly taskLink?: (ctx: ServiceContext) => TaskLink;
+  /** This host's lease owners start with this; a dead one's steps are taken back at start. */
+  readonly ownerPrefix?: string;
+  readonly isOwnerAlive?: (owner: string) => boolean;
+  /** Registers the scheduler in the workers table (`bosun worker`). */
+  readonly worker?: { readonly host: string; readonly pid: number };
+  /** Called with failures of the scheduler itself (a store error); it keeps going. */
+  readonly onError?: (error: unknown) => void;
+}
+
+export type SchedulerExit =
+  /** The scoped run ended (succeeded, failed, cancelled). */
+  | 'ended'
+  /** The scoped run cannot go on without someone: it waits for approvals or is paused. */
+  | 'blocked'
+  /** Nothing claimable and nothing running (`untilIdle`). */
+  | 'idle'
+  | 'stopped';
+
+export interface SchedulerResult {
+  readonly exit: SchedulerExit;
+  readonly run: Run | null;
+}
+
+export interface Scheduler {
+  /** Runs until stopped; a scoped scheduler also returns when its run ends or is blocked. */
+  run(options?: { untilIdle?: boolean }): Promise<SchedulerResult>;
+  /** Stops claiming, lets running steps finish for `graceMs`, then aborts and releases the rest. */
+  stop(graceMs?: number): Promise<void>;
+  readonly inFlight: number;
+}
+
+interface InFlight {
+  readonly claim: ClaimedAttempt;
+  readonly controller: AbortController;
+  readonly timer: NodeJS.Timeout | undefined;
+}
+
+export function createScheduler(settings: SchedulerSettings): Scheduler {
+  const { store, clock, owner } = settings;
+  const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
+  const leaseMs = settings.leaseMs ?? DEFAULT_LEASE_MS;
+  const runnerLimits = settings.runnerLimits ?? {};
+  const inFlight = new Map<string, InFlight>();
+  const perRunner = new Map<string, number>();
+  const completions: Completion[] = [];
+  const outputs = new Map<string, { event: NewJournalEvent; lines: string[] }>();
+  const runInputs = new Map<string, Run['input']>();
+  const workerId = settings.worker ? settings.newId() : null;
+
+  let stopping = false;
+  let stopped: Promise<void> | undefined;
+  let dirty = true;
+  let externalChange = false;
+  let wakeUp: (() => void) | undefined;
+  let lastExpiry = 0;
+  let lastHeartbeat = 0;
+  let lastHeldCheck = 0;
+
+  const wake = () => {
+    dirty = true;
+    const resolve = wakeUp;
+    wakeUp = undefined;
+    resolve?.();
+  };
+
+  const runnerFor = (step: Step): Runner | undefined =>
+    settings.runners.get(step.runner === 'agent' ? (settings.agentRunner ?? 'mock') : step.runner);
+
+  const accepts = (step: Step): boolean => {
+    const name = step.runner === 'agent' ? (settings.agentRunner ?? 'mock') : step.runner;
+    const limit = runnerLimits[name];
+    return limit === undefined || (perRunner.get(name) ?? 0) < limit;
+  };
+
+  let inOwnTransaction = false;
+  const own = async <T>(work: () => Promise<T>): Promise<T> => {
+    inOwnTransaction = true;
+    try {
+      return await work();
+    } finally {
+      inOwnTransaction = false;
+    }
+  };
+  const transaction = <T>(work: (ctx: JournalContext, repos: Repositories) => Promise<T>) =>
+    own(() =>
+      store.transaction('write', async (repos) => {
+        const base = { repos, clock, newId: settings.newId };
+        const serviceCtx: ServiceContext = { ...base, actor: owner, operation: 'run.step' };
+        const ctx = journalContext(base, settings.taskLink?.(serviceCtx));
+        const result = await work(ctx, repos);
+        await flushEvents(ctx);
+        return result;
+      }),
+    );
+
+  function takeOutputs(at: string): NewJournalEvent[] {
+    const events: NewJournalEvent[] = [];
+    for (const { event, lines } of outputs.values()) {
+      events.push({ ...event, at, data: { ...event.data, text: lines.join('\n') } });
+    }
+    outputs.clear();
+    return events;
+  }
+
+  let outputTimer: NodeJS.Timeout | undefined;
+  const emitFor =
+    (claim: ClaimedAttempt) =>
+    (stream: StepOutputStream, text: string): void => {
+      const key = `${claim.attempt.id}:${stream}`;
+      let buffer = outputs.get(key);
+      if (!buffer) {
+        buffer = {
+          event: stepOutputEvent('', claim.step, claim.attempt.number, stream, ''),
+          lines: [],
+        };
+        outputs.set(key, buffer);
+      }
+      buffer.lines.push(text);
+      outputTimer ??= setTimeout(() => {
+        outputTimer = undefined;
+        wake();
+      }, OUTPUT_FLUSH_MS);
+    };
+
+  function dispatch(claim: ClaimedAttempt): void {
+    const { step, attempt } = claim;
+    const runnerName = step.runner === 'agent' ? (settings.agentRunner ?? 'mock') : step.runner;
+    const controller = new AbortController();
+    const timeoutMs = step.spec.timeoutMs;
+    const timer =
+      timeoutMs !== null
+        ? setTimeout(
+            () =>
+              controller.abort(
+                new StepFailure({
+                  kind: 'timeout',
+                  message: `timed out after ${timeoutMs} ms`,
+                  retryable: true,
+                  outputTail: '',
+                }),
+              ),
+            timeoutMs,
+          )
+        : undefined;
+    inFlight.set(step.id, { claim, controller, timer });
+    perRunner.set(runnerName, (perRunner.get(runnerName) ?? 0) + 1);
+    const finish = (outcome: Completion['outcome']) => {
+      if (timer) clearTimeout(timer);
+      inFlight.delete(step.id);
+      perRunner.set(runnerName, (perRunner.get(runnerName) ?? 1) - 1);
+      completions.push({ stepId: step.id, attemptId: attempt.id, owner, outcome });
+      wake();
+    };
+    if (claim.renderError) {
+      finish({ ok: false, failure: claim.renderError });
+      return;
+    }
+    const runner = runnerFor(step);
+    if (!runner) {
+      finish({
+        ok: false,
+        failure: {
+          kind: 'error',
+          message: `no runner '${runnerName}' in this worker (it has ${[...settings.runners.keys()].join(', ')})`,
+          retryable: false,
+          outputTail: '',
+        },
+      });
+      return;
+    }
+    let execution: Promise<{ output: JsonValue; usage?: Completion['outcome']['usage'] }>;
+    try {
+      execution = runner.execute({
+        runId: step.runId,
+        stepId: step.id,
+        stepKey: step.key,
+        attempt: attempt.number,
+        idempotencyKey: attempt.idempotencyKey,
+        input: claim.input,
+        settings: claim.settings,
+        previousAttempts: claim.previousAttempts,
+        signal: controller.signal,
+        workdir: settings.workdir,
+        emit: emitFor(claim),
+      });
+    } catch (error) {
+      execution = Promise.reject(error as Error);
+    }
+    execution.then(
+      (result) => finish({ ok: true, output: result.output, usage: result.usage }),
+      (error: unknown) => finish({ ok: false, failure: StepFailure.from(error).toJSON() }),
+    );
+  }
+
+  /** Leases of running steps are extended; steps cancelled or taken elsewhere are aborted. */
+  async function heartbeat(now: number): Promise<void> {
+    const held = [...inFlight.values()].map((f) => ({
+      stepId: f.claim.step.id,
+      attemptId: f.claim.attempt.id,
+    }));
+    const until = new Date(now + leaseMs).toISOString();
+    const kept = await own(() =>
+      store.transaction('write', async (repos) => {
+        if (held.length > 0)
+          await repos.steps.extendLeases(
+            held.map((h) => h.stepId),
+            owner,
+            until,
+          );
+        if (workerId && settings.worker) {
+          await repos.workers.upsert({
+            id: workerId,
+            host: settings.worker.host,
+            pid: settings.worker.pid,
+            concurrency,
+            startedAt: startedAt,
+            heartbeatAt: new Date(now).toISOString(),
+          });
+        }
+        return held.length > 0 ? repos.steps.stillHeld(held, owner) : new Set<string>();
+      }),
+    );
+    abortLost(kept);
+  }
+
+  async function checkHeld(): Promise<void> {
+    const held = [...inFlight.values()].map((f) => ({
+      stepId: f.claim.step.id,
+      attemptId: f.claim.attempt.id,
+    }));
+    if (held.length === 0) return;
+    abortLost(await store.transaction('read', (repos) => repos.steps.stillHeld(held, owner)));
+  }
+
+  function abortLost(kept: ReadonlySet<string>): void {
+    for (const [stepId, flight] of inFlight) {
+      if (kept.has(stepId) || flight.controller.signal.aborted) continue;
+      flight.controller.abort(
+        new StepFailure({
+          kind: 'cancelled',
+          message: 'the step was cancelled, or its lease was taken over',
+          retryable: false,
+          outputTail: '',
+        }),
+      );
+    }
+  }
+
+  /** Whether a scoped run can go on without outside help; null while it can. */
+  async function settled(): Promise<{ exit: SchedulerExit; run: Run } | null> {
+    return store.transaction('read', async (repos) => {
+      const run = await repos.runs.findById(settings.runId!);
+      if (!run) return null;
+      if (run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled') {
+        return { exit: 'ended' as const, run };
+      }
+      if (run.status === 'paused') return { exit: 'blocked' as const, run };
+      const counts = await repos.steps.countByStatus(run.id);
+      // Steps running under someone else's lease, or ready (maybe after a backoff): wait for them.
+      if ((counts.running ?? 0) > 0 || (counts.ready ?? 0) > 0) return null;
+      return { exit: 'blocked' as const, run };
+    });
+  }
+
+  const startedAt = clock.now().toISOString();
+
+  async function loop(untilIdle: boolean): Promise<SchedulerResult> {
+    const unwatch = store.watch(() => {
+      // Our own commits notify too (for other observers in this process); they are no news here.
+      if (inOwnTransaction) return;
+      externalChange = true;
+      wake();
+    });
+    try {
+      if (settings.ownerPrefix && settings.isOwnerAlive) {
+        const alive = settings.isOwnerAlive;
+        const prefix = settings.ownerPrefix;
+        await transaction((ctx) => reclaimFromDeadOwners(ctx, prefix, alive));
+      }
+      let lastYield = Date.now();
+      for (;;) {
+        // Store calls resolve as microtasks; without a turn of the event loop now and then, a
+        // long burst of instant steps would starve timers (timeouts, heartbeats, followers).
+        if (Date.now() - lastYield >= YIELD_EVERY_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          lastYield = Date.now();
+        }
+        const nowMs = clock.now().getTime();
+        try {
+          if (nowMs - lastHeartbeat >= leaseMs / 3 && (inFlight.size > 0 || workerId)) {
+            lastHeartbeat = nowMs;
+            await heartbeat(nowMs);
+          } else if (
+            externalChange &&
+            inFlight.size > 0 &&
+            nowMs - lastHeldCheck >= HELD_CHECK_MS
+          ) {
+            lastHeldCheck = nowMs;
+            externalChange = false;
+            await checkHeld();
+          }
+        } catch (error) {
+          settings.onError?.(error);
+        }
+        const capacity = stopping ? 0 : concurrency - inFlight.size;
+        const finished = completions.splice(0);
+        const expire = !stopping && nowMs - lastExpiry >= leaseMs / 4;
+        let claimed: ClaimedAttempt[] = [];
+        let nextAt: string | null = null;
+        if (finished.length > 0 || outputs.size > 0 || expire || (dirty && capacity > 0)) {
+          dirty = false;
+          if (expire) lastExpiry = nowMs;
+          try {
+            ({ claimed, nextAt } = await transaction(async (ctx, repos) => {
+              ctx.events.push(...takeOutputs(ctx.now));
+              for (const completion of finished) await completeAttempt(ctx, completion);
+              if (expire) {
+                await expireLeases(ctx);
+                if (settings.ownerPrefix && settings.isOwnerAlive) {
+                  await reclaimFromDeadOwners(ctx, settings.ownerPrefix, settings.isOwnerAlive);
+                }
+              }
+              const got = await claimSteps(ctx, {
+                owner,
+                leaseMs,
+                capacity,
+                runId: settings.runId,
+                accepts,
+                runInputs,
+              });
+              const next =
+                got.length < capacity
+                  ? await repos.steps.nextAvailableAt(ctx.now, settings.runId)
+                  : null;
+              return { claimed: got, nextAt: next };
+            }));
+          } catch (error) {
+            // The store refused (busy, connection lost): nothing was recorded; keep the outcomes
+            // and try again shortly. Their leases stay ours while the heartbeat runs.
+            completions.unshift(...finished);
+            settings.onError?.(error);
+            await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_ERROR_MS));
+            dirty = true;
+            continue;
+          }
+          for (const claim of claimed) dispatch(claim);
+        }
+        if (completions.length > 0) continue;
+        if (stopping) {
+          if (inFlight.size === 0) return { exit: 'stopped', run: null };
+        } else if (inFlight.size === 0 && claimed.length === 0 && !dirty) {
+          if (settings.runId) {
+            const result = await settled();
+            if (result) return result;
+          } else if (untilIdle && nextAt === null) {
+            return { exit: 'idle', run: null };
+          }
+        }
+        if (dirty && !stopping && concurrency - inFlight.size > 0) continue;
+        await sleep(nextAt, nowMs);
+      }
+    } finally {
+      unwatch();
+      if (outputTimer) clearTimeout(outputTimer);
+    }
+  }
+
+  /** Waits for a wake-up, the next backoff, the next heartbeat or the next lease sweep. */
+  function sleep(nextAt: string | null, nowMs: number): Promise<void> {
+    if (dirty) return Promise.resolve();
+    let waitMs = leaseMs / 4;
+    if (nextAt !== null) waitMs = Math.min(waitMs, Math.max(0, Date.parse(nextAt) - nowMs));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        wakeUp = undefined;
+        dirty = true;
+        resolve();
+      }, waitMs);
+      wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  let running: Promise<SchedulerResult> | undefined;
+
+  return {
+    get inFlight() {
+      return inFlight.size;
+    },
+    run(options = {}) {
+      running ??= loop(options.untilIdle ?? false).finally(async () => {
+        if (workerId) {
+          await store
+            .transaction('write', (repos) => repos.workers.remove(workerId))
+            .catch(() => undefined);
+        }
+      });
+      return running;
+    },
+    stop(graceMs = 10_000) {
+      stopped ??= (async () => {
+        stopping = true;
+        wake();
+        const deadline = Date.now() + graceMs;
+        while (inFlight.size > 0 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        for (const flight of inFlight.values()) {
+          flight.controller.abort(
+            new StepFailure({
+              kind: 'lost',
+              message: 'the worker shut down before the step finished',
+              retryable: true,
+              outputTail: '',
+            }),
+          );
+        }
+        if (running) await running;
+      })();
+      return stopped;
+    },
+  };
+}
