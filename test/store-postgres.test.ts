@@ -1,13 +1,14 @@
 /**
- * Runs the store conformance suite against the PostgreSQL store: one throwaway cluster for the
- * file, one fresh database per test. Also checks that the cluster helper says what to install when
- * the server binaries are missing.
+ * Runs the store and engine conformance suites against the PostgreSQL store: one throwaway
+ * cluster for the file, one fresh database per test. Also checks that the cluster helper says
+ * what to install when the server binaries are missing.
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStore } from '../src/adapters/storage/postgres/index.js';
 import type { PostgresCluster } from '../src/testing/postgres-cluster.js';
 import { startPostgresCluster } from '../src/testing/postgres-cluster.js';
+import { describeEngineConformance } from '../src/testing/engine-conformance.js';
 import { describeStoreConformance } from '../src/testing/store-conformance.js';
 
 let cluster: PostgresCluster | undefined;
@@ -20,10 +21,13 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-describeStoreConformance('postgres', async () => {
+const openStore = async () => {
   if (!cluster) throw new Error('the PostgreSQL cluster did not start; see the beforeAll error');
   return createPostgresStore({ url: await cluster.createDatabase() });
-});
+};
+
+describeStoreConformance('postgres', openStore);
+describeEngineConformance('postgres', openStore);
 
 describe('startPostgresCluster', () => {
   it('names the package to install when the server binaries are missing', async () => {

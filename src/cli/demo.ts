@@ -1,10 +1,11 @@
 /**
  * `bosun demo`: builds a sample workspace in a temporary folder and walks through the loop an
- * agent crew lives in — plan → next → claim → done — by running real bosun commands in-process
- * and printing each command with its output.
+ * agent crew lives in — plan → next → claim → done, then a workflow run with a retry and an
+ * approval gate, and a run of the project's own tasks — by running real bosun commands
+ * in-process and printing each command with its output.
  */
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliIo } from './cli-io.js';
@@ -161,11 +162,53 @@ const PLAN: readonly Step[] = [
   ['', ['task', 'next', 'HOME', '--role', 'coder']],
   ['The whole story of a task: links, checklist, notes.', ['task', 'show', 'HOME-2']],
   ['Every write is in the audit log, with actor and changed fields:', ['audit', 'list', 'HOME-1']],
+  [
+    'Run a workflow (release.yaml, written beside the workspace): shell and mock steps, a flaky\n# step that succeeds on its second try, and a gate that waits for a person.',
+    ['run', 'start', 'release.yaml', '--input', 'version=1.0.0', '--follow'],
+  ],
+  ['Someone approves from anywhere (CLI, API, MCP); the run goes on:', ['approval', 'list']],
+  ['', ['approval', 'approve', 'last:publish', '--comment', 'looks good', '--as', 'ana']],
+  ['', ['run', 'resume', 'last', '--follow']],
+  ['The run as a graph (paste into any Mermaid viewer):', ['run', 'graph', 'last']],
+  [
+    'A project run: each open task becomes a step for its role (mock agents here), and the\n# outcome moves the task.',
+    ['run', 'start', '--project', 'HOME', '--follow'],
+  ],
+  ['', ['task', 'list', 'HOME']],
 ];
+
+/** The demo's workflow: portable shell commands and mock steps, nothing leaves the temp folder. */
+const DEMO_WORKFLOW = `name: release
+input:
+  version: { required: true }
+steps:
+  - id: build
+    runner: shell
+    with:
+      command: echo "built app-$VERSION"
+      env: { VERSION: '{{ input.version }}' }
+  - id: test
+    runner: mock
+    needs: build
+    retry: { attempts: 2, backoff: 200ms }
+    with: { fail_attempts: 1, latency: 100ms, output: 'tests passed for {{ steps.build.output }}' }
+  - id: docs
+    runner: mock
+    needs: build
+    with: { latency: 150ms, output: 'docs updated', usage: { input_tokens: 900, output_tokens: 300, cost_usd: 0.0021 } }
+  - id: publish
+    runner: shell
+    needs: [test, docs]
+    approval: before
+    with:
+      command: echo "published $VERSION"
+      env: { VERSION: '{{ input.version }}' }
+`;
 
 export async function runDemo(io: CliIo, main: RunCli): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'bosun-demo-'));
   const env = { ...io.env, BOSUN_HOME: undefined, BOSUN_DB: undefined, BOSUN_ACTOR: 'demo' };
+  writeFileSync(join(dir, 'release.yaml'), DEMO_WORKFLOW);
   io.write(`bosun demo — a sample workspace in ${dir}\n`);
   for (const [explanation, args, expectFailure] of PLAN) {
     if (explanation) io.write(`\n# ${explanation}\n`);

@@ -115,7 +115,12 @@ export async function runAndDrive(
     return 0;
   }
   if (!json && !exec.follow) io.write(`run ${run.id} ${run.name}: ${run.stepsTotal} steps\n`);
-  const result = await drive(runtime, run.id, exec, json, io);
+  // A resumed run's history is already known: follow from here on.
+  const after =
+    operation.name === 'run.resume'
+      ? await runtime.store.transaction('read', (repos) => repos.events.maxSeq())
+      : 0;
+  const result = await drive(runtime, run.id, exec, json, io, after);
   return reportResult(runtime, result, json, io);
 }
 
@@ -125,6 +130,7 @@ async function drive(
   exec: ExecutionFlags,
   json: boolean,
   io: CliIo,
+  after: number,
 ): Promise<SchedulerResult> {
   const scheduler = createEngineScheduler({
     store: runtime.store,
@@ -140,7 +146,7 @@ async function drive(
   const stopSignals = onStopSignals(io, (second) => {
     void scheduler.stop(second ? 0 : exec.graceMs);
   });
-  const follower = exec.follow ? startFollower(runtime, runId, json, io) : null;
+  const follower = exec.follow ? startFollower(runtime, runId, after, json, io) : null;
   try {
     const result = await scheduler.run();
     return result;
@@ -169,9 +175,9 @@ function createEventPrinter(io: CliIo, json: boolean, table: boolean) {
   };
 }
 
-function startFollower(runtime: Runtime, runId: string, json: boolean, io: CliIo) {
+function startFollower(runtime: Runtime, runId: string, after: number, json: boolean, io: CliIo) {
   const controller = new AbortController();
-  const feed = createEventFeed({ store: runtime.store, after: 0, runId });
+  const feed = createEventFeed({ store: runtime.store, after, runId });
   const printer = createEventPrinter(io, json, true);
   const done = feed.follow((events) => printer.deliver(events), {
     signal: controller.signal,

@@ -23,7 +23,7 @@ export function formatEventLine(event: JournalEvent): string {
     case 'run-end':
       return `${head} ${String(d.status)}${d.error ? ` — ${String(d.error)}` : ''}`;
     case 'step-start':
-      return `${head} ${step}  attempt ${String(d.attempt)} on ${String(d.runner)}`;
+      return `${head} ${step}  attempt ${String(d.attempt)} on ${d.runner === 'agent' ? `agent ${String(d.agent ?? d.role)}` : String(d.runner)}`;
     case 'step-end':
       return `${head} ${step}  ${String(d.status)}${d.ms !== undefined ? ` in ${seconds(d.ms)}` : ''}${d.error ? ` — ${String(d.error)}` : ''}`;
     case 'step-retry':

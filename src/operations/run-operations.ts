@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   cancelRun,
+  checkWorkflow,
   decide,
   forkRun,
   listApprovals,
@@ -84,6 +85,28 @@ const APPROVAL_COLUMNS = [
 ];
 
 export const runOperations = [
+  defineOperation({
+    name: 'workflow.check',
+    summary: 'Validate a workflow file without running it: steps in order, inputs, problems',
+    effects: 'read',
+    input: z.strictObject({
+      file: z.string().trim().min(1, 'must be a path').optional(),
+      workflow: z.record(z.string(), z.unknown()).optional(),
+    }),
+    output: z.object({
+      name: z.string(),
+      steps: z.array(z.object({ id: z.string(), runner: z.string(), needs: z.array(z.string()) })),
+      inputs: z.array(z.object({ name: z.string(), required: z.boolean() })),
+    }),
+    cli: {
+      positional: ['file'],
+      aliases: ['validate', 'lint'],
+      rows: 'steps',
+      columns: ['id:STEP', 'runner', 'needs'],
+      examples: ['bosun workflow check release.yaml'],
+    },
+    handler: (ctx, input) => checkWorkflow(ctx, input),
+  }),
   defineOperation({
     name: 'run.start',
     summary: 'Start a run of a workflow file (or inline workflow), or of a project’s task graph',
@@ -247,7 +270,12 @@ export const runOperations = [
     effects: 'write',
     input: z.strictObject({ approval: approvalKey, comment: requiredText(10_000).optional() }),
     output: ApprovalSchema,
-    cli: { positional: ['approval'], aliases: ['ok', 'yes'], columns: APPROVAL_COLUMNS },
+    cli: {
+      positional: ['approval'],
+      aliases: ['ok', 'yes'],
+      columns: APPROVAL_COLUMNS,
+      examples: ['bosun approval approve last:publish --comment "changelog checked"'],
+    },
     handler: (ctx, input) => decide(ctx, input, true),
   }),
   defineOperation({

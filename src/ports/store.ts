@@ -219,8 +219,12 @@ export interface RunRepository {
   definition(id: string): Promise<WorkflowDefinition>;
   list(filter: RunFilter): Promise<Run[]>;
   update(id: string, patch: RunPatch): Promise<void>;
-  /** Adds to the counters and returns the run as it now is. */
-  addCounters(id: string, delta: RunCounterDelta, updatedAt: string): Promise<Run>;
+  /** Adds to the counters and returns the run's status and open steps as they now are. */
+  addCounters(
+    id: string,
+    delta: RunCounterDelta,
+    updatedAt: string,
+  ): Promise<Pick<Run, 'status' | 'stepsOpen'>>;
 }
 
 export type StepPatch = Partial<
@@ -241,6 +245,12 @@ export type StepPatch = Partial<
     | 'updatedAt'
   >
 >;
+
+/** The lease a completion must still hold for its outcome to move the step. */
+export interface StepGuard {
+  readonly attemptId: string;
+  readonly owner: string;
+}
 
 export interface ClaimQuery {
   readonly now: string;
@@ -265,7 +275,11 @@ export interface StepRepository {
   claimable(query: ClaimQuery): Promise<Step[]>;
   /** The earliest `availableAt` of a ready step still in the future (a retry's backoff). */
   nextAvailableAt(now: string, runId?: string): Promise<string | null>;
-  update(id: string, patch: StepPatch): Promise<void>;
+  /**
+   * Applies the patch; with a `guard`, only while the step still runs under that attempt and
+   * owner. Resolves whether a row changed.
+   */
+  update(id: string, patch: StepPatch, guard?: StepGuard): Promise<boolean>;
   /**
    * One dependency of each of these steps succeeded: decrement their open counts and make the
    * ones that reach zero ready. Returns how many became ready.

@@ -57,3 +57,85 @@ export async function bosunJson<T = unknown>(
 export function tempDir(prefix = 'bosun-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
+
+/** A `bosun` process running in the background while a test drives it from other processes. */
+export interface BackgroundBosun {
+  readonly pid: number;
+  /** Resolves with the first match of `pattern` in stdout; rejects if it exits or times out first. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves when it has exited, with its status and everything it printed. */
+  readonly exited: Promise<CliResult>;
+  /** Sends `signal` unless it has already exited. */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export function startBosun(args: readonly string[], options: CliOptions): BackgroundBosun {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: {
+      ...process.env,
+      BOSUN_HOME: undefined,
+      BOSUN_DB: undefined,
+      BOSUN_ACTOR: 'tester',
+      ...options.env,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let ended = false;
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<CliResult>((done, fail) => {
+    child.on('error', fail);
+    child.on('close', (status) => {
+      ended = true;
+      done({ status: status ?? -1, stdout, stderr });
+    });
+  });
+  child.stdin.end(options.stdin ?? '');
+  return {
+    pid: child.pid!,
+    exited,
+    kill(signal = 'SIGKILL') {
+      if (!ended) child.kill(signal);
+    },
+    waitForOutput(pattern, timeoutMs = 10_000) {
+      return new Promise((done, fail) => {
+        const check = () => {
+          const match = pattern.exec(stdout);
+          if (!match) return false;
+          cleanup();
+          done(match);
+          return true;
+        };
+        const onExit = () => {
+          if (check()) return;
+          cleanup();
+          fail(
+            new Error(
+              `bosun ${args.join(' ')} exited before printing ${pattern}:\n${stdout}\n${stderr}`,
+            ),
+          );
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          fail(
+            new Error(
+              `bosun ${args.join(' ')} printed no ${pattern} in ${timeoutMs} ms:\n${stdout}\n${stderr}`,
+            ),
+          );
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          child.stdout.off('data', check);
+          child.off('close', onExit);
+        };
+        if (check()) return;
+        if (ended) return onExit();
+        child.stdout.on('data', check);
+        child.on('close', onExit);
+      });
+    },
+  };
+}

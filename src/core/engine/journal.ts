@@ -10,7 +10,7 @@ import { Run as RunRules, Step as StepRules } from '../../domain/run.js';
 import { listReferencedSteps, renderTemplate } from '../../domain/template.js';
 import type { JsonValue, StepDefinition, WorkflowDefinition } from '../../domain/workflow.js';
 import type { PreviousAttempt, RunnerUsage } from '../../ports/runner.js';
-import type { Repositories } from '../../ports/store.js';
+import type { Repositories, RunCounterDelta, StepGuard } from '../../ports/store.js';
 import { BosunError } from '../../shared/errors.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import type { StepFailureData } from '../../shared/step-failure.js';
@@ -262,12 +262,22 @@ async function claimStep(
     step: step.key,
     attempt: attempt.number,
     runner: step.runner,
+    ...(step.spec.agent ? { agent: step.spec.agent } : {}),
+    ...(step.spec.role ? { role: step.spec.role } : {}),
     owner: options.owner,
     idempotencyKey: attempt.idempotencyKey,
   });
   if (step.taskId && step.attempts === 0) await ctx.tasks?.started(step, step.taskId);
   return {
-    step: { ...step, status: 'running', attempts: attempt.number, attemptId: attempt.id },
+    step: {
+      ...step,
+      status: 'running',
+      attempts: attempt.number,
+      attemptId: attempt.id,
+      leaseOwner: options.owner,
+      leaseExpiresAt: leaseUntil,
+      startedAt: step.startedAt ?? ctx.now,
+    },
     attempt,
     input,
     settings,
@@ -330,78 +340,75 @@ export type AttemptOutcome =
     };
 
 export interface Completion {
-  readonly stepId: string;
+  /** The step as it was claimed; its definition and links do not change while it runs. */
+  readonly step: Step;
   readonly attemptId: string;
   readonly owner: string;
   readonly outcome: AttemptOutcome;
 }
 
 /**
- * Records an attempt's outcome and moves the step, its dependents and the run. An outcome from
- * an attempt that no longer holds the step (its lease expired and someone else took it, or the
- * run was cancelled) is kept on the attempt but moves nothing.
+ * Records an attempt's outcome and moves the step, its dependents and the run. Every step update
+ * here is guarded by the lease: an outcome from an attempt that no longer holds the step (its
+ * lease expired and someone else took it, or the run was cancelled) is kept on the attempt but
+ * moves nothing.
  */
 export async function completeAttempt(ctx: JournalContext, completion: Completion): Promise<void> {
-  const { outcome } = completion;
-  const step = await ctx.repos.steps.findById(completion.stepId, { lock: true });
-  const current =
-    step !== undefined &&
-    step.status === 'running' &&
-    step.attemptId === completion.attemptId &&
-    step.leaseOwner === completion.owner;
+  const { outcome, step } = completion;
+  const guard = { attemptId: completion.attemptId, owner: completion.owner };
+  const held = await moveCompletedStep(ctx, step, outcome, guard);
+  let status: Attempt['status'] = outcome.ok ? 'succeeded' : 'failed';
+  if (!held) {
+    const now = await ctx.repos.steps.findById(step.id);
+    if (now?.status === 'cancelled') status = 'cancelled';
+  } else if (!outcome.ok && outcome.failure.kind === 'lost') {
+    status = 'lost';
+  }
   await ctx.repos.attempts.update(completion.attemptId, {
-    status:
-      !current && step?.status === 'cancelled' ? 'cancelled' : outcome.ok ? 'succeeded' : 'failed',
+    status,
     output: outcome.ok ? outcome.output : null,
     error: outcome.ok ? null : outcome.failure,
     usage: outcome.usage ?? null,
     endedAt: ctx.now,
   });
-  if (!step || !current) return;
-  const usage = outcome.usage;
-  if (usage) {
-    await ctx.repos.runs.addCounters(
-      step.runId,
-      {
-        costUsd: usage.costUsd,
-        inputTokens: usage.inputTokens,
-        outputTokens: usage.outputTokens,
-      },
-      ctx.now,
-    );
-  }
+}
+
+async function moveCompletedStep(
+  ctx: JournalContext,
+  step: Step,
+  outcome: AttemptOutcome,
+  guard: StepGuard,
+): Promise<boolean> {
   const lease = { leaseOwner: null, leaseExpiresAt: null, updatedAt: ctx.now } as const;
   if (outcome.ok) {
     if (step.spec.approval === 'after') {
-      await ctx.repos.steps.update(step.id, {
-        ...lease,
-        status: 'approval',
-        output: outcome.output,
-      });
-      await requestApproval(ctx, { ...step, output: outcome.output }, 'after');
-      return;
+      const held = await ctx.repos.steps.update(
+        step.id,
+        { ...lease, status: 'approval', output: outcome.output },
+        guard,
+      );
+      if (held) await requestApproval(ctx, { ...step, output: outcome.output }, 'after');
+      return held;
     }
-    await succeedStep(ctx, step, outcome.output, usage);
-    return;
+    return succeedStep(ctx, step, outcome.output, outcome.usage, 'succeeded', guard);
   }
   const { failure } = outcome;
   if (failure.kind === 'lost') {
     // Aborted at shutdown: not the step's fault; it runs again under the same key.
-    await requeue(ctx, step, 'step-release', failure.message);
-    return;
+    return requeue(ctx, step, 'step-release', failure.message, guard);
   }
   if (failure.retryable && step.tries + 1 < step.spec.retry.attempts) {
     const tries = step.tries + 1;
     const waitMs = StepRules.backoffMs(step.spec.retry, tries);
     const availableAt = new Date(Date.parse(ctx.now) + waitMs).toISOString();
-    await ctx.repos.steps.update(step.id, {
-      ...lease,
-      status: 'ready',
-      tries,
-      attemptId: null,
-      availableAt,
-      error: failure,
-    });
+    const held = await ctx.repos.steps.update(
+      step.id,
+      { ...lease, status: 'ready', tries, attemptId: null, availableAt, error: failure },
+      guard,
+    );
+    if (!held) return false;
+    if (outcome.usage)
+      await ctx.repos.runs.addCounters(step.runId, usageDelta(outcome.usage), ctx.now);
     event(ctx, 'step-retry', step.runId, step.id, {
       step: step.key,
       attempt: step.attempts,
@@ -411,9 +418,15 @@ export async function completeAttempt(ctx: JournalContext, completion: Completio
       of: step.spec.retry.attempts,
       at: availableAt,
     });
-    return;
+    return true;
   }
-  await failStep(ctx, step, failure);
+  return failStep(ctx, step, failure, outcome.usage, guard);
+}
+
+function usageDelta(usage: RunnerUsage | undefined): RunCounterDelta {
+  return usage
+    ? { costUsd: usage.costUsd, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens }
+    : {};
 }
 
 async function succeedStep(
@@ -422,16 +435,22 @@ async function succeedStep(
   output: JsonValue,
   usage: RunnerUsage | undefined,
   status: 'succeeded' | 'skipped' = 'succeeded',
-): Promise<void> {
-  await ctx.repos.steps.update(step.id, {
-    status,
-    output,
-    error: null,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    endedAt: ctx.now,
-    updatedAt: ctx.now,
-  });
+  guard?: StepGuard,
+): Promise<boolean> {
+  const held = await ctx.repos.steps.update(
+    step.id,
+    {
+      status,
+      output,
+      error: null,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      endedAt: ctx.now,
+      updatedAt: ctx.now,
+    },
+    guard,
+  );
+  if (!held) return false;
   event(ctx, 'step-end', step.runId, step.id, {
     step: step.key,
     status,
@@ -440,21 +459,37 @@ async function succeedStep(
     ...(step.startedAt ? { ms: Date.parse(ctx.now) - Date.parse(step.startedAt) } : {}),
   });
   if (step.taskId) await ctx.tasks?.succeeded(step, step.taskId, output);
-  const run = await ctx.repos.runs.addCounters(step.runId, { stepsOpen: -1 }, ctx.now);
-  if (run.status !== 'running' && run.status !== 'paused') return;
+  const run = await ctx.repos.runs.addCounters(
+    step.runId,
+    { stepsOpen: -1, ...usageDelta(usage) },
+    ctx.now,
+  );
+  if (run.status !== 'running' && run.status !== 'paused') return true;
   if (step.dependents.length > 0) await ctx.repos.steps.release(step.dependents, ctx.now);
-  if (run.stepsOpen === 0) await endRun(ctx, run, 'succeeded', null);
+  if (run.stepsOpen === 0) await endRun(ctx, { id: step.runId, ...run }, 'succeeded', null);
+  return true;
 }
 
-async function failStep(ctx: JournalContext, step: Step, failure: StepFailureData): Promise<void> {
-  await ctx.repos.steps.update(step.id, {
-    status: 'failed',
-    error: failure,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    endedAt: ctx.now,
-    updatedAt: ctx.now,
-  });
+async function failStep(
+  ctx: JournalContext,
+  step: Step,
+  failure: StepFailureData,
+  usage?: RunnerUsage,
+  guard?: StepGuard,
+): Promise<boolean> {
+  const held = await ctx.repos.steps.update(
+    step.id,
+    {
+      status: 'failed',
+      error: failure,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      endedAt: ctx.now,
+      updatedAt: ctx.now,
+    },
+    guard,
+  );
+  if (!held) return false;
   event(ctx, 'step-end', step.runId, step.id, {
     step: step.key,
     status: 'failed',
@@ -464,16 +499,26 @@ async function failStep(ctx: JournalContext, step: Step, failure: StepFailureDat
     ...(step.startedAt ? { ms: Date.parse(ctx.now) - Date.parse(step.startedAt) } : {}),
   });
   if (step.taskId) await ctx.tasks?.failed(step, step.taskId, failure);
-  const run = await ctx.repos.runs.addCounters(step.runId, { stepsOpen: -1 }, ctx.now);
-  if (run.status !== 'running' && run.status !== 'paused') return;
+  const run = await ctx.repos.runs.addCounters(
+    step.runId,
+    { stepsOpen: -1, ...usageDelta(usage) },
+    ctx.now,
+  );
+  if (run.status !== 'running' && run.status !== 'paused') return true;
   // Fail fast: nothing downstream can run, and siblings would spend for a run that failed.
-  await endRun(ctx, run, 'failed', `step ${step.key} failed: ${failure.message}`);
+  await endRun(
+    ctx,
+    { id: step.runId, ...run },
+    'failed',
+    `step ${step.key} failed: ${failure.message}`,
+  );
+  return true;
 }
 
 /** Ends a run; every step still open is cancelled (running ones lose their lease, so their holders stop). */
 export async function endRun(
   ctx: JournalContext,
-  run: Run,
+  run: Pick<Run, 'id' | 'status' | 'stepsOpen'>,
   status: Exclude<RunStatus, 'running' | 'paused'>,
   error: string | null,
 ): Promise<void> {
@@ -666,23 +711,31 @@ export async function requeue(
   step: Step,
   kind: 'step-lost' | 'step-release',
   reason: string,
-): Promise<void> {
-  if (step.attemptId) {
+  guard?: StepGuard,
+): Promise<boolean> {
+  const held = await ctx.repos.steps.update(
+    step.id,
+    {
+      status: 'ready',
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      attemptId: null,
+      availableAt: ctx.now,
+      updatedAt: ctx.now,
+    },
+    guard,
+  );
+  if (!held) return false;
+  // With a guard the caller records the attempt's own outcome.
+  if (step.attemptId && !guard) {
     await ctx.repos.attempts.update(step.attemptId, {
       status: 'lost',
       error: { kind: 'lost', message: reason, retryable: true, outputTail: '' },
       endedAt: ctx.now,
     });
   }
-  await ctx.repos.steps.update(step.id, {
-    status: 'ready',
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    attemptId: null,
-    availableAt: ctx.now,
-    updatedAt: ctx.now,
-  });
   event(ctx, kind, step.runId, step.id, { step: step.key, attempt: step.attempts, reason });
+  return true;
 }
 
 // ── run control

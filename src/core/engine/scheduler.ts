@@ -205,7 +205,7 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
       if (timer) clearTimeout(timer);
       inFlight.delete(step.id);
       perRunner.set(runnerName, (perRunner.get(runnerName) ?? 1) - 1);
-      completions.push({ stepId: step.id, attemptId: attempt.id, owner, outcome });
+      completions.push({ step, attemptId: attempt.id, owner, outcome });
       wake();
     };
     if (claim.renderError) {
@@ -280,11 +280,15 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
     abortLost(kept);
   }
 
-  async function checkHeld(): Promise<void> {
-    const held = [...inFlight.values()].map((f) => ({
+  function heldAttempts(): { stepId: string; attemptId: string }[] {
+    return [...inFlight.values()].map((f) => ({
       stepId: f.claim.step.id,
       attemptId: f.claim.attempt.id,
     }));
+  }
+
+  async function checkHeld(): Promise<void> {
+    const held = heldAttempts();
     if (held.length === 0) return;
     abortLost(await store.transaction('read', (repos) => repos.steps.stillHeld(held, owner)));
   }
@@ -364,13 +368,21 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
         const expire = !stopping && nowMs - lastExpiry >= leaseMs / 4;
         let claimed: ClaimedAttempt[] = [];
         let nextAt: string | null = null;
+        let kept: ReadonlySet<string> | null = null;
         if (finished.length > 0 || outputs.size > 0 || expire || (dirty && capacity > 0)) {
           dirty = false;
           if (expire) lastExpiry = nowMs;
           try {
-            ({ claimed, nextAt } = await transaction(async (ctx, repos) => {
+            ({ claimed, nextAt, kept } = await transaction(async (ctx, repos) => {
               ctx.events.push(...takeOutputs(ctx.now));
               for (const completion of finished) await completeAttempt(ctx, completion);
+              // A failed step fails its run, which cancels the run's other running steps: those
+              // running here stop now, not at the next heartbeat.
+              const held =
+                inFlight.size > 0 && finished.some((completion) => !completion.outcome.ok)
+                  ? heldAttempts()
+                  : [];
+              const stillHeld = held.length > 0 ? await repos.steps.stillHeld(held, owner) : null;
               if (expire) {
                 await expireLeases(ctx);
                 if (settings.ownerPrefix && settings.isOwnerAlive) {
@@ -385,11 +397,12 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
                 accepts,
                 runInputs,
               });
+              // When to look again if nothing is running: the next retry's backoff.
               const next =
-                got.length < capacity
+                got.length === 0 && inFlight.size === 0
                   ? await repos.steps.nextAvailableAt(ctx.now, settings.runId)
                   : null;
-              return { claimed: got, nextAt: next };
+              return { claimed: got, nextAt: next, kept: stillHeld };
             }));
           } catch (error) {
             // The store refused (busy, connection lost): nothing was recorded; keep the outcomes
@@ -400,6 +413,7 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
             dirty = true;
             continue;
           }
+          if (kept) abortLost(kept);
           for (const claim of claimed) dispatch(claim);
         }
         if (completions.length > 0) continue;

@@ -103,6 +103,37 @@ async function resolveStep(
 
 // ── starting
 
+/** Validates a workflow (file or inline) the way `run start` does, without recording anything. */
+export async function checkWorkflow(
+  ctx: ServiceContext,
+  input: { file?: string | undefined; workflow?: unknown },
+): Promise<{
+  name: string;
+  steps: { id: string; runner: string; needs: string[] }[];
+  inputs: { name: string; required: boolean }[];
+}> {
+  if ((input.file === undefined) === (input.workflow === undefined)) {
+    throw invalidInput('file', 'give exactly one of a workflow file or an inline workflow');
+  }
+  const engine = engineOf(ctx);
+  const definition =
+    input.file !== undefined
+      ? engine.loadWorkflowFile(input.file).definition
+      : engine.parseWorkflow(input.workflow);
+  return Promise.resolve({
+    name: definition.name,
+    steps: definition.steps.map((step) => ({
+      id: step.id,
+      runner: step.runner ?? `agent ${step.agent ?? step.role ?? ''}`.trim(),
+      needs: [...step.needs],
+    })),
+    inputs: Object.entries(definition.inputs).map(([name, declared]) => ({
+      name,
+      required: declared.default === undefined,
+    })),
+  });
+}
+
 export interface StartInput {
   readonly file?: string | undefined;
   readonly workflow?: unknown;
@@ -344,10 +375,14 @@ export async function pauseRun(ctx: ServiceContext, input: { run: string }): Pro
   return inJournal(ctx, (journal) => setRunPaused(journal, run, true));
 }
 
-/** Resumes a paused run; a running one is left as it is (its scheduler may have died). */
+/**
+ * Resumes a paused run. A running one is left as it is (its scheduler may have died), and so is
+ * one that has ended — a rejected approval may have failed it since the person was told to
+ * resume — so that resuming reports how it ended instead of refusing.
+ */
 export async function resumeRun(ctx: ServiceContext, input: { run: string }): Promise<Run> {
   const run = await resolveRun(ctx.repos, input.run, 'run', { lock: true });
-  if (run.status === 'running') return run;
+  if (run.status === 'running' || RunRules.isFinal(run.status)) return run;
   return inJournal(ctx, (journal) => setRunPaused(journal, run, false));
 }
 
@@ -407,7 +442,22 @@ export async function forkRun(
 
 // ── approvals
 
+/** An approval by id, a unique id prefix, or `RUN:STEP` (e.g. `last:deploy`) for its pending one. */
 async function resolveApproval(repos: Repositories, text: string): Promise<Approval> {
+  const colon = text.lastIndexOf(':');
+  if (colon > 0) {
+    const run = await resolveRun(repos, text.slice(0, colon), 'approval');
+    const step = await resolveStep(repos, run, text.slice(colon + 1).trim(), 'approval');
+    const pending = await repos.approvals.findPendingForStep(step.id);
+    if (!pending) {
+      throw new BosunError(
+        'not_found',
+        `approval: step ${step.key} of run ${run.id} has no pending approval (it is ${step.status})`,
+        { details: { field: 'approval', kind: 'approval', key: text } },
+      );
+    }
+    return (await repos.approvals.findById(pending.id, { lock: true }))!;
+  }
   const value = text.trim().toUpperCase();
   let approval = isUlid(value) ? await repos.approvals.findById(value, { lock: true }) : undefined;
   if (!approval && value.length >= 4 && !isUlid(value)) {
@@ -427,9 +477,7 @@ async function resolveApproval(repos: Repositories, text: string): Promise<Appro
     throw new BosunError(
       'not_found',
       `approval: no approval '${text}'; see 'bosun approval list'`,
-      {
-        details: { field: 'approval', kind: 'approval', key: text },
-      },
+      { details: { field: 'approval', kind: 'approval', key: text } },
     );
   }
   return approval;

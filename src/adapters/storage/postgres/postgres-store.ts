@@ -5,7 +5,7 @@
 
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import type { Store } from '../../../ports/store.js';
+import type { Store, TransactionMode } from '../../../ports/store.js';
 import {
   createKyselyExecutor,
   createSqlRepositories,
@@ -51,11 +51,16 @@ export async function createPostgresStore(settings: PostgresStoreSettings): Prom
   let listenClient: pg.Client | undefined;
   let listening: Promise<void> | undefined;
 
-  const transaction = async <T>(work: (tx: Kysely<Database>) => Promise<T>): Promise<T> => {
+  const transaction = async <T>(
+    mode: TransactionMode,
+    work: (tx: Kysely<Database>) => Promise<T>,
+  ): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await db.transaction().execute(work);
-        if (listeners.size > 0) notify();
+        // Watchers hear of writes only (the Store contract): a read waking every scheduler in
+        // the process would make each of them run a claim transaction for nothing.
+        if (mode === 'write' && listeners.size > 0) notify();
         return result;
       } catch (error) {
         if (attempt < MAX_ATTEMPTS && isTransientConflict(error)) continue;
@@ -68,7 +73,7 @@ export async function createPostgresStore(settings: PostgresStoreSettings): Prom
     await migrateToLatest(
       db,
       'postgres',
-      (work) => transaction(work),
+      (work) => transaction('write', work),
       settings.now ?? (() => new Date().toISOString()),
     );
   } catch (error) {
@@ -78,8 +83,10 @@ export async function createPostgresStore(settings: PostgresStoreSettings): Prom
 
   return {
     dialect: 'postgres',
-    transaction: (_mode, work) =>
-      transaction((tx) => work(createSqlRepositories(tx, 'postgres', createKyselyExecutor(tx)))),
+    transaction: (mode, work) =>
+      transaction(mode, (tx) =>
+        work(createSqlRepositories(tx, 'postgres', createKyselyExecutor(tx))),
+      ),
     watch(listener) {
       listeners.add(listener);
       // One extra connection per process listens for commits made by other workers.

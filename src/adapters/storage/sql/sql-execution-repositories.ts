@@ -56,11 +56,12 @@ function patchStatement(
   cache: Map<string, string>,
   table: string,
   columns: readonly string[],
+  condition = '',
 ): string {
   const key = columns.join(',');
   let text = cache.get(key);
   if (text === undefined) {
-    text = `update ${table} set ${columns.map((c) => `${c} = ?`).join(', ')} where id = ?`;
+    text = `update ${table} set ${columns.map((c) => `${c} = ?`).join(', ')} where id = ?${condition}`;
     cache.set(key, text);
   }
   return text;
@@ -152,7 +153,7 @@ function runRepository(sql: SqlExecutor, forUpdate: string): RunRepository {
   const patches = new Map<string, string>();
   return {
     async insert(run, definition) {
-      await sql.run(`insert into runs (${RUN_COLUMNS}, definition) values (${placeholders(20)})`, [
+      await sql.run(`insert into runs (${RUN_COLUMNS}) values (${placeholders(19)})`, [
         run.id,
         run.name,
         run.source,
@@ -172,6 +173,9 @@ function runRepository(sql: SqlExecutor, forUpdate: string): RunRepository {
         run.createdAt,
         run.updatedAt,
         run.endedAt,
+      ]);
+      await sql.run('insert into run_definitions (run_id, definition) values (?, ?)', [
+        run.id,
         JSON.stringify(definition),
       ]);
     },
@@ -191,7 +195,7 @@ function runRepository(sql: SqlExecutor, forUpdate: string): RunRepository {
     },
     async definition(id) {
       const rows = await sql.all<{ definition: string }>(
-        'select definition from runs where id = ?',
+        'select definition from run_definitions where run_id = ?',
         [id],
       );
       return parseStored<WorkflowDefinition>(rows[0]?.definition ?? null)!;
@@ -229,8 +233,8 @@ function runRepository(sql: SqlExecutor, forUpdate: string): RunRepository {
       );
     },
     async addCounters(id, delta, updatedAt) {
-      const rows = await sql.all<RunRow>(
-        `update runs set steps_open = steps_open + ?, cost_usd = cost_usd + ?, input_tokens = input_tokens + ?, output_tokens = output_tokens + ?, updated_at = ? where id = ? returning ${RUN_COLUMNS}`,
+      const rows = await sql.all<{ status: Run['status']; steps_open: number }>(
+        'update runs set steps_open = steps_open + ?, cost_usd = cost_usd + ?, input_tokens = input_tokens + ?, output_tokens = output_tokens + ?, updated_at = ? where id = ? returning status, steps_open',
         [
           delta.stepsOpen ?? 0,
           delta.costUsd ?? 0,
@@ -240,7 +244,7 @@ function runRepository(sql: SqlExecutor, forUpdate: string): RunRepository {
           id,
         ],
       );
-      return toRun(rows[0]!);
+      return { status: rows[0]!.status, stepsOpen: Number(rows[0]!.steps_open) };
     },
   };
 }
@@ -383,6 +387,7 @@ function stepRepository(
   forUpdate: string,
 ): StepRepository {
   const patches = new Map<string, string>();
+  const guardedPatches = new Map<string, string>();
   const skipLocked = dialect === 'postgres' ? ' for update of s skip locked' : '';
   const insertText = (rows: number) =>
     `insert into steps (${STEP_COLUMNS}) values ${Array.from({ length: rows }, () => `(${placeholders(STEP_COLUMN_LIST.length)})`).join(', ')}`;
@@ -425,44 +430,39 @@ function stepRepository(
       return result;
     },
     async claimable(query) {
-      const rows = query.runId
-        ? await sql.all<StepRow>(
-            `select ${STEP_COLUMNS_S} from steps s join runs r on r.id = s.run_id where s.status = 'ready' and s.run_id = ? and s.available_at <= ? and r.status = 'running' order by s.available_at, s.id limit ?${skipLocked}`,
-            [query.runId, query.now, query.limit],
-          )
-        : await sql.all<StepRow>(
-            `select ${STEP_COLUMNS_S} from steps s join runs r on r.id = s.run_id where s.status = 'ready' and s.available_at <= ? and r.status = 'running' order by s.available_at, s.id limit ?${skipLocked}`,
-            [query.now, query.limit],
-          );
+      // `run_id` is filtered, not searched: the ready index stays the access path either way.
+      const rows = await sql.all<StepRow>(
+        `select ${STEP_COLUMNS_S} from steps s join runs r on r.id = s.run_id where s.status = 'ready' and s.available_at <= ? and (cast(? as text) is null or s.run_id = ?) and r.status = 'running' order by s.available_at, s.id limit ?${skipLocked}`,
+        [query.now, query.runId ?? null, query.runId ?? null, query.limit],
+      );
       return rows.map(toStep);
     },
     async nextAvailableAt(now, runId) {
-      const rows = runId
-        ? await sql.all<{ at: string | null }>(
-            "select min(available_at) as at from steps where status = 'ready' and run_id = ? and available_at > ?",
-            [runId, now],
-          )
-        : await sql.all<{ at: string | null }>(
-            "select min(available_at) as at from steps where status = 'ready' and available_at > ?",
-            [now],
-          );
+      const rows = await sql.all<{ at: string | null }>(
+        "select min(available_at) as at from steps where status = 'ready' and available_at > ? and (cast(? as text) is null or run_id = ?)",
+        [now, runId ?? null, runId ?? null],
+      );
       return rows[0]?.at ?? null;
     },
-    async update(id, patch) {
+    async update(id, patch, guard) {
       const keys = (Object.keys(patch) as (keyof StepPatch)[]).filter(
         (key) => patch[key] !== undefined,
       );
-      if (keys.length === 0) return;
-      const text = patchStatement(
-        patches,
-        'steps',
-        keys.map((key) => STEP_PATCH[key][0]),
-      );
+      if (keys.length === 0) return false;
+      const columns = keys.map((key) => STEP_PATCH[key][0]);
       const params: SqlParameter[] = keys.map((key) =>
         (STEP_PATCH[key][1] as (value: unknown) => SqlParameter)(patch[key]),
       );
       params.push(id);
-      await sql.run(text, params);
+      if (!guard) return (await sql.run(patchStatement(patches, 'steps', columns), params)) > 0;
+      params.push(guard.attemptId, guard.owner);
+      const text = patchStatement(
+        guardedPatches,
+        'steps',
+        columns,
+        " and attempt_id = ? and lease_owner = ? and status = 'running'",
+      );
+      return (await sql.run(text, params)) > 0;
     },
     async release(ids, updatedAt) {
       let ready = 0;

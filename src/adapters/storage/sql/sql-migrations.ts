@@ -186,8 +186,9 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'execution journal',
     async up(db, dialect) {
       // Plain SQL: the engine's repositories are written in SQL too (sql-execution-repositories.ts).
-      const serial =
-        dialect === 'postgres' ? 'bigserial primary key' : 'integer primary key autoincrement';
+      // SQLite: the rowid alias numbers events max + 1. Events are never deleted, so numbers
+      // only grow; AUTOINCREMENT would add a write to sqlite_sequence on every commit.
+      const serial = dialect === 'postgres' ? 'bigserial primary key' : 'integer primary key';
       const statements = [
         `create table runs (
           id text primary key,
@@ -198,7 +199,6 @@ export const MIGRATIONS: readonly Migration[] = [
           parent_run_id text references runs(id),
           fork_step text,
           file text,
-          definition text not null,
           input text not null,
           steps_total integer not null,
           steps_open integer not null,
@@ -212,6 +212,11 @@ export const MIGRATIONS: readonly Migration[] = [
           ended_at text
         )`,
         `create index runs_created on runs (created_at)`,
+        // Apart from runs: the run row is updated on every step, the definition never.
+        `create table run_definitions (
+          run_id text primary key references runs(id),
+          definition text not null
+        )`,
         `create index runs_open on runs (status) where status in ('running', 'paused')`,
         `create table steps (
           id text primary key,
@@ -241,9 +246,10 @@ export const MIGRATIONS: readonly Migration[] = [
           unique (run_id, key)
         )`,
         `create index steps_run on steps (run_id, position)`,
-        // The queue: exactly the ready steps, oldest availability first.
+        // The queue: exactly the ready steps, oldest availability first. One index serves both the
+        // workers and run-scoped schedulers: every index a step's status touches is another page
+        // written on every commit (decision 0005).
         `create index steps_ready on steps (available_at, id) where status = 'ready'`,
-        `create index steps_run_ready on steps (run_id, available_at, id) where status = 'ready'`,
         `create index steps_leases on steps (lease_expires_at) where status = 'running'`,
         `create index steps_groups on steps (group_name) where status = 'running' and group_name is not null`,
         `create table attempts (
@@ -261,7 +267,7 @@ export const MIGRATIONS: readonly Migration[] = [
           usage text,
           started_at text not null,
           ended_at text
-        )`,
+        )${dialect === 'sqlite' ? ' without rowid' : ''}`,
         `create index attempts_step on attempts (step_id, number)`,
         `create table approvals (
           id text primary key,
