@@ -5,7 +5,7 @@
  */
 
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createEngineScheduler } from '../src/app/engine.js';
 import type { Runtime } from '../src/app/runtime.js';
@@ -14,6 +14,8 @@ import { initWorkspace } from '../src/app/workspace.js';
 import type { SchedulerResult } from '../src/core/engine/scheduler.js';
 import type { Run } from '../src/domain/run.js';
 import { findOperation } from '../src/operations/catalog.js';
+import type { BenchResult } from './report.js';
+import { report } from './report.js';
 
 export const BIN = resolve(import.meta.dirname, '../bin/bosun.js');
 
@@ -91,26 +93,52 @@ export async function drive(
   return scheduler.run();
 }
 
-/** run.start with the inline workflow, then a scheduler scoped to the run until it exits. */
+/**
+ * run.start with the inline workflow, then a scheduler scoped to the run until it exits: wall
+ * time, and the CPU time this process spent meanwhile (wall ≫ CPU means waiting: timers, I/O,
+ * or other processes competing for the cores).
+ */
 export async function timeRun(
   runtime: Runtime,
   workflow: WorkflowDocument,
   concurrency?: number,
-): Promise<{ ms: number; run: Run }> {
+): Promise<{ ms: number; cpuMs: number; run: Run }> {
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const run = await startRun(runtime, workflow);
   const result = await drive(runtime, run.id, concurrency);
   const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000;
   if (result.exit !== 'ended' || result.run?.status !== 'succeeded') {
     throw new Error(
       `${workflow.name}: the scheduler exited '${result.exit}' with the run ${result.run?.status ?? 'missing'}`,
     );
   }
-  return { ms, run: result.run };
+  return { ms, cpuMs, run: result.run };
 }
 
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export interface NamedResult {
+  readonly name: string;
+  readonly metric: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly target?: number;
+  readonly better?: BenchResult['better'];
+  readonly [extra: string]: unknown;
+}
+
+/**
+ * One result line: `bench` (the repository's convention) and `name` carry the same name; the
+ * 1-minute load average says how busy the machine was, since these are wall-clock numbers.
+ */
+export function result(line: NamedResult): void {
+  const { name, ...rest } = line;
+  report({ bench: name, name, ...rest, load1: Math.round(loadavg()[0]! * 100) / 100 });
 }

@@ -6,11 +6,18 @@ export interface BenchResult {
   readonly value: number;
   readonly unit: string;
   readonly target?: number;
+  /** Whether the value must stay at or below the target (default) or reach at least it. */
+  readonly better?: 'lower' | 'higher';
   readonly [extra: string]: unknown;
 }
 
 export function report(result: BenchResult): void {
-  const pass = result.target === undefined ? undefined : result.value <= result.target;
+  const pass =
+    result.target === undefined
+      ? undefined
+      : result.better === 'higher'
+        ? result.value >= result.target
+        : result.value <= result.target;
   process.stdout.write(
     `${JSON.stringify({ ...result, ...(pass === undefined ? {} : { pass }) })}\n`,
   );

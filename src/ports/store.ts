@@ -26,6 +26,9 @@ export type StoreDialect = 'sqlite' | 'postgres';
 /** `write` takes the write lock up front (SQLite `BEGIN IMMEDIATE`) so writers queue instead of deadlocking. */
 export type TransactionMode = 'read' | 'write';
 
+/** `local`: a commit by this process (this store object); `external`: by anyone else. */
+export type CommitOrigin = 'local' | 'external';
+
 export interface Store {
   readonly dialect: StoreDialect;
   transaction<T>(mode: TransactionMode, work: (repos: Repositories) => Promise<T>): Promise<T>;
@@ -34,7 +37,7 @@ export interface Store {
    * other processes through the database (SQLite: a data_version check every few ms while
    * someone watches; PostgreSQL: LISTEN/NOTIFY). Schedulers wake on it instead of polling.
    */
-  watch(listener: () => void): () => void;
+  watch(listener: (origin: CommitOrigin) => void): () => void;
   close(): Promise<void>;
 }
 

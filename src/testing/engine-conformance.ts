@@ -20,7 +20,7 @@ import type { JsonValue } from '../domain/workflow.js';
 import type { OperationRunner } from '../operations/catalog.js';
 import { createOperationRunner, findOperation } from '../operations/catalog.js';
 import type { Runner, RunnerRegistry, StepOutcome } from '../ports/runner.js';
-import type { Repositories, Store } from '../ports/store.js';
+import type { Repositories, Store, StoreDialect } from '../ports/store.js';
 import { systemClock } from '../shared/clock.js';
 import { BosunError } from '../shared/errors.js';
 import type { IdGenerator } from '../shared/ids.js';
@@ -77,6 +77,8 @@ interface Probe {
   readonly executions: readonly ProbeExecution[];
   /** The first execution of `stepKey` (with this attempt number, if given), once it starts. */
   started(stepKey: string, attempt?: number): Promise<ProbeExecution>;
+  /** The first execution that `matches`, once it starts. */
+  firstWhere(matches: (execution: ProbeExecution) => boolean): Promise<ProbeExecution>;
   /** The most executions that were ever in progress at once. */
   readonly maxRunning: number;
 }
@@ -102,7 +104,7 @@ function createProbe(): Probe {
         running += 1;
         maxRunning = Math.max(maxRunning, running);
         const abortReason = deferred<unknown>();
-        let timer: ReturnType<typeof setTimeout> | undefined;
+        let timer: ReturnType<typeof setTimeout> | undefined = undefined;
         let settled = false;
         const settle = (finish: () => void) => {
           if (settled) return;
@@ -152,18 +154,20 @@ function createProbe(): Probe {
     },
   });
 
+  function firstWhere(matches: (e: ProbeExecution) => boolean): Promise<ProbeExecution> {
+    const found = executions.find(matches);
+    if (found) return Promise.resolve(found);
+    const waiter = deferred<ProbeExecution>();
+    waiters.push({ matches, resolve: waiter.resolve });
+    return waiter.promise;
+  }
+
   return {
     runnerFor,
     executions,
-    started(stepKey, attempt) {
-      const matches = (e: ProbeExecution) =>
-        e.stepKey === stepKey && (attempt === undefined || e.attempt === attempt);
-      const found = executions.find(matches);
-      if (found) return Promise.resolve(found);
-      const waiter = deferred<ProbeExecution>();
-      waiters.push({ matches, resolve: waiter.resolve });
-      return waiter.promise;
-    },
+    firstWhere,
+    started: (stepKey, attempt) =>
+      firstWhere((e) => e.stepKey === stepKey && (attempt === undefined || e.attempt === attempt)),
     get maxRunning() {
       return maxRunning;
     },
@@ -201,8 +205,72 @@ function fanOut(width: number, leaf: (id: string) => StepDocument): WorkflowDocu
   };
 }
 
-// ── a store that can be cut off from its database, as a partitioned worker is
+// ── stores that misbehave on purpose
 
+/**
+ * Pauses the first transaction that counts a group's running steps right after the count, before
+ * it claims anything, so that another claimer can try in between (where the store lets it).
+ */
+function pauseAfterGroupCount(inner: Store, pause: () => Promise<void>): Store {
+  let paused = false;
+  return {
+    dialect: inner.dialect,
+    transaction: (mode, work) =>
+      inner.transaction(mode, (repos) =>
+        work({
+          ...repos,
+          steps: {
+            ...repos.steps,
+            async countRunningInGroup(group) {
+              const count = await repos.steps.countRunningInGroup(group);
+              if (!paused) {
+                paused = true;
+                await pause();
+              }
+              return count;
+            },
+          },
+        }),
+      ),
+    watch: (listener) => inner.watch(listener),
+    close: () => inner.close(),
+  };
+}
+
+/** Pauses the first read transaction right after its first look at a run or at its steps. */
+function pauseAfterFirstRead(inner: Store, pause: () => Promise<void>): Store {
+  let paused = false;
+  const once = async <T>(value: T): Promise<T> => {
+    if (!paused) {
+      paused = true;
+      await pause();
+    }
+    return value;
+  };
+  return {
+    dialect: inner.dialect,
+    transaction: (mode, work) =>
+      mode !== 'read'
+        ? inner.transaction(mode, work)
+        : inner.transaction(mode, (repos) =>
+            work({
+              ...repos,
+              runs: {
+                ...repos.runs,
+                findById: async (id, options) => once(await repos.runs.findById(id, options)),
+              },
+              steps: {
+                ...repos.steps,
+                countByStatus: async (runId) => once(await repos.steps.countByStatus(runId)),
+              },
+            }),
+          ),
+    watch: (listener) => inner.watch(listener),
+    close: () => inner.close(),
+  };
+}
+
+/** A store that can be cut off from its database, as a partitioned worker is. */
 function createPartitionedStore(inner: Store): { store: Store; cut(): void; heal(): void } {
   let partitioned = false;
   return {
@@ -230,7 +298,12 @@ function createPartitionedStore(inner: Store): { store: Store; cut(): void; heal
   };
 }
 
-export function describeEngineConformance(name: string, openStore: () => Promise<Store>): void {
+export function describeEngineConformance(
+  name: StoreDialect,
+  openStore: () => Promise<Store>,
+): void {
+  // Registered only where it applies, so no run reports it as skipped.
+  const postgresOnly = name === 'postgres' ? it : () => undefined;
   describe(`Engine conformance: ${name}`, () => {
     let store: Store;
     let newId: IdGenerator;
@@ -272,7 +345,11 @@ export function describeEngineConformance(name: string, openStore: () => Promise
 
     afterEach(async () => {
       try {
-        await Promise.all(schedulers.map((scheduler) => scheduler.stop(0)));
+        await within(
+          Promise.all(schedulers.map((scheduler) => scheduler.stop(0))),
+          EVENTUALLY_MS,
+          'the schedulers stop',
+        );
       } finally {
         await store.close();
       }
@@ -287,6 +364,8 @@ export function describeEngineConformance(name: string, openStore: () => Promise
       readonly store?: Store;
       readonly onError?: (error: unknown) => void;
     }
+
+    const ownerOf = (label: string) => `engine-test/${label}`;
 
     /** A scheduler owned by `engine-test/<label>` (default `a`), stopped after the test. */
     function scheduler(options: SchedulerOptions = {}): Scheduler {
@@ -306,8 +385,6 @@ export function describeEngineConformance(name: string, openStore: () => Promise
       schedulers.push(created);
       return created;
     }
-
-    const ownerOf = (label: string) => `engine-test/${label}`;
 
     function operation(operationName: string, input: Record<string, unknown>): Promise<unknown> {
       const found = findOperation(operationName);
@@ -468,20 +545,32 @@ export function describeEngineConformance(name: string, openStore: () => Promise
     });
 
     describe('limits', () => {
-      it('never runs more steps of a concurrency group at once than its limit, across schedulers', async () => {
-        const run = await startRun({
-          name: 'gpu',
-          groups: { gpu: 2 },
-          steps: Array.from({ length: 8 }, (_, i) => ({
-            ...probeStep(`render-${i}`, { ms: 30 }),
-            concurrency: 'gpu',
-          })),
+      it('never runs more steps of a concurrency group at once than its limit, across runs and schedulers', async () => {
+        const gpuRun = (name: string) =>
+          startRun({
+            name,
+            groups: { gpu: 2 },
+            steps: Array.from({ length: 4 }, (_, i) => ({
+              ...probeStep(`render-${i}`, { ms: 50 }),
+              concurrency: 'gpu',
+            })),
+          });
+        const first = await gpuRun('first');
+        const second = await gpuRun('second');
+        // a has counted the group's running steps and not yet claimed when b tries: b must wait
+        // for a's claims (or see them), never count the group as free too.
+        const counted = deferred();
+        const bClaimed = probe.firstWhere((execution) => execution.label === 'b');
+        const slowed = pauseAfterGroupCount(store, async () => {
+          counted.resolve();
+          await Promise.race([bClaimed, new Promise((resolve) => setTimeout(resolve, 500))]);
         });
-        await Promise.all([
-          scheduler({ label: 'a', runId: run.id, concurrency: 4 }).run(),
-          scheduler({ label: 'b', runId: run.id, concurrency: 4 }).run(),
-        ]);
-        await expectEachStepRanOnce(run.id);
+        const a = scheduler({ label: 'a', store: slowed, runId: first.id, concurrency: 4 }).run();
+        await within(counted.promise, PROMPTLY_MS, 'a counts the running steps of the group');
+        const b = scheduler({ label: 'b', runId: second.id, concurrency: 4 }).run();
+        await Promise.all([a, b]);
+        await expectEachStepRanOnce(first.id);
+        await expectEachStepRanOnce(second.id);
         expect(probe.maxRunning).toBe(2);
       });
     });
@@ -775,6 +864,34 @@ export function describeEngineConformance(name: string, openStore: () => Promise
         expect(byLabel('b')).toBeGreaterThan(0);
         await expectEachStepRanOnce(run.id);
       });
+
+      it('returns ended, not blocked, when its run is finished elsewhere while it looks', async () => {
+        const run = await startRun({
+          name: 'elsewhere',
+          steps: [probeStep('only', { hold: true })],
+        });
+        void scheduler({ label: 'a' }).run();
+        const held = await within(probe.started('only'), PROMPTLY_MS, 'a claims the step');
+        // b finds nothing to claim and looks at whether its run can go on; meanwhile a ends it.
+        const looking = deferred();
+        const endedElsewhere = deferred();
+        const slowed = pauseAfterFirstRead(store, async () => {
+          looking.resolve();
+          await Promise.race([
+            endedElsewhere.promise,
+            new Promise((resolve) => setTimeout(resolve, 500)),
+          ]);
+        });
+        const watching = scheduler({ label: 'b', store: slowed, runId: run.id }).run();
+        await within(looking.promise, PROMPTLY_MS, 'b looks at its run');
+        held.finish();
+        await until(runEnded(run.id), 'a ends the run');
+        endedElsewhere.resolve();
+        expect(await within(watching, PROMPTLY_MS, 'b returns')).toMatchObject({
+          exit: 'ended',
+          run: { status: 'succeeded' },
+        });
+      });
     });
 
     describe('waking schedulers', () => {
@@ -820,67 +937,68 @@ export function describeEngineConformance(name: string, openStore: () => Promise
         expect(eventsOf(delivered, 'step-output').length).toBeGreaterThan(0);
       });
 
-      it('holds back an event committed behind an open transaction until that one commits (PostgreSQL)', async (context) => {
-        if (store.dialect !== 'postgres') {
-          // SQLite writers run one at a time: numbers are handed out in commit order.
-          context.skip();
-        }
-        const marker = (n: number) => ({
-          at: systemClock.now().toISOString(),
-          runId: null,
-          stepId: null,
-          kind: 'test-marker',
-          data: { n },
-        });
-        // Held transactions are let go whatever happens, or closing the store would wait for them.
-        const holds: { release: () => void; done: Promise<unknown> }[] = [];
-        const appendAndHold = (n: number, outcome: 'commit' | 'rollback') => {
-          const appended = deferred();
-          const release = deferred();
-          const done = store.transaction('write', async (repos) => {
-            await repos.events.append([marker(n)]);
-            appended.resolve();
-            await release.promise;
-            if (outcome === 'rollback') throw new Error('rolled back on purpose');
+      // SQLite writers run one at a time, so its numbers are handed out in commit order: the
+      // case exists only on PostgreSQL.
+      postgresOnly(
+        'holds back an event committed behind an open transaction until that one commits (PostgreSQL)',
+        async () => {
+          const marker = (n: number) => ({
+            at: systemClock.now().toISOString(),
+            runId: null,
+            stepId: null,
+            kind: 'test-marker',
+            data: { n },
           });
-          holds.push({ release: release.resolve, done: done.catch(() => undefined) });
-          return { appended: appended.promise, release: release.resolve, done };
-        };
-        const append = (n: number) =>
-          store.transaction('write', (repos) => repos.events.append([marker(n)]));
-        const numbers = (events: readonly JournalEvent[]) => events.map((e) => e.data['n']);
+          // Held transactions are let go whatever happens, or closing the store would wait for them.
+          const holds: { release: () => void; done: Promise<unknown> }[] = [];
+          const appendAndHold = (n: number, outcome: 'commit' | 'rollback') => {
+            const appended = deferred();
+            const release = deferred();
+            const done = store.transaction('write', async (repos) => {
+              await repos.events.append([marker(n)]);
+              appended.resolve();
+              await release.promise;
+              if (outcome === 'rollback') throw new Error('rolled back on purpose');
+            });
+            holds.push({ release: release.resolve, done: done.catch(() => undefined) });
+            return { appended: appended.promise, release: release.resolve, done };
+          };
+          const append = (n: number) =>
+            store.transaction('write', (repos) => repos.events.append([marker(n)]));
+          const numbers = (events: readonly JournalEvent[]) => events.map((e) => e.data['n']);
 
-        try {
-          const start = await read((repos) => repos.events.maxSeq());
-          const feed = createEventFeed({ store, after: start });
+          try {
+            const start = await read((repos) => repos.events.maxSeq());
+            const feed = createEventFeed({ store, after: start });
 
-          const slow = appendAndHold(1, 'commit');
-          await slow.appended;
-          await append(2);
-          expect(numbers(await feed.read())).toEqual([]);
-          expect(numbers(await feed.read())).toEqual([]);
-          slow.release();
-          await slow.done;
-          const both = await feed.read();
-          expect(numbers(both)).toEqual([1, 2]);
-          expect(both[0]!.seq).toBeLessThan(both[1]!.seq);
+            const slow = appendAndHold(1, 'commit');
+            await slow.appended;
+            await append(2);
+            expect(numbers(await feed.read())).toEqual([]);
+            expect(numbers(await feed.read())).toEqual([]);
+            slow.release();
+            await slow.done;
+            const both = await feed.read();
+            expect(numbers(both)).toEqual([1, 2]);
+            expect(both[0]!.seq).toBeLessThan(both[1]!.seq);
 
-          const doomed = appendAndHold(3, 'rollback');
-          await doomed.appended;
-          await append(4);
-          expect(numbers(await feed.read())).toEqual([]);
-          doomed.release();
-          await expect(doomed.done).rejects.toThrow('rolled back on purpose');
-          // The gap is final once every transaction that was open when it was seen has ended.
-          const after = await feed.read();
-          expect(numbers(after)).toEqual([4]);
-          expect(after[0]!.seq).toBeGreaterThan(both[1]!.seq + 1);
-          expect(await feed.read()).toEqual([]);
-        } finally {
-          for (const hold of holds) hold.release();
-          await Promise.all(holds.map((hold) => hold.done));
-        }
-      });
+            const doomed = appendAndHold(3, 'rollback');
+            await doomed.appended;
+            await append(4);
+            expect(numbers(await feed.read())).toEqual([]);
+            doomed.release();
+            await expect(doomed.done).rejects.toThrow('rolled back on purpose');
+            // The gap is final once every transaction that was open when it was seen has ended.
+            const after = await feed.read();
+            expect(numbers(after)).toEqual([4]);
+            expect(after[0]!.seq).toBeGreaterThan(both[1]!.seq + 1);
+            expect(await feed.read()).toEqual([]);
+          } finally {
+            for (const hold of holds) hold.release();
+            await Promise.all(holds.map((hold) => hold.done));
+          }
+        },
+      );
     });
   });
 }

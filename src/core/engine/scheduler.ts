@@ -310,13 +310,16 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
   /** Whether a scoped run can go on without outside help; null while it can. */
   async function settled(): Promise<{ exit: SchedulerExit; run: Run } | null> {
     return store.transaction('read', async (repos) => {
+      // Steps first, then the run: on PostgreSQL each statement sees the latest commits, and a
+      // run read first could end (its last step done elsewhere) before the steps are counted,
+      // which would look like a run with nothing left to do that is still running: blocked.
+      const counts = await repos.steps.countByStatus(settings.runId!);
       const run = await repos.runs.findById(settings.runId!);
       if (!run) return null;
       if (run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled') {
         return { exit: 'ended' as const, run };
       }
       if (run.status === 'paused') return { exit: 'blocked' as const, run };
-      const counts = await repos.steps.countByStatus(run.id);
       // Steps running under someone else's lease, or ready (maybe after a backoff): wait for them.
       if ((counts.running ?? 0) > 0 || (counts.ready ?? 0) > 0) return null;
       return { exit: 'blocked' as const, run };
@@ -325,10 +328,15 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
 
   const startedAt = clock.now().toISOString();
 
+  /** The earliest backoff of a retry this scheduler may claim, as last looked up. */
+  let nextRetryAt: string | null = null;
+  let failuresWhileStopping = 0;
+
   async function loop(untilIdle: boolean): Promise<SchedulerResult> {
-    const unwatch = store.watch(() => {
+    const unwatch = store.watch((origin) => {
       // Our own commits notify too (for other observers in this process); they are no news here.
-      if (inOwnTransaction) return;
+      // Commits by other processes always are, even when they land during our transaction.
+      if (inOwnTransaction && origin === 'local') return;
       externalChange = true;
       wake();
     });
@@ -368,6 +376,7 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
         const expire = !stopping && nowMs - lastExpiry >= leaseMs / 4;
         let claimed: ClaimedAttempt[] = [];
         let nextAt: string | null = null;
+        let lookedUp = false;
         let kept: ReadonlySet<string> | null = null;
         if (finished.length > 0 || outputs.size > 0 || expire || (dirty && capacity > 0)) {
           dirty = false;
@@ -397,18 +406,27 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
                 accepts,
                 runInputs,
               });
-              // When to look again if nothing is running: the next retry's backoff.
-              const next =
-                got.length === 0 && inFlight.size === 0
-                  ? await repos.steps.nextAvailableAt(ctx.now, settings.runId)
-                  : null;
+              // When to look again: the next retry's backoff. Asked only when something may have
+              // changed it (a failure here, an idle scheduler, a backoff that has come), not on
+              // every step of a healthy run.
+              const due = nextRetryAt !== null && Date.parse(nextRetryAt) <= nowMs;
+              lookedUp =
+                got.length < capacity &&
+                (inFlight.size === 0 || due || finished.some((c) => !c.outcome.ok));
+              const next = lookedUp
+                ? await repos.steps.nextAvailableAt(ctx.now, settings.runId)
+                : null;
               return { claimed: got, nextAt: next, kept: stillHeld };
             }));
+            if (lookedUp) nextRetryAt = nextAt;
+            failuresWhileStopping = 0;
           } catch (error) {
             // The store refused (busy, connection lost): nothing was recorded; keep the outcomes
             // and try again shortly. Their leases stay ours while the heartbeat runs.
             completions.unshift(...finished);
             settings.onError?.(error);
+            // Stopping must end: after a few refusals the leases are left to expire instead.
+            if (stopping && ++failuresWhileStopping >= 3) return { exit: 'stopped', run: null };
             await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_ERROR_MS));
             dirty = true;
             continue;
@@ -423,12 +441,12 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
           if (settings.runId) {
             const result = await settled();
             if (result) return result;
-          } else if (untilIdle && nextAt === null) {
+          } else if (untilIdle && nextRetryAt === null) {
             return { exit: 'idle', run: null };
           }
         }
         if (dirty && !stopping && concurrency - inFlight.size > 0) continue;
-        await sleep(nextAt, nowMs);
+        await sleep(nextRetryAt, nowMs);
       }
     } finally {
       unwatch();

@@ -5,7 +5,7 @@
 
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import type { Store, TransactionMode } from '../../../ports/store.js';
+import type { CommitOrigin, Store, TransactionMode } from '../../../ports/store.js';
 import {
   createKyselyExecutor,
   createSqlRepositories,
@@ -44,9 +44,9 @@ export async function createPostgresStore(settings: PostgresStoreSettings): Prom
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 
-  const listeners = new Set<() => void>();
-  const notify = () => {
-    for (const listener of listeners) listener();
+  const listeners = new Set<(origin: CommitOrigin) => void>();
+  const notify = (origin: CommitOrigin) => {
+    for (const listener of listeners) listener(origin);
   };
   let listenClient: pg.Client | undefined;
   let listening: Promise<void> | undefined;
@@ -60,7 +60,7 @@ export async function createPostgresStore(settings: PostgresStoreSettings): Prom
         const result = await db.transaction().execute(work);
         // Watchers hear of writes only (the Store contract): a read waking every scheduler in
         // the process would make each of them run a claim transaction for nothing.
-        if (mode === 'write' && listeners.size > 0) notify();
+        if (mode === 'write' && listeners.size > 0) notify('local');
         return result;
       } catch (error) {
         if (attempt < MAX_ATTEMPTS && isTransientConflict(error)) continue;
@@ -95,7 +95,7 @@ export async function createPostgresStore(settings: PostgresStoreSettings): Prom
           connectionString: settings.url,
           application_name: 'bosun-listen',
         });
-        listenClient.on('notification', notify);
+        listenClient.on('notification', () => notify('external'));
         listenClient.on('error', () => undefined);
         await listenClient.connect();
         await listenClient.query('listen bosun_journal');

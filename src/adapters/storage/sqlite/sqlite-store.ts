@@ -5,7 +5,7 @@
 
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import type { Store, TransactionMode } from '../../../ports/store.js';
+import type { CommitOrigin, Store, TransactionMode } from '../../../ports/store.js';
 import { createSqlRepositories, mapDriverError, migrateToLatest } from '../sql/index.js';
 import { createSqliteExecutor } from './sqlite-executor.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
@@ -98,24 +98,24 @@ const WATCH_INTERVAL_MS = 15;
  * short timer only while someone watches.
  */
 function createCommitWatchers(database: BetterSqlite3.Database) {
-  const listeners = new Set<() => void>();
+  const listeners = new Set<(origin: CommitOrigin) => void>();
   let timer: NodeJS.Timeout | undefined;
   let version = 0;
-  const notify = () => {
-    for (const listener of listeners) listener();
+  const notify = (origin: CommitOrigin) => {
+    for (const listener of listeners) listener(origin);
   };
   const check = () => {
     const current = database.pragma('data_version', { simple: true }) as number;
     if (current !== version) {
       version = current;
-      notify();
+      notify('external');
     }
   };
   return {
     notify() {
-      if (listeners.size > 0) notify();
+      if (listeners.size > 0) notify('local');
     },
-    add(listener: () => void): () => void {
+    add(listener: (origin: CommitOrigin) => void): () => void {
       listeners.add(listener);
       if (timer === undefined) {
         version = database.pragma('data_version', { simple: true }) as number;
