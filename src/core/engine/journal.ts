@@ -26,6 +26,11 @@ export interface JournalContext {
   readonly events: NewJournalEvent[];
   /** Moves the tasks of project runs; absent in tests of the bare engine. */
   readonly tasks?: TaskLink | undefined;
+  /**
+   * Counter changes of succeeded steps, applied once per run at `flushEvents`: the run row is
+   * shared by every worker of the run, so it is updated last and held for the shortest time.
+   */
+  readonly runDeltas: Map<string, RunCounterDelta>;
 }
 
 export function journalContext(
@@ -38,12 +43,31 @@ export function journalContext(
     newId: ctx.newId,
     events: [],
     tasks,
+    runDeltas: new Map(),
   };
 }
 
+/** Ends the transaction's work: run counters (ending runs whose last step succeeded), then events. */
 export async function flushEvents(ctx: JournalContext): Promise<void> {
+  for (const [runId, delta] of ctx.runDeltas) {
+    const run = await ctx.repos.runs.addCounters(runId, delta, ctx.now);
+    if ((run.status === 'running' || run.status === 'paused') && run.stepsOpen === 0) {
+      await endRun(ctx, { id: runId, ...run }, 'succeeded', null);
+    }
+  }
+  ctx.runDeltas.clear();
   if (ctx.events.length === 0) return;
   await ctx.repos.events.append(ctx.events.splice(0));
+}
+
+function addRunDelta(ctx: JournalContext, runId: string, delta: RunCounterDelta): void {
+  const sum = ctx.runDeltas.get(runId) ?? {};
+  ctx.runDeltas.set(runId, {
+    stepsOpen: (sum.stepsOpen ?? 0) + (delta.stepsOpen ?? 0),
+    costUsd: (sum.costUsd ?? 0) + (delta.costUsd ?? 0),
+    inputTokens: (sum.inputTokens ?? 0) + (delta.inputTokens ?? 0),
+    outputTokens: (sum.outputTokens ?? 0) + (delta.outputTokens ?? 0),
+  });
 }
 
 function event(
@@ -407,8 +431,7 @@ async function moveCompletedStep(
       guard,
     );
     if (!held) return false;
-    if (outcome.usage)
-      await ctx.repos.runs.addCounters(step.runId, usageDelta(outcome.usage), ctx.now);
+    if (outcome.usage) addRunDelta(ctx, step.runId, usageDelta(outcome.usage));
     event(ctx, 'step-retry', step.runId, step.id, {
       step: step.key,
       attempt: step.attempts,
@@ -459,14 +482,9 @@ async function succeedStep(
     ...(step.startedAt ? { ms: Date.parse(ctx.now) - Date.parse(step.startedAt) } : {}),
   });
   if (step.taskId) await ctx.tasks?.succeeded(step, step.taskId, output);
-  const run = await ctx.repos.runs.addCounters(
-    step.runId,
-    { stepsOpen: -1, ...usageDelta(usage) },
-    ctx.now,
-  );
-  if (run.status !== 'running' && run.status !== 'paused') return true;
+  // Dependents of a run that ended meanwhile are cancelled; counting them down changes nothing.
   if (step.dependents.length > 0) await ctx.repos.steps.release(step.dependents, ctx.now);
-  if (run.stepsOpen === 0) await endRun(ctx, { id: step.runId, ...run }, 'succeeded', null);
+  addRunDelta(ctx, step.runId, { stepsOpen: -1, ...usageDelta(usage) });
   return true;
 }
 

@@ -378,9 +378,22 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
         let nextAt: string | null = null;
         let lookedUp = false;
         let kept: ReadonlySet<string> | null = null;
+        if (expire) {
+          // A transaction of its own: sweeping takes no lock that a completion holds or waits for.
+          lastExpiry = nowMs;
+          try {
+            await transaction(async (ctx) => {
+              await expireLeases(ctx);
+              if (settings.ownerPrefix && settings.isOwnerAlive) {
+                await reclaimFromDeadOwners(ctx, settings.ownerPrefix, settings.isOwnerAlive);
+              }
+            });
+          } catch (error) {
+            settings.onError?.(error);
+          }
+        }
         if (finished.length > 0 || outputs.size > 0 || expire || (dirty && capacity > 0)) {
           dirty = false;
-          if (expire) lastExpiry = nowMs;
           try {
             ({ claimed, nextAt, kept } = await transaction(async (ctx, repos) => {
               ctx.events.push(...takeOutputs(ctx.now));
@@ -392,12 +405,6 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
                   ? heldAttempts()
                   : [];
               const stillHeld = held.length > 0 ? await repos.steps.stillHeld(held, owner) : null;
-              if (expire) {
-                await expireLeases(ctx);
-                if (settings.ownerPrefix && settings.isOwnerAlive) {
-                  await reclaimFromDeadOwners(ctx, settings.ownerPrefix, settings.isOwnerAlive);
-                }
-              }
               const got = await claimSteps(ctx, {
                 owner,
                 leaseMs,

@@ -389,6 +389,8 @@ function stepRepository(
   const patches = new Map<string, string>();
   const guardedPatches = new Map<string, string>();
   const skipLocked = dialect === 'postgres' ? ' for update of s skip locked' : '';
+  // Lease sweeps take only rows nobody holds: a row locked by a worker completing it is alive.
+  const skipLockedRows = dialect === 'postgres' ? ' for update skip locked' : '';
   const insertText = (rows: number) =>
     `insert into steps (${STEP_COLUMNS}) values ${Array.from({ length: rows }, () => `(${placeholders(STEP_COLUMN_LIST.length)})`).join(', ')}`;
   return {
@@ -491,14 +493,14 @@ function stepRepository(
     },
     async findExpiredLeases(now, limit) {
       const rows = await sql.all<StepRow>(
-        `select ${STEP_COLUMNS} from steps where status = 'running' and lease_expires_at < ? order by lease_expires_at limit ?${forUpdate}`,
+        `select ${STEP_COLUMNS} from steps where status = 'running' and lease_expires_at < ? order by lease_expires_at limit ?${skipLockedRows}`,
         [now, limit],
       );
       return rows.map(toStep);
     },
     async findRunningByOwnerPrefix(ownerPrefix) {
       const rows = await sql.all<StepRow>(
-        `select ${STEP_COLUMNS} from steps where status = 'running' and lease_owner >= ? and lease_owner < ?${forUpdate}`,
+        `select ${STEP_COLUMNS} from steps where status = 'running' and lease_owner >= ? and lease_owner < ?${skipLockedRows}`,
         [ownerPrefix, `${ownerPrefix}\uffff`],
       );
       return rows.map(toStep);
