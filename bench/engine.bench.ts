@@ -16,8 +16,8 @@
  *   engine-parallel-16x200ms 16 independent 200 ms steps at concurrency 8, total ms ≤ 450
  */
 
-import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -120,12 +120,39 @@ for (const concurrency of [100, 8]) {
   ) as { ms: number; cpuMs: number; rssBeforeMb: number; maxRssMb: number };
   result({
     name: 'engine-chain-10k-rss',
-    metric: 'peak RSS of the process',
+    metric: 'peak RSS of an in-process run under tsx (test tooling included)',
     value: round(child.maxRssMb, 1),
     unit: 'MB',
     target: 150,
     rssBeforeRunMb: round(child.rssBeforeMb, 1),
     runMs: round(child.ms, 1),
+    steps: 10_000,
+  });
+}
+
+// ── 3b. the same run through the built CLI, as a person runs it: `bosun run start chain.json`
+
+{
+  const dir = mkdtempSync(join(tmpdir(), 'bosun-bench-rss-cli-'));
+  const env = { ...process.env, BOSUN_HOME: '', BOSUN_DB: '', BOSUN_ACTOR: 'bench' };
+  execFileSync(process.execPath, [BIN, 'init'], { cwd: dir, env });
+  writeFileSync(join(dir, 'chain.json'), JSON.stringify(chain(10_000)));
+  const start = performance.now();
+  const child = spawnSync(
+    process.execPath,
+    ['--import', resolve(import.meta.dirname, 'peak-rss.mjs'), BIN, 'run', 'start', 'chain.json'],
+    { cwd: dir, env, encoding: 'utf8' },
+  );
+  const ms = performance.now() - start;
+  if (child.status !== 0) throw new Error(`rss-cli: bosun exited ${child.status}: ${child.stderr}`);
+  const peak = JSON.parse(child.stderr.trim().split('\n').at(-1)!) as { maxRssMb: number };
+  result({
+    name: 'engine-chain-10k-rss-cli',
+    metric: 'peak RSS of `bosun run start` (built CLI) running the 10,000-step chain',
+    value: round(peak.maxRssMb, 1),
+    unit: 'MB',
+    target: 150,
+    processMs: round(ms, 1),
     steps: 10_000,
   });
 }
