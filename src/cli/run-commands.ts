@@ -95,6 +95,26 @@ export function extractExecutionFlags(
   return { flags, rest };
 }
 
+/** A scheduler on this runtime with the execution flags; store errors become warnings. */
+function schedulerFor(
+  runtime: Runtime,
+  flags: ExecutionFlags,
+  io: CliIo,
+  scope: { runId: string } | { worker: true },
+) {
+  return createEngineScheduler({
+    store: runtime.store,
+    runners: runtime.runners,
+    clock: runtime.clock,
+    newId: runtime.newId,
+    workdir: runtime.workdir,
+    ...scope,
+    ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+    ...(flags.leaseMs ? { leaseMs: flags.leaseMs } : {}),
+    onError: (error) => io.writeError(`warning: ${(error as Error).message}\n`),
+  });
+}
+
 /** Runs `run.start`, `run.resume` or `run.fork`, then executes the run here unless detached. */
 export async function runAndDrive(
   operation: AnyOperation,
@@ -132,17 +152,7 @@ async function drive(
   io: CliIo,
   after: number,
 ): Promise<SchedulerResult> {
-  const scheduler = createEngineScheduler({
-    store: runtime.store,
-    runners: runtime.runners,
-    clock: runtime.clock,
-    newId: runtime.newId,
-    workdir: runtime.workdir,
-    runId,
-    ...(exec.concurrency ? { concurrency: exec.concurrency } : {}),
-    ...(exec.leaseMs ? { leaseMs: exec.leaseMs } : {}),
-    onError: (error) => io.writeError(`warning: ${(error as Error).message}\n`),
-  });
+  const scheduler = schedulerFor(runtime, exec, io, { runId });
   const stopSignals = onStopSignals(io, (second) => {
     void scheduler.stop(second ? 0 : exec.graceMs);
   });
@@ -311,17 +321,7 @@ export async function worker(
     );
   }
   if (runtime.store.dialect === 'sqlite') await refuseSecondSqliteWorker(runtime);
-  const scheduler = createEngineScheduler({
-    store: runtime.store,
-    runners: runtime.runners,
-    clock: runtime.clock,
-    newId: runtime.newId,
-    workdir: runtime.workdir,
-    worker: true,
-    ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
-    ...(flags.leaseMs ? { leaseMs: flags.leaseMs } : {}),
-    onError: (error) => io.writeError(`warning: ${(error as Error).message}\n`),
-  });
+  const scheduler = schedulerFor(runtime, flags, io, { worker: true });
   const stopSignals = onStopSignals(
     io,
     (second) => void scheduler.stop(second ? 0 : flags.graceMs),

@@ -301,8 +301,6 @@ export interface StepRepository {
   ): Promise<Set<string>>;
   /** Extends the leases of the steps this owner still holds. */
   extendLeases(stepIds: readonly string[], owner: string, until: string): Promise<void>;
-  /** Moves every waiting, ready or approval step of a run to `status`; returns their ids. */
-  closeOpen(runId: string, status: StepStatus, at: string): Promise<string[]>;
   /** Serializes claims of a concurrency group across workers (PostgreSQL advisory lock). */
   lockGroup(group: string): Promise<void>;
 }

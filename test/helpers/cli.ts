@@ -20,26 +20,7 @@ export interface CliOptions {
 }
 
 export function runBosun(args: readonly string[], options: CliOptions): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd,
-      env: {
-        ...process.env,
-        BOSUN_HOME: undefined,
-        BOSUN_DB: undefined,
-        BOSUN_ACTOR: 'tester',
-        ...options.env,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', fail);
-    child.on('close', (status) => done({ status: status ?? -1, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
-  });
+  return startBosun(args, options).exited;
 }
 
 /** Runs bosun and parses its --json output, failing loudly when the command failed. */

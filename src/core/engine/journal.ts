@@ -10,7 +10,7 @@ import { Run as RunRules, Step as StepRules } from '../../domain/run.js';
 import { listReferencedSteps, renderTemplate } from '../../domain/template.js';
 import type { JsonValue, StepDefinition, WorkflowDefinition } from '../../domain/workflow.js';
 import type { PreviousAttempt, RunnerUsage } from '../../ports/runner.js';
-import type { Repositories, RunCounterDelta, StepGuard } from '../../ports/store.js';
+import type { Repositories, RunCounterDelta, StepGuard, StepPatch } from '../../ports/store.js';
 import { BosunError } from '../../shared/errors.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import type { StepFailureData } from '../../shared/step-failure.js';
@@ -452,6 +452,30 @@ function usageDelta(usage: RunnerUsage | undefined): RunCounterDelta {
     : {};
 }
 
+/** Moves a step to its final status (while it holds `guard`, when given) and journals step-end. */
+async function endStep(
+  ctx: JournalContext,
+  step: Step,
+  patch: Pick<StepPatch, 'status' | 'output' | 'error'>,
+  data: Record<string, unknown>,
+  guard: StepGuard | undefined,
+): Promise<boolean> {
+  const held = await ctx.repos.steps.update(
+    step.id,
+    { ...patch, leaseOwner: null, leaseExpiresAt: null, endedAt: ctx.now, updatedAt: ctx.now },
+    guard,
+  );
+  if (!held) return false;
+  event(ctx, 'step-end', step.runId, step.id, {
+    step: step.key,
+    status: patch.status,
+    attempt: step.attempts,
+    ...data,
+    ...(step.startedAt ? { ms: Date.parse(ctx.now) - Date.parse(step.startedAt) } : {}),
+  });
+  return true;
+}
+
 async function succeedStep(
   ctx: JournalContext,
   step: Step,
@@ -460,27 +484,14 @@ async function succeedStep(
   status: 'succeeded' | 'skipped' = 'succeeded',
   guard?: StepGuard,
 ): Promise<boolean> {
-  const held = await ctx.repos.steps.update(
-    step.id,
-    {
-      status,
-      output,
-      error: null,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      endedAt: ctx.now,
-      updatedAt: ctx.now,
-    },
+  const ended = await endStep(
+    ctx,
+    step,
+    { status, output, error: null },
+    usage ? { usage } : {},
     guard,
   );
-  if (!held) return false;
-  event(ctx, 'step-end', step.runId, step.id, {
-    step: step.key,
-    status,
-    attempt: step.attempts,
-    ...(usage ? { usage } : {}),
-    ...(step.startedAt ? { ms: Date.parse(ctx.now) - Date.parse(step.startedAt) } : {}),
-  });
+  if (!ended) return false;
   if (step.taskId) await ctx.tasks?.succeeded(step, step.taskId, output);
   // Dependents of a run that ended meanwhile are cancelled; counting them down changes nothing.
   if (step.dependents.length > 0) await ctx.repos.steps.release(step.dependents, ctx.now);
@@ -495,27 +506,14 @@ async function failStep(
   usage?: RunnerUsage,
   guard?: StepGuard,
 ): Promise<boolean> {
-  const held = await ctx.repos.steps.update(
-    step.id,
-    {
-      status: 'failed',
-      error: failure,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      endedAt: ctx.now,
-      updatedAt: ctx.now,
-    },
+  const ended = await endStep(
+    ctx,
+    step,
+    { status: 'failed', error: failure },
+    { error: failure.message, kind: failure.kind },
     guard,
   );
-  if (!held) return false;
-  event(ctx, 'step-end', step.runId, step.id, {
-    step: step.key,
-    status: 'failed',
-    attempt: step.attempts,
-    error: failure.message,
-    kind: failure.kind,
-    ...(step.startedAt ? { ms: Date.parse(ctx.now) - Date.parse(step.startedAt) } : {}),
-  });
+  if (!ended) return false;
   if (step.taskId) await ctx.tasks?.failed(step, step.taskId, failure);
   const run = await ctx.repos.runs.addCounters(
     step.runId,
@@ -545,7 +543,7 @@ export async function endRun(
   if (run.stepsOpen > 0) {
     const steps = await ctx.repos.steps.listForRun(run.id);
     for (const step of steps) {
-      if (!['waiting', 'ready', 'running', 'approval'].includes(step.status)) continue;
+      if (!StepRules.isOpen(step.status)) continue;
       closed++;
       await ctx.repos.steps.update(step.id, {
         status: 'cancelled',

@@ -7,6 +7,7 @@
  */
 
 import type { NewJournalEvent, Run, Step } from '../../domain/run.js';
+import { Run as RunRules } from '../../domain/run.js';
 import type { JsonValue } from '../../domain/workflow.js';
 import type { Runner, RunnerRegistry, StepOutputStream } from '../../ports/runner.js';
 import type { Repositories, Store } from '../../ports/store.js';
@@ -316,7 +317,7 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
       const counts = await repos.steps.countByStatus(settings.runId!);
       const run = await repos.runs.findById(settings.runId!);
       if (!run) return null;
-      if (run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled') {
+      if (RunRules.isFinal(run.status)) {
         return { exit: 'ended' as const, run };
       }
       if (run.status === 'paused') return { exit: 'blocked' as const, run };

@@ -9,6 +9,7 @@ import type { JsonValue } from '../../../domain/workflow.js';
 import type { RunnerUsage } from '../../../ports/runner.js';
 import { parseDuration } from '../../../shared/duration.js';
 import { isBosunError } from '../../../shared/errors.js';
+import { parseRunnerSettings } from '../../../shared/runner-settings.js';
 import { invalidSettingsFailure } from '../../../shared/step-failure.js';
 
 /** The timer functions the mock waits with; the defaults are the global ones. */
@@ -61,8 +62,6 @@ const MockStepSettingsSchema = z.strictObject({
   emit: z.array(z.string()).optional(),
 });
 
-const KNOWN_KEYS = Object.keys(MockStepSettingsSchema.shape).join(', ');
-
 /** The script of a step whose `with:` is empty: answer at once with the default output. */
 export const DEFAULT_MOCK_SCRIPT: MockStepScript = {
   output: undefined,
@@ -80,26 +79,7 @@ export const DEFAULT_MOCK_SCRIPT: MockStepScript = {
 export function parseMockStepSettings(settings: {
   readonly [key: string]: JsonValue;
 }): MockStepScript {
-  const result = MockStepSettingsSchema.safeParse(settings, { error: plainMessages });
-  if (!result.success) {
-    // A misspelt key also makes the right one look missing; naming the typo explains both.
-    const issues = result.error.issues;
-    const issue = issues.find((each) => each.code === 'unrecognized_keys') ?? issues[0];
-    if (issue?.code === 'unrecognized_keys') {
-      const nested = issue.path.length > 0;
-      throw invalidSettingsFailure(
-        'mock',
-        [...issue.path, issue.keys[0] ?? '?'].join('.'),
-        nested ? 'is not allowed here' : `is not a mock runner setting (known: ${KNOWN_KEYS})`,
-      );
-    }
-    throw invalidSettingsFailure(
-      'mock',
-      issue && issue.path.length > 0 ? issue.path.join('.') : '(settings)',
-      issue?.message ?? 'invalid',
-    );
-  }
-  const parsed = result.data;
+  const parsed = parseRunnerSettings('mock', MockStepSettingsSchema, settings);
   return {
     output: parsed.output as JsonValue | undefined,
     latencyMs: latencyMs(parsed.latency),
@@ -127,9 +107,4 @@ function latencyMs(latency: string | number | undefined): number {
     if (!isBosunError(error)) throw error;
     throw invalidSettingsFailure('mock', 'latency', String(error.details['rule']));
   }
-}
-
-function plainMessages(issue: z.core.$ZodRawIssue): string | undefined {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
-  return undefined;
 }

@@ -7,7 +7,7 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { z } from 'zod';
 import type { JsonValue } from '../../../domain/workflow.js';
-import { invalidSettingsFailure } from '../../../shared/step-failure.js';
+import { parseRunnerSettings } from '../../../shared/runner-settings.js';
 
 /** The slice of `child_process.spawn` the runner uses. */
 export type SpawnFunction = (
@@ -53,35 +53,10 @@ const ShellStepSettingsSchema = z.strictObject({
   cwd: z.string().min(1, 'must not be empty').optional(),
 });
 
-const KNOWN_KEYS = Object.keys(ShellStepSettingsSchema.shape).join(', ');
-
 /** Validates a step's `with:`; throws a non-retryable StepFailure naming the offending key. */
 export function parseShellStepSettings(settings: {
   readonly [key: string]: JsonValue;
 }): ShellStepSettings {
-  const result = ShellStepSettingsSchema.safeParse(settings, { error: plainMessages });
-  if (!result.success) {
-    // A misspelt key also makes the right one look missing; naming the typo explains both.
-    const issues = result.error.issues;
-    const issue = issues.find((each) => each.code === 'unrecognized_keys') ?? issues[0];
-    if (issue?.code === 'unrecognized_keys') {
-      const nested = issue.path.length > 0;
-      throw invalidSettingsFailure(
-        'shell',
-        [...issue.path, issue.keys[0] ?? '?'].join('.'),
-        nested ? 'is not allowed here' : `is not a shell runner setting (known: ${KNOWN_KEYS})`,
-      );
-    }
-    throw invalidSettingsFailure(
-      'shell',
-      issue && issue.path.length > 0 ? issue.path.join('.') : '(settings)',
-      issue?.message ?? 'invalid',
-    );
-  }
-  return { command: result.data.command, env: result.data.env ?? {}, cwd: result.data.cwd };
-}
-
-function plainMessages(issue: z.core.$ZodRawIssue): string | undefined {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
-  return undefined;
+  const parsed = parseRunnerSettings('shell', ShellStepSettingsSchema, settings);
+  return { command: parsed.command, env: parsed.env ?? {}, cwd: parsed.cwd };
 }

@@ -528,13 +528,6 @@ function stepRepository(
         );
       }
     },
-    async closeOpen(runId, status, at) {
-      const rows = await sql.all<{ id: string }>(
-        "update steps set status = ?, ended_at = ?, updated_at = ? where run_id = ? and status in ('waiting', 'ready', 'approval') returning id",
-        [status, at, at, runId],
-      );
-      return rows.map((row) => row.id);
-    },
     async lockGroup(group) {
       if (dialect === 'postgres') {
         await sql.all('select pg_advisory_xact_lock(?, ?)', [0x626f73, hashKey(group)]);
