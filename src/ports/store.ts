@@ -38,6 +38,12 @@ export interface Store {
    * someone watches; PostgreSQL: LISTEN/NOTIFY). Schedulers wake on it instead of polling.
    */
   watch(listener: (origin: CommitOrigin) => void): () => void;
+  /**
+   * Says this process will keep the store open and write steadily (a scheduler): housekeeping
+   * moves off the commit path. SQLite: WAL checkpoints in a worker thread once the process has
+   * committed a few hundred transactions; PostgreSQL: nothing to move.
+   */
+  housekeepInBackground(): void;
   close(): Promise<void>;
 }
 
@@ -305,13 +311,14 @@ export interface StepRepository {
   lockGroup(group: string): Promise<void>;
 }
 
+/** Attempts are identified by their step and number (1, 2, … per step). */
 export interface AttemptRepository {
   insert(attempt: Attempt): Promise<void>;
   update(
-    id: string,
+    stepId: string,
+    number: number,
     patch: Partial<Pick<Attempt, 'status' | 'output' | 'error' | 'usage' | 'endedAt'>>,
   ): Promise<void>;
-  findById(id: string): Promise<Attempt | undefined>;
   listForStep(stepId: string): Promise<Attempt[]>;
 }
 

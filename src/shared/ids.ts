@@ -12,7 +12,21 @@ export type IdGenerator = () => string;
 
 export type RandomSource = (bytes: number) => Uint8Array;
 
-const defaultRandom: RandomSource = (bytes) => crypto.getRandomValues(new Uint8Array(bytes));
+/** Random bytes drawn from the system in blocks: one call per id costs more than the id. */
+function createPooledRandom(blockSize = 4096): RandomSource {
+  let pool = new Uint8Array(0);
+  let offset = 0;
+  return (bytes) => {
+    if (offset + bytes > pool.length) {
+      pool = crypto.getRandomValues(new Uint8Array(Math.max(blockSize, bytes)));
+      offset = 0;
+    }
+    offset += bytes;
+    return pool.subarray(offset - bytes, offset);
+  };
+}
+
+const defaultRandom: RandomSource = createPooledRandom();
 
 export function createUlidGenerator(
   clock: Clock = systemClock,

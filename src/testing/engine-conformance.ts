@@ -233,6 +233,7 @@ function pauseAfterGroupCount(inner: Store, pause: () => Promise<void>): Store {
         }),
       ),
     watch: (listener) => inner.watch(listener),
+    housekeepInBackground: () => inner.housekeepInBackground(),
     close: () => inner.close(),
   };
 }
@@ -266,6 +267,7 @@ function pauseAfterFirstRead(inner: Store, pause: () => Promise<void>): Store {
             }),
           ),
     watch: (listener) => inner.watch(listener),
+    housekeepInBackground: () => inner.housekeepInBackground(),
     close: () => inner.close(),
   };
 }
@@ -287,6 +289,7 @@ function createPartitionedStore(inner: Store): { store: Store; cut(): void; heal
         return inner.transaction(mode, work);
       },
       watch: (listener) => inner.watch(listener),
+      housekeepInBackground: () => inner.housekeepInBackground(),
       close: () => inner.close(),
     },
     cut: () => {

@@ -388,7 +388,7 @@ export async function completeAttempt(ctx: JournalContext, completion: Completio
   } else if (!outcome.ok && outcome.failure.kind === 'lost') {
     status = 'lost';
   }
-  await ctx.repos.attempts.update(completion.attemptId, {
+  await ctx.repos.attempts.update(step.id, step.attempts, {
     status,
     output: outcome.ok ? outcome.output : null,
     error: outcome.ok ? null : outcome.failure,
@@ -553,7 +553,10 @@ export async function endRun(
         updatedAt: ctx.now,
       });
       if (step.status === 'running' && step.attemptId) {
-        await ctx.repos.attempts.update(step.attemptId, { status: 'cancelled', endedAt: ctx.now });
+        await ctx.repos.attempts.update(step.id, step.attempts, {
+          status: 'cancelled',
+          endedAt: ctx.now,
+        });
       }
       if (step.status === 'approval') {
         const pending = await ctx.repos.approvals.findPendingForStep(step.id);
@@ -666,7 +669,7 @@ export async function decideApproval(ctx: JournalContext, decision: Decision): P
   } else if (onReject === 'retry' && approval.phase === 'after') {
     // The next attempt sees the rejected output and the reviewer's comment.
     if (step.attemptId) {
-      await ctx.repos.attempts.update(step.attemptId, {
+      await ctx.repos.attempts.update(step.id, step.attempts, {
         error: {
           kind: 'rejected',
           message: reason,
@@ -744,7 +747,7 @@ export async function requeue(
   if (!held) return false;
   // With a guard the caller records the attempt's own outcome.
   if (step.attemptId && !guard) {
-    await ctx.repos.attempts.update(step.attemptId, {
+    await ctx.repos.attempts.update(step.id, step.attempts, {
       status: 'lost',
       error: { kind: 'lost', message: reason, retryable: true, outputTail: '' },
       endedAt: ctx.now,

@@ -334,6 +334,8 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
   let failuresWhileStopping = 0;
 
   async function loop(untilIdle: boolean): Promise<SchedulerResult> {
+    // A scheduler writes on every step for as long as it runs.
+    store.housekeepInBackground();
     const unwatch = store.watch((origin) => {
       // Our own commits notify too (for other observers in this process); they are no news here.
       // Commits by other processes always are, even when they land during our transaction.
@@ -415,12 +417,14 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
                 runInputs,
               });
               // When to look again: the next retry's backoff. Asked only when something may have
-              // changed it (a failure here, an idle scheduler, a backoff that has come), not on
-              // every step of a healthy run.
+              // changed it (a failure here, a backoff that has come) or nothing else will wake
+              // this scheduler (nothing running, nothing claimed), not on every step of a run.
               const due = nextRetryAt !== null && Date.parse(nextRetryAt) <= nowMs;
               lookedUp =
                 got.length < capacity &&
-                (inFlight.size === 0 || due || finished.some((c) => !c.outcome.ok));
+                ((inFlight.size === 0 && got.length === 0) ||
+                  due ||
+                  finished.some((c) => !c.outcome.ok));
               const next = lookedUp
                 ? await repos.steps.nextAvailableAt(ctx.now, settings.runId)
                 : null;

@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { CommitOrigin, Store, TransactionMode } from '../../../ports/store.js';
 import {
   createKyselyExecutor,
+  createDefinitionCache,
   createSqlRepositories,
   isTransientConflict,
   mapDriverError,
@@ -81,11 +82,12 @@ export async function createPostgresStore(settings: PostgresStoreSettings): Prom
     throw mapDriverError(error);
   }
 
+  const definitions = createDefinitionCache();
   return {
     dialect: 'postgres',
     transaction: (mode, work) =>
       transaction(mode, (tx) =>
-        work(createSqlRepositories(tx, 'postgres', createKyselyExecutor(tx))),
+        work(createSqlRepositories(tx, 'postgres', createKyselyExecutor(tx), definitions)),
       ),
     watch(listener) {
       listeners.add(listener);
@@ -103,6 +105,9 @@ export async function createPostgresStore(settings: PostgresStoreSettings): Prom
       return () => {
         listeners.delete(listener);
       };
+    },
+    housekeepInBackground() {
+      // The server checkpoints and vacuums on its own.
     },
     async close() {
       listeners.clear();

@@ -51,18 +51,37 @@ function hashKey(text: string): number {
   return hash;
 }
 
-/** A cached `update <table> set a = ?, b = ? where id = ?` per set of columns. */
+const patchTexts = new Map<string, string>();
+
+/**
+ * `update <table> set a = ?, b = ? where <identity><condition>`, built once per table, column set and
+ * condition: the same text each time is what lets SQLite reuse its prepared statement.
+ */
 function patchStatement(
-  cache: Map<string, string>,
   table: string,
   columns: readonly string[],
   condition = '',
+  identity = 'id = ?',
 ): string {
-  const key = columns.join(',');
-  let text = cache.get(key);
+  const key = `${table}|${condition}|${columns.join(',')}`;
+  let text = patchTexts.get(key);
   if (text === undefined) {
-    text = `update ${table} set ${columns.map((c) => `${c} = ?`).join(', ')} where id = ?${condition}`;
-    cache.set(key, text);
+    text = `update ${table} set ${columns.map((c) => `${c} = ?`).join(', ')} where ${identity}${condition}`;
+    patchTexts.set(key, text);
+  }
+  return text;
+}
+
+const insertTexts = new Map<string, string>();
+
+/** `insert into <table> (<columns>) values (?, …), …` for `rows` rows, built once per shape. */
+function insertText(table: string, columns: readonly string[], rows = 1): string {
+  const key = `${table}|${rows}`;
+  let text = insertTexts.get(key);
+  if (text === undefined) {
+    const row = `(${placeholders(columns.length)})`;
+    text = `insert into ${table} (${columns.join(', ')}) values ${Array.from({ length: rows }, () => row).join(', ')}`;
+    insertTexts.set(key, text);
   }
   return text;
 }
@@ -76,14 +95,57 @@ export interface ExecutionRepositories {
   readonly workers: WorkerRepository;
 }
 
+/**
+ * Parsed workflow definitions by run id, shared by every transaction of a store. A step's
+ * definition is read from its run's (which never changes once the run exists), so a step row
+ * carries no copy of it and a claim parses no JSON for it (decision 0008).
+ */
+export interface DefinitionCache {
+  get(runId: string): WorkflowDefinition | undefined;
+  set(runId: string, definition: WorkflowDefinition): void;
+}
+
+export function createDefinitionCache(capacity = 64): DefinitionCache {
+  const entries = new Map<string, WorkflowDefinition>();
+  return {
+    get(runId) {
+      const definition = entries.get(runId);
+      if (definition !== undefined && entries.size > 1) {
+        // Most recently used last.
+        entries.delete(runId);
+        entries.set(runId, definition);
+      }
+      return definition;
+    },
+    set(runId, definition) {
+      entries.set(runId, definition);
+      if (entries.size > capacity) entries.delete(entries.keys().next().value!);
+    },
+  };
+}
+
 export function createExecutionRepositories(
   sql: SqlExecutor,
   dialect: StoreDialect,
+  definitions: DefinitionCache,
 ): ExecutionRepositories {
   const forUpdate = dialect === 'postgres' ? ' for update' : '';
+  const loadDefinition = async (runId: string): Promise<WorkflowDefinition | undefined> => {
+    let definition = definitions.get(runId);
+    if (definition === undefined) {
+      const rows = await sql.all<{ definition: string }>(
+        'select definition from run_definitions where run_id = ?',
+        [runId],
+      );
+      if (rows[0] === undefined) return undefined;
+      definition = JSON.parse(rows[0].definition) as WorkflowDefinition;
+      definitions.set(runId, definition);
+    }
+    return definition;
+  };
   return {
-    runs: runRepository(sql, forUpdate),
-    steps: stepRepository(sql, dialect, forUpdate),
+    runs: runRepository(sql, forUpdate, definitions, loadDefinition),
+    steps: stepRepository(sql, dialect, forUpdate, loadDefinition),
     attempts: attemptRepository(sql),
     approvals: approvalRepository(sql, forUpdate),
     events: eventRepository(sql, dialect),
@@ -115,8 +177,28 @@ interface RunRow {
   ended_at: string | null;
 }
 
-const RUN_COLUMNS =
-  'id, name, source, status, project_id, parent_run_id, fork_step, file, input, steps_total, steps_open, cost_usd, input_tokens, output_tokens, error, created_by, created_at, updated_at, ended_at';
+const RUN_COLUMN_LIST = [
+  'id',
+  'name',
+  'source',
+  'status',
+  'project_id',
+  'parent_run_id',
+  'fork_step',
+  'file',
+  'input',
+  'steps_total',
+  'steps_open',
+  'cost_usd',
+  'input_tokens',
+  'output_tokens',
+  'error',
+  'created_by',
+  'created_at',
+  'updated_at',
+  'ended_at',
+] as const;
+const RUN_COLUMNS = RUN_COLUMN_LIST.join(', ');
 
 function toRun(row: RunRow): Run {
   return {
@@ -149,11 +231,15 @@ const RUN_PATCH_COLUMNS: Readonly<Record<string, string>> = {
   endedAt: 'ended_at',
 };
 
-function runRepository(sql: SqlExecutor, forUpdate: string): RunRepository {
-  const patches = new Map<string, string>();
+function runRepository(
+  sql: SqlExecutor,
+  forUpdate: string,
+  definitions: DefinitionCache,
+  loadDefinition: (runId: string) => Promise<WorkflowDefinition | undefined>,
+): RunRepository {
   return {
     async insert(run, definition) {
-      await sql.run(`insert into runs (${RUN_COLUMNS}) values (${placeholders(19)})`, [
+      await sql.run(insertText('runs', RUN_COLUMN_LIST), [
         run.id,
         run.name,
         run.source,
@@ -178,6 +264,7 @@ function runRepository(sql: SqlExecutor, forUpdate: string): RunRepository {
         run.id,
         JSON.stringify(definition),
       ]);
+      definitions.set(run.id, definition);
     },
     async findById(id, options) {
       const rows = await sql.all<RunRow>(
@@ -194,11 +281,7 @@ function runRepository(sql: SqlExecutor, forUpdate: string): RunRepository {
       return rows.map(toRun);
     },
     async definition(id) {
-      const rows = await sql.all<{ definition: string }>(
-        'select definition from run_definitions where run_id = ?',
-        [id],
-      );
-      return parseStored<WorkflowDefinition>(rows[0]?.definition ?? null)!;
+      return (await loadDefinition(id))!;
     },
     async list(filter) {
       const where: string[] = [];
@@ -225,7 +308,6 @@ function runRepository(sql: SqlExecutor, forUpdate: string): RunRepository {
       if (keys.length === 0) return;
       await sql.run(
         patchStatement(
-          patches,
           'runs',
           keys.map((key) => RUN_PATCH_COLUMNS[key]!),
         ),
@@ -259,7 +341,6 @@ interface StepRow {
   status: string;
   runner: string;
   group_name: string | null;
-  spec: string;
   dependents: string;
   open_deps: number;
   tries: number;
@@ -286,7 +367,6 @@ const STEP_COLUMN_LIST = [
   'status',
   'runner',
   'group_name',
-  'spec',
   'dependents',
   'open_deps',
   'tries',
@@ -307,7 +387,7 @@ const STEP_COLUMN_LIST = [
 const STEP_COLUMNS = STEP_COLUMN_LIST.join(', ');
 const STEP_COLUMNS_S = STEP_COLUMN_LIST.map((c) => `s.${c}`).join(', ');
 
-function toStep(row: StepRow): Step {
+function toStep(row: StepRow, spec: StepDefinition): Step {
   return {
     id: row.id,
     runId: row.run_id,
@@ -316,7 +396,7 @@ function toStep(row: StepRow): Step {
     status: row.status as StepStatus,
     runner: row.runner,
     group: row.group_name,
-    spec: JSON.parse(row.spec) as StepDefinition,
+    spec,
     dependents: JSON.parse(row.dependents) as string[],
     openDeps: Number(row.open_deps),
     tries: Number(row.tries),
@@ -345,7 +425,6 @@ function stepValues(step: Step): SqlParameter[] {
     step.status,
     step.runner,
     step.group,
-    JSON.stringify(step.spec),
     JSON.stringify(step.dependents),
     step.openDeps,
     step.tries,
@@ -385,18 +464,27 @@ function stepRepository(
   sql: SqlExecutor,
   dialect: StoreDialect,
   forUpdate: string,
+  loadDefinition: (runId: string) => Promise<WorkflowDefinition | undefined>,
 ): StepRepository {
-  const patches = new Map<string, string>();
-  const guardedPatches = new Map<string, string>();
+  const toSteps = async (rows: readonly StepRow[]): Promise<Step[]> => {
+    const steps: Step[] = [];
+    for (const row of rows) {
+      const definition = await loadDefinition(row.run_id);
+      steps.push(toStep(row, definition!.steps[Number(row.position)]!));
+    }
+    return steps;
+  };
   const skipLocked = dialect === 'postgres' ? ' for update of s skip locked' : '';
   // Lease sweeps take only rows nobody holds: a row locked by a worker completing it is alive.
   const skipLockedRows = dialect === 'postgres' ? ' for update skip locked' : '';
-  const insertText = (rows: number) =>
-    `insert into steps (${STEP_COLUMNS}) values ${Array.from({ length: rows }, () => `(${placeholders(STEP_COLUMN_LIST.length)})`).join(', ')}`;
+  const claimTexts = new Map<number, string>();
   return {
     async insertMany(steps) {
       for (const batch of chunk(steps, INSERT_BATCH)) {
-        await sql.run(insertText(batch.length), batch.flatMap(stepValues));
+        await sql.run(
+          insertText('steps', STEP_COLUMN_LIST, batch.length),
+          batch.flatMap(stepValues),
+        );
       }
     },
     async findById(id, options) {
@@ -404,21 +492,21 @@ function stepRepository(
         `select ${STEP_COLUMNS} from steps where id = ?${options?.lock ? forUpdate : ''}`,
         [id],
       );
-      return rows[0] ? toStep(rows[0]) : undefined;
+      return (await toSteps(rows.slice(0, 1)))[0];
     },
     async findByKey(runId, key) {
       const rows = await sql.all<StepRow>(
         `select ${STEP_COLUMNS} from steps where run_id = ? and key = ?`,
         [runId, key],
       );
-      return rows[0] ? toStep(rows[0]) : undefined;
+      return (await toSteps(rows.slice(0, 1)))[0];
     },
     async listForRun(runId) {
       const rows = await sql.all<StepRow>(
         `select ${STEP_COLUMNS} from steps where run_id = ? order by position`,
         [runId],
       );
-      return rows.map(toStep);
+      return toSteps(rows);
     },
     async outputs(runId, keys) {
       const result = new Map<string, Step['output']>();
@@ -436,11 +524,17 @@ function stepRepository(
       // limit is written into the text: a bound LIMIT makes SQLite (with STAT4) re-plan the
       // statement on every call, ~20 µs on a path taken once per step.
       const limit = Math.max(1, Math.floor(query.limit));
-      const rows = await sql.all<StepRow>(
-        `select ${STEP_COLUMNS_S} from steps s join runs r on r.id = s.run_id where s.status = 'ready' and s.available_at <= ? and (cast(? as text) is null or s.run_id = ?) and r.status = 'running' order by s.available_at, s.id limit ${limit}${skipLocked}`,
-        [query.now, query.runId ?? null, query.runId ?? null],
-      );
-      return rows.map(toStep);
+      let text = claimTexts.get(limit);
+      if (text === undefined) {
+        text = `select ${STEP_COLUMNS_S} from steps s join runs r on r.id = s.run_id where s.status = 'ready' and s.available_at <= ? and (cast(? as text) is null or s.run_id = ?) and r.status = 'running' order by s.available_at, s.id limit ${limit}${skipLocked}`;
+        claimTexts.set(limit, text);
+      }
+      const rows = await sql.all<StepRow>(text, [
+        query.now,
+        query.runId ?? null,
+        query.runId ?? null,
+      ]);
+      return toSteps(rows);
     },
     async nextAvailableAt(now, runId) {
       const rows = await sql.all<{ at: string | null }>(
@@ -459,10 +553,9 @@ function stepRepository(
         (STEP_PATCH[key][1] as (value: unknown) => SqlParameter)(patch[key]),
       );
       params.push(id);
-      if (!guard) return (await sql.run(patchStatement(patches, 'steps', columns), params)) > 0;
+      if (!guard) return (await sql.run(patchStatement('steps', columns), params)) > 0;
       params.push(guard.attemptId, guard.owner);
       const text = patchStatement(
-        guardedPatches,
         'steps',
         columns,
         " and attempt_id = ? and lease_owner = ? and status = 'running'",
@@ -499,14 +592,14 @@ function stepRepository(
         `select ${STEP_COLUMNS} from steps where status = 'running' and lease_expires_at < ? order by lease_expires_at limit ?${skipLockedRows}`,
         [now, limit],
       );
-      return rows.map(toStep);
+      return toSteps(rows);
     },
     async findRunningByOwnerPrefix(ownerPrefix) {
       const rows = await sql.all<StepRow>(
         `select ${STEP_COLUMNS} from steps where status = 'running' and lease_owner >= ? and lease_owner < ?${skipLockedRows}`,
         [ownerPrefix, `${ownerPrefix}\uffff`],
       );
-      return rows.map(toStep);
+      return toSteps(rows);
     },
     async stillHeld(held, owner) {
       const kept = new Set<string>();
@@ -555,8 +648,23 @@ interface AttemptRow {
   ended_at: string | null;
 }
 
-const ATTEMPT_COLUMNS =
-  'id, run_id, step_id, number, try, idempotency_key, status, owner, input, output, error, usage, started_at, ended_at';
+const ATTEMPT_COLUMN_LIST = [
+  'id',
+  'run_id',
+  'step_id',
+  'number',
+  'try',
+  'idempotency_key',
+  'status',
+  'owner',
+  'input',
+  'output',
+  'error',
+  'usage',
+  'started_at',
+  'ended_at',
+] as const;
+const ATTEMPT_COLUMNS = ATTEMPT_COLUMN_LIST.join(', ');
 
 function toAttempt(row: AttemptRow): Attempt {
   return {
@@ -586,10 +694,9 @@ const ATTEMPT_PATCH: Readonly<Record<string, [string, (value: unknown) => SqlPar
 };
 
 function attemptRepository(sql: SqlExecutor): AttemptRepository {
-  const patches = new Map<string, string>();
   return {
     async insert(attempt) {
-      await sql.run(`insert into attempts (${ATTEMPT_COLUMNS}) values (${placeholders(14)})`, [
+      await sql.run(insertText('attempts', ATTEMPT_COLUMN_LIST), [
         attempt.id,
         attempt.runId,
         attempt.stepId,
@@ -606,26 +713,24 @@ function attemptRepository(sql: SqlExecutor): AttemptRepository {
         attempt.endedAt,
       ]);
     },
-    async update(id, patch) {
+    async update(stepId, number, patch) {
       const keys = Object.keys(patch).filter(
         (key) => patch[key as keyof typeof patch] !== undefined,
       );
       if (keys.length === 0) return;
       await sql.run(
         patchStatement(
-          patches,
           'attempts',
           keys.map((key) => ATTEMPT_PATCH[key]![0]),
+          '',
+          'step_id = ? and number = ?',
         ),
-        [...keys.map((key) => ATTEMPT_PATCH[key]![1](patch[key as keyof typeof patch])), id],
+        [
+          ...keys.map((key) => ATTEMPT_PATCH[key]![1](patch[key as keyof typeof patch])),
+          stepId,
+          number,
+        ],
       );
-    },
-    async findById(id) {
-      const rows = await sql.all<AttemptRow>(
-        `select ${ATTEMPT_COLUMNS} from attempts where id = ?`,
-        [id],
-      );
-      return rows[0] ? toAttempt(rows[0]) : undefined;
     },
     async listForStep(stepId) {
       const rows = await sql.all<AttemptRow>(
@@ -652,8 +757,19 @@ interface ApprovalRow {
   decided_at: string | null;
 }
 
-const APPROVAL_COLUMNS =
-  'id, run_id, step_id, step_key, phase, status, comment, requested_at, decided_by, decided_at';
+const APPROVAL_COLUMN_LIST = [
+  'id',
+  'run_id',
+  'step_id',
+  'step_key',
+  'phase',
+  'status',
+  'comment',
+  'requested_at',
+  'decided_by',
+  'decided_at',
+] as const;
+const APPROVAL_COLUMNS = APPROVAL_COLUMN_LIST.join(', ');
 
 function toApproval(row: ApprovalRow): Approval {
   return {
@@ -673,7 +789,7 @@ function toApproval(row: ApprovalRow): Approval {
 function approvalRepository(sql: SqlExecutor, forUpdate: string): ApprovalRepository {
   return {
     async insert(approval) {
-      await sql.run(`insert into approvals (${APPROVAL_COLUMNS}) values (${placeholders(10)})`, [
+      await sql.run(insertText('approvals', APPROVAL_COLUMN_LIST), [
         approval.id,
         approval.runId,
         approval.stepId,
@@ -738,6 +854,8 @@ interface EventRow {
   data: string;
 }
 
+const EVENT_COLUMN_LIST = ['at', 'run_id', 'step_id', 'kind', 'data'] as const;
+
 function toEvent(row: EventRow): JournalEvent {
   return {
     seq: Number(row.seq),
@@ -754,7 +872,7 @@ function eventRepository(sql: SqlExecutor, dialect: StoreDialect): EventReposito
     async append(events) {
       for (const batch of chunk(events, INSERT_BATCH)) {
         await sql.run(
-          `insert into events (at, run_id, step_id, kind, data) values ${batch.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+          insertText('events', EVENT_COLUMN_LIST, batch.length),
           batch.flatMap((e) => [e.at, e.runId, e.stepId, e.kind, JSON.stringify(e.data)]),
         );
       }
@@ -771,8 +889,15 @@ function eventRepository(sql: SqlExecutor, dialect: StoreDialect): EventReposito
         params.push(query.upTo);
       }
       if (query.runId) {
-        where.push('run_id = ?');
-        params.push(query.runId);
+        // No index per run (it would be one more page written with every event): a run's
+        // events lie between its run-start and run-end, which a small index finds (decision
+        // 0008), and the scan reads that stretch of the journal.
+        where.push(
+          "seq >= coalesce((select min(seq) from events where run_id = ? and kind = 'run-start'), 0)",
+          "seq <= coalesce((select max(seq) from events where run_id = ? and kind = 'run-end'), 9007199254740991)",
+          'run_id = ?',
+        );
+        params.push(query.runId, query.runId, query.runId);
       }
       if (query.kinds && query.kinds.length > 0) {
         where.push(`kind in (${placeholders(query.kinds.length)})`);

@@ -304,6 +304,49 @@ export const MIGRATIONS: readonly Migration[] = [
       for (const statement of statements) await sql.raw(statement).execute(db);
     },
   },
+  {
+    version: 3,
+    name: 'fewer journal indexes per step',
+    async up(db, dialect) {
+      // Every index a step's transition touches is one more page written on every commit
+      // (decision 0008). Events keep no index per run: a run's events are found between its
+      // run-start and run-end, indexed alone. The ready queue and the running steps share one index: sweeps for
+      // expired leases read the running steps (at most the workers' total concurrency) instead
+      // of keeping an index on lease_expires_at that every heartbeat rewrote. A step's
+      // definition is read from its run's, not copied into its row. Attempts are
+      // keyed by (step, number), the only way they are looked up, instead of by id plus an index.
+      const statements = [
+        'alter table steps drop column spec',
+        'drop index events_run',
+        `create index events_run_bounds on events (run_id, seq) where kind = 'run-start' or kind = 'run-end'`,
+        'drop index steps_ready',
+        'drop index steps_leases',
+        `create index steps_queue on steps (status, available_at, id) where status = 'ready' or status = 'running'`,
+        `create table attempts_by_step (
+          step_id text not null references steps(id),
+          number integer not null,
+          id text not null,
+          run_id text not null,
+          try integer not null,
+          idempotency_key text not null,
+          status text not null,
+          owner text not null,
+          input text,
+          output text,
+          error text,
+          usage text,
+          started_at text not null,
+          ended_at text,
+          primary key (step_id, number)
+        )${dialect === 'sqlite' ? ' without rowid' : ''}`,
+        `insert into attempts_by_step (step_id, number, id, run_id, try, idempotency_key, status, owner, input, output, error, usage, started_at, ended_at)
+          select step_id, number, id, run_id, try, idempotency_key, status, owner, input, output, error, usage, started_at, ended_at from attempts`,
+        'drop table attempts',
+        'alter table attempts_by_step rename to attempts',
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

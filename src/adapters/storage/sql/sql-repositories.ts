@@ -37,6 +37,7 @@ import {
   toTodo,
   toTodoRow,
 } from './sql-mappers.js';
+import type { DefinitionCache } from './sql-execution-repositories.js';
 import { createExecutionRepositories } from './sql-execution-repositories.js';
 import type { SqlExecutor } from './sql-executor.js';
 import type { Database } from './sql-schema.js';
@@ -63,6 +64,7 @@ export function createSqlRepositories(
   db: Kysely<Database>,
   dialect: StoreDialect,
   executor: SqlExecutor,
+  definitions: DefinitionCache,
 ): Repositories {
   const advisoryLock = async (key: number): Promise<void> => {
     if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${key})`.execute(db);
@@ -75,7 +77,7 @@ export function createSqlRepositories(
     todos: todoRepository(db),
     notes: noteRepository(db),
     audit: auditRepository(db, dialect),
-    ...createExecutionRepositories(executor, dialect),
+    ...createExecutionRepositories(executor, dialect, definitions),
     lockGraph: () => advisoryLock(GRAPH_LOCK_KEY),
     lockScopes: () => advisoryLock(SCOPES_LOCK_KEY),
   };

@@ -6,7 +6,17 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { CommitOrigin, Store, TransactionMode } from '../../../ports/store.js';
-import { createSqlRepositories, mapDriverError, migrateToLatest } from '../sql/index.js';
+import {
+  createDefinitionCache,
+  createSqlRepositories,
+  mapDriverError,
+  migrateToLatest,
+} from '../sql/index.js';
+import type {
+  BackgroundCheckpointer,
+  BackgroundCheckpointSettings,
+} from './sqlite-checkpointer.js';
+import { startBackgroundCheckpointer } from './sqlite-checkpointer.js';
 import { createSqliteExecutor } from './sqlite-executor.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 import type { Database } from '../sql/index.js';
@@ -18,11 +28,18 @@ export interface SqliteStoreSettings {
   readonly busyTimeoutMs?: number;
   /** WAL size, in pages, at which a commit also checkpoints (default 10,000). */
   readonly walAutocheckpointPages?: number;
+  /**
+   * Checkpoints in a worker thread after `housekeepInBackground()`: `afterCommits` is how many
+   * write transactions this process commits before the thread starts (default 200), so short
+   * commands never pay for it.
+   */
+  readonly backgroundCheckpoint?: BackgroundCheckpointSettings & { readonly afterCommits?: number };
   readonly now?: () => string;
 }
 
 export async function createSqliteStore(settings: SqliteStoreSettings): Promise<Store> {
   let database: BetterSqlite3.Database;
+  const autocheckpointPages = settings.walAutocheckpointPages ?? 10_000;
   try {
     database = new BetterSqlite3(settings.path);
     database.pragma(`busy_timeout = ${settings.busyTimeoutMs ?? 30_000}`);
@@ -33,7 +50,7 @@ export async function createSqliteStore(settings: SqliteStoreSettings): Promise<
     // the commit that triggers it. The default (every 1,000 pages ≈ every hundred claims) puts
     // that pause into the 99th percentile; 10,000 pages (≈ 40 MB of WAL) makes it rare. The
     // last connection to close checkpoints and removes the WAL anyway.
-    database.pragma(`wal_autocheckpoint = ${settings.walAutocheckpointPages ?? 10_000}`);
+    database.pragma(`wal_autocheckpoint = ${autocheckpointPages}`);
   } catch (error) {
     throw mapDriverError(error);
   }
@@ -46,27 +63,40 @@ export async function createSqliteStore(settings: SqliteStoreSettings): Promise<
   const commit = database.prepare('commit');
   const rollback = database.prepare('rollback');
   const watchers = createCommitWatchers(database);
+  const checkpoints = createCheckpointPolicy(database, settings.path, {
+    autocheckpointPages,
+    background: settings.backgroundCheckpoint ?? {},
+  });
 
-  const transaction = async <T>(
+  // One connection: transactions take turns here, each running to its end before the next
+  // begins (queries inside one are awaited, so they could otherwise interleave).
+  let turn: Promise<unknown> = Promise.resolve();
+  const transaction = <T>(
     mode: TransactionMode,
-    work: (conn: Kysely<Database>) => Promise<T>,
+    work: (db: Kysely<Database>) => Promise<T>,
   ): Promise<T> => {
-    const result = await db.connection().execute(async (conn) => {
+    const run = async (): Promise<T> => {
       try {
         begin[mode].run();
       } catch (error) {
         throw mapDriverError(error);
       }
+      let value: T;
       try {
-        const value = await work(conn);
+        value = await work(db);
         commit.run();
-        return value;
       } catch (error) {
         if (database.inTransaction) rollback.run();
         throw mapDriverError(error);
       }
-    });
-    if (mode === 'write') watchers.notify();
+      if (mode === 'write') {
+        checkpoints.committed();
+        watchers.notify();
+      }
+      return value;
+    };
+    const result = turn.then(run, run);
+    turn = result.catch(() => undefined);
     return result;
   };
 
@@ -77,13 +107,16 @@ export async function createSqliteStore(settings: SqliteStoreSettings): Promise<
     settings.now ?? (() => new Date().toISOString()),
   );
 
+  // Stateless over the one connection, so built once rather than per transaction.
+  const repositories = createSqlRepositories(db, 'sqlite', executor, createDefinitionCache());
   return {
     dialect: 'sqlite',
-    transaction: (mode, work) =>
-      transaction(mode, (conn) => work(createSqlRepositories(conn, 'sqlite', executor))),
+    transaction: (mode, work) => transaction(mode, () => work(repositories)),
     watch: (listener) => watchers.add(listener),
+    housekeepInBackground: () => checkpoints.moveToBackground(),
     async close() {
       watchers.stop();
+      await checkpoints.stop();
       await db.destroy();
     },
   };
@@ -134,6 +167,53 @@ function createCommitWatchers(database: BetterSqlite3.Database) {
       listeners.clear();
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
+    },
+  };
+}
+
+/**
+ * Who checkpoints the WAL: commits (SQLite's automatic checkpoint) until the process says it will
+ * write for long (`housekeepInBackground`) and has committed `afterCommits` transactions since;
+ * from then on a worker thread, for as long as it lives.
+ */
+function createCheckpointPolicy(
+  database: BetterSqlite3.Database,
+  path: string,
+  options: {
+    autocheckpointPages: number;
+    background: BackgroundCheckpointSettings & { readonly afterCommits?: number };
+  },
+) {
+  let wanted = false;
+  let commits = 0;
+  let thread: BackgroundCheckpointer | undefined;
+  const setAutocheckpoint = (pages: number) => {
+    if (database.open) database.pragma(`wal_autocheckpoint = ${pages}`);
+  };
+  return {
+    moveToBackground() {
+      // An in-memory database has no WAL, and no other connection could reach it.
+      if (path !== ':memory:' && path !== '') wanted = true;
+    },
+    committed() {
+      if (thread !== undefined) {
+        thread.committed();
+        return;
+      }
+      if (!wanted || ++commits < (options.background.afterCommits ?? 200)) return;
+      thread = startBackgroundCheckpointer(
+        path,
+        {
+          onStarted: () => setAutocheckpoint(0),
+          onLost: () => setAutocheckpoint(options.autocheckpointPages),
+          checkpoint: () => database.pragma('wal_checkpoint(PASSIVE)'),
+        },
+        options.background,
+      );
+    },
+    async stop() {
+      wanted = false;
+      await thread?.stop();
     },
   };
 }
