@@ -266,8 +266,11 @@ export interface ClaimQuery {
   readonly limit: number;
   /** Only this run's steps (the in-process scheduler of `run start`). */
   readonly runId?: string | undefined;
-  /** Skip these steps (already considered in this pass). */
-  readonly excludeIds?: readonly string[] | undefined;
+}
+
+export interface ReleasedStep {
+  readonly step: Step;
+  readonly runStatus: RunStatus;
 }
 
 export interface StepRepository {
@@ -291,9 +294,9 @@ export interface StepRepository {
   update(id: string, patch: StepPatch, guard?: StepGuard): Promise<boolean>;
   /**
    * One dependency of each of these steps succeeded: decrement their open counts and make the
-   * ones that reach zero ready. Returns how many became ready.
+   * ones that reach zero ready. Returns the steps that became ready, with their run's status.
    */
-  release(ids: readonly string[], updatedAt: string): Promise<number>;
+  release(ids: readonly string[], updatedAt: string): Promise<ReleasedStep[]>;
   countByStatus(runId: string): Promise<Partial<Record<StepStatus, number>>>;
   countRunningInGroup(group: string): Promise<number>;
   /** Running steps whose lease ended before `now`. */

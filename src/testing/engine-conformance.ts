@@ -847,6 +847,35 @@ export function describeEngineConformance(
       });
     });
 
+    describe('claiming without a queue lookup', () => {
+      it('takes a run started elsewhere while it works through a chain, not after it', async () => {
+        // Between its own steps the worker claims what it released itself, without a lookup,
+        // only while nothing else has committed: the new run's commit must make it look again.
+        const chainRun = await startRun({
+          name: 'long-chain',
+          steps: Array.from({ length: 40 }, (_, i) =>
+            mockStep(`c${i + 1}`, i === 0 ? [] : [`c${i}`], { with: { latency: '10ms' } }),
+          ),
+        });
+        // One at a time: the new run's step, ready before the chain's next one, must come first.
+        const worker = scheduler({ label: 'worker', concurrency: 1 }).run({ untilIdle: true });
+        await until(
+          async () => (await stepOf(chainRun.id, 'c3')).status === 'succeeded',
+          'the chain is under way',
+        );
+        const other = await startRun({ name: 'meanwhile', steps: [mockStep('only')] });
+        await until(
+          async () => RunRules.isFinal((await runOf(other.id)).status),
+          'the new run ends',
+        );
+        expect((await runOf(other.id)).status).toBe('succeeded');
+        // The chain still had most of its 40 steps to go.
+        expect(RunRules.isFinal((await runOf(chainRun.id)).status)).toBe(false);
+        await within(worker, EVENTUALLY_MS, 'the worker goes idle');
+        await expectEachStepRanOnce(chainRun.id);
+      });
+    });
+
     describe('concurrent schedulers', () => {
       it('never hands the same step to two schedulers (a fan-out of 200 shared by two)', async () => {
         const run = await startRun(fanOut(200, (id) => probeStep(id, { ms: 1 })));

@@ -10,7 +10,13 @@ import { Run as RunRules, Step as StepRules } from '../../domain/run.js';
 import { listReferencedSteps, renderTemplate } from '../../domain/template.js';
 import type { JsonValue, StepDefinition, WorkflowDefinition } from '../../domain/workflow.js';
 import type { PreviousAttempt, RunnerUsage } from '../../ports/runner.js';
-import type { Repositories, RunCounterDelta, StepGuard, StepPatch } from '../../ports/store.js';
+import type {
+  ReleasedStep,
+  Repositories,
+  RunCounterDelta,
+  StepGuard,
+  StepPatch,
+} from '../../ports/store.js';
 import { BosunError } from '../../shared/errors.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import type { StepFailureData } from '../../shared/step-failure.js';
@@ -31,6 +37,8 @@ export interface JournalContext {
    * shared by every worker of the run, so it is updated last and held for the shortest time.
    */
   readonly runDeltas: Map<string, RunCounterDelta>;
+  /** Steps this transaction made ready by releasing them: claim candidates known without a query. */
+  readonly released: ReleasedStep[];
 }
 
 export function journalContext(
@@ -44,6 +52,7 @@ export function journalContext(
     events: [],
     tasks,
     runDeltas: new Map(),
+    released: [],
   };
 }
 
@@ -96,6 +105,8 @@ export interface NewRun {
   readonly reuse?: ReadonlyMap<string, { readonly stepId: string; readonly output: JsonValue }>;
 }
 
+const STEP_INSERT_BATCH = 500;
+
 export async function createRun(ctx: JournalContext, spec: NewRun): Promise<Run> {
   const runId = ctx.newId();
   const ids = new Map(spec.definition.steps.map((step) => [step.id, ctx.newId()]));
@@ -108,7 +119,8 @@ export async function createRun(ctx: JournalContext, spec: NewRun): Promise<Run>
     }
   }
   const reuse = spec.reuse ?? new Map();
-  const steps: Step[] = spec.definition.steps.map((definition, position) => {
+  const stepAt = (position: number): Step => {
+    const definition = spec.definition.steps[position]!;
     const reused = reuse.get(definition.id);
     const openDeps = definition.needs.filter((need) => !reuse.has(need)).length;
     return {
@@ -137,8 +149,9 @@ export async function createRun(ctx: JournalContext, spec: NewRun): Promise<Run>
       endedAt: reused ? ctx.now : null,
       updatedAt: ctx.now,
     };
-  });
-  const open = steps.filter((step) => step.status !== 'succeeded').length;
+  };
+  const total = spec.definition.steps.length;
+  const open = total - spec.definition.steps.filter((step) => reuse.has(step.id)).length;
   const run: Run = {
     id: runId,
     name: spec.name,
@@ -149,7 +162,7 @@ export async function createRun(ctx: JournalContext, spec: NewRun): Promise<Run>
     forkStep: spec.forkStep ?? null,
     file: spec.file ?? null,
     input: spec.input,
-    stepsTotal: steps.length,
+    stepsTotal: total,
     stepsOpen: open,
     costUsd: 0,
     inputTokens: 0,
@@ -161,7 +174,14 @@ export async function createRun(ctx: JournalContext, spec: NewRun): Promise<Run>
     endedAt: open === 0 ? ctx.now : null,
   };
   await ctx.repos.runs.insert(run, spec.definition);
-  await ctx.repos.steps.insertMany(steps);
+  // In batches: a 10,000-step run never holds all its step rows (and their parameters) at once.
+  for (let from = 0; from < total; from += STEP_INSERT_BATCH) {
+    const batch: Step[] = [];
+    for (let position = from; position < Math.min(total, from + STEP_INSERT_BATCH); position++) {
+      batch.push(stepAt(position));
+    }
+    await ctx.repos.steps.insertMany(batch);
+  }
   event(ctx, 'run-start', runId, null, {
     name: run.name,
     source: run.source,
@@ -194,31 +214,57 @@ export interface ClaimOptions {
   readonly accepts: (step: Step) => boolean;
   /** Run inputs by run id; they never change, so schedulers cache them across claims. */
   readonly runInputs: Map<string, Run['input']>;
+  /**
+   * The caller knows that no ready step exists beyond those this transaction released (its last
+   * pass drained the queue, and nothing else has committed since): claim among those, without
+   * looking up the queue. Ignored when nothing was released.
+   */
+  readonly onlyReleased?: boolean;
 }
+
+export interface ClaimPass {
+  readonly claimed: ClaimedAttempt[];
+  /** Every ready step this pass could see was claimed (or sent for approval). */
+  readonly drained: boolean;
+}
+
+const byAvailability = (a: Step, b: Step): number =>
+  a.availableAt < b.availableAt ? -1 : a.availableAt > b.availableAt ? 1 : a.id < b.id ? -1 : 1;
 
 /** How many candidates to look at beyond the free capacity, for steps skipped by limits. */
 const CLAIM_SLACK = 16;
 
-export async function claimSteps(
-  ctx: JournalContext,
-  options: ClaimOptions,
-): Promise<ClaimedAttempt[]> {
-  if (options.capacity <= 0) return [];
-  const candidates = await ctx.repos.steps.claimable({
-    now: ctx.now,
-    limit: options.capacity + CLAIM_SLACK,
-    runId: options.runId,
-  });
+export async function claimSteps(ctx: JournalContext, options: ClaimOptions): Promise<ClaimPass> {
+  if (options.capacity <= 0) return { claimed: [], drained: false };
+  const limit = options.capacity + CLAIM_SLACK;
+  const known = options.onlyReleased === true && ctx.released.length > 0;
+  const candidates = known
+    ? ctx.released
+        .filter(
+          ({ step, runStatus }) =>
+            runStatus === 'running' &&
+            (options.runId === undefined || step.runId === options.runId),
+        )
+        .map(({ step }) => step)
+        .sort(byAvailability)
+    : await ctx.repos.steps.claimable({ now: ctx.now, limit, runId: options.runId });
+  let drained = known || candidates.length < limit;
   const claimed: ClaimedAttempt[] = [];
   const groupCounts = new Map<string, number>();
   const leaseUntil = new Date(Date.parse(ctx.now) + options.leaseMs).toISOString();
   for (const step of candidates) {
-    if (claimed.length >= options.capacity) break;
+    if (claimed.length >= options.capacity) {
+      drained = false;
+      break;
+    }
     if (step.spec.approval === 'before' && !step.approved) {
       await requestApproval(ctx, step, 'before');
       continue;
     }
-    if (!options.accepts(step)) continue;
+    if (!options.accepts(step)) {
+      drained = false;
+      continue;
+    }
     if (step.group !== null) {
       let running = groupCounts.get(step.group);
       if (running === undefined) {
@@ -227,13 +273,14 @@ export async function claimSteps(
       }
       if (running >= (step.spec.groupLimit ?? 1)) {
         groupCounts.set(step.group, running);
+        drained = false;
         continue;
       }
       groupCounts.set(step.group, running + 1);
     }
     claimed.push(await claimStep(ctx, step, options, leaseUntil));
   }
-  return claimed;
+  return { claimed, drained };
 }
 
 async function claimStep(
@@ -494,7 +541,9 @@ async function succeedStep(
   if (!ended) return false;
   if (step.taskId) await ctx.tasks?.succeeded(step, step.taskId, output);
   // Dependents of a run that ended meanwhile are cancelled; counting them down changes nothing.
-  if (step.dependents.length > 0) await ctx.repos.steps.release(step.dependents, ctx.now);
+  if (step.dependents.length > 0) {
+    ctx.released.push(...(await ctx.repos.steps.release(step.dependents, ctx.now)));
+  }
   addRunDelta(ctx, step.runId, { stepsOpen: -1, ...usageDelta(usage) });
   return true;
 }

@@ -109,6 +109,13 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
   let stopped: Promise<void> | undefined;
   let dirty = true;
   let externalChange = false;
+  /**
+   * The last claim pass saw every ready step and nothing has committed elsewhere since: the next
+   * pass may claim among the steps it releases itself without looking up the queue.
+   */
+  let queueSeen = false;
+  /** Commits seen from elsewhere; a pass that overlaps one cannot vouch for the queue. */
+  let changesSeen = 0;
   let wakeUp: (() => void) | undefined;
   let lastExpiry = 0;
   let lastHeartbeat = 0;
@@ -341,6 +348,8 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
       // Commits by other processes always are, even when they land during our transaction.
       if (inOwnTransaction && origin === 'local') return;
       externalChange = true;
+      queueSeen = false;
+      changesSeen++;
       wake();
     });
     try {
@@ -384,6 +393,8 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
         if (expire) {
           // A transaction of its own: sweeping takes no lock that a completion holds or waits for.
           lastExpiry = nowMs;
+          // A sweep may give steps back to the queue.
+          queueSeen = false;
           try {
             await transaction(async (ctx) => {
               await expireLeases(ctx);
@@ -397,6 +408,7 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
         }
         if (finished.length > 0 || outputs.size > 0 || expire || (dirty && capacity > 0)) {
           dirty = false;
+          const changesBefore = changesSeen;
           try {
             ({ claimed, nextAt, kept } = await transaction(async (ctx, repos) => {
               ctx.events.push(...takeOutputs(ctx.now));
@@ -408,18 +420,23 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
                   ? heldAttempts()
                   : [];
               const stillHeld = held.length > 0 ? await repos.steps.stillHeld(held, owner) : null;
-              const got = await claimSteps(ctx, {
+              const due = nextRetryAt !== null && Date.parse(nextRetryAt) <= nowMs;
+              // A failure may put steps back in the queue (a retry, a requeue); a backoff that
+              // has come makes one claimable: then the queue is looked up.
+              const pass = await claimSteps(ctx, {
                 owner,
                 leaseMs,
                 capacity,
                 runId: settings.runId,
                 accepts,
                 runInputs,
+                onlyReleased: queueSeen && !due && finished.every((c) => c.outcome.ok),
               });
+              queueSeen = pass.drained && changesSeen === changesBefore;
+              const got = pass.claimed;
               // When to look again: the next retry's backoff. Asked only when something may have
               // changed it (a failure here, a backoff that has come) or nothing else will wake
               // this scheduler (nothing running, nothing claimed), not on every step of a run.
-              const due = nextRetryAt !== null && Date.parse(nextRetryAt) <= nowMs;
               lookedUp =
                 got.length < capacity &&
                 ((inFlight.size === 0 && got.length === 0) ||
@@ -436,6 +453,7 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
             // The store refused (busy, connection lost): nothing was recorded; keep the outcomes
             // and try again shortly. Their leases stay ours while the heartbeat runs.
             completions.unshift(...finished);
+            queueSeen = false;
             settings.onError?.(error);
             // Stopping must end: after a few refusals the leases are left to expire instead.
             if (stopping && ++failuresWhileStopping >= 3) return { exit: 'stopped', run: null };

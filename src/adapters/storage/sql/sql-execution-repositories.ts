@@ -9,6 +9,7 @@ import type {
   Attempt,
   JournalEvent,
   Run,
+  RunStatus,
   Step,
   StepStatus,
 } from '../../../domain/run.js';
@@ -333,32 +334,6 @@ function runRepository(
 
 // ── steps
 
-interface StepRow {
-  id: string;
-  run_id: string;
-  key: string;
-  position: number;
-  status: string;
-  runner: string;
-  group_name: string | null;
-  dependents: string;
-  open_deps: number;
-  tries: number;
-  attempts: number;
-  available_at: string;
-  lease_owner: string | null;
-  lease_expires_at: string | null;
-  attempt_id: string | null;
-  approved: number;
-  output: string | null;
-  error: string | null;
-  reused_from: string | null;
-  task_id: string | null;
-  started_at: string | null;
-  ended_at: string | null;
-  updated_at: string;
-}
-
 const STEP_COLUMN_LIST = [
   'id',
   'run_id',
@@ -385,34 +360,89 @@ const STEP_COLUMN_LIST = [
   'updated_at',
 ] as const;
 const STEP_COLUMNS = STEP_COLUMN_LIST.join(', ');
+// A step that becomes ready is available from now: the queue is served in the order steps
+// became ready, so a long chain does not keep jumping ahead of runs started after it.
+const RELEASE_STEP = `update steps set open_deps = open_deps - 1, status = case when open_deps = 1 and status = 'waiting' then 'ready' else status end, available_at = case when open_deps = 1 and status = 'waiting' then ? else available_at end, updated_at = ? where id = ? returning ${STEP_COLUMNS}, (select r.status from runs r where r.id = steps.run_id)`;
 const STEP_COLUMNS_S = STEP_COLUMN_LIST.map((c) => `s.${c}`).join(', ');
 
-function toStep(row: StepRow, spec: StepDefinition): Step {
+/** A step row as `STEP_COLUMN_LIST` orders it (read as a tuple: see SqlExecutor.tuples). */
+type StepTuple = unknown[];
+
+function toStep(row: StepTuple, spec: StepDefinition): Step {
+  const [
+    id,
+    runId,
+    key,
+    position,
+    status,
+    runner,
+    group,
+    dependents,
+    openDeps,
+    tries,
+    attempts,
+    availableAt,
+    leaseOwner,
+    leaseExpiresAt,
+    attemptId,
+    approved,
+    output,
+    error,
+    reusedFrom,
+    taskId,
+    startedAt,
+    endedAt,
+    updatedAt,
+  ] = row as [
+    string,
+    string,
+    string,
+    number,
+    StepStatus,
+    string,
+    string | null,
+    string,
+    number,
+    number,
+    number,
+    string,
+    string | null,
+    string | null,
+    string | null,
+    number,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    string,
+  ];
   return {
-    id: row.id,
-    runId: row.run_id,
-    key: row.key,
-    position: Number(row.position),
-    status: row.status as StepStatus,
-    runner: row.runner,
-    group: row.group_name,
+    id,
+    runId,
+    key,
+    position: Number(position),
+    status,
+    runner,
+    group,
     spec,
-    dependents: JSON.parse(row.dependents) as string[],
-    openDeps: Number(row.open_deps),
-    tries: Number(row.tries),
-    attempts: Number(row.attempts),
-    availableAt: row.available_at,
-    leaseOwner: row.lease_owner,
-    leaseExpiresAt: row.lease_expires_at,
-    attemptId: row.attempt_id,
-    approved: Number(row.approved) === 1,
-    output: parseStored<Step['output']>(row.output),
-    error: parseStored<NonNullable<Step['error']>>(row.error),
-    reusedFrom: row.reused_from,
-    taskId: row.task_id,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    updatedAt: row.updated_at,
+    dependents: JSON.parse(dependents) as string[],
+    openDeps: Number(openDeps),
+    tries: Number(tries),
+    attempts: Number(attempts),
+    availableAt,
+    leaseOwner,
+    leaseExpiresAt,
+    attemptId,
+    approved: Number(approved) === 1,
+    output: parseStored<Step['output']>(output),
+    error: parseStored<NonNullable<Step['error']>>(error),
+    reusedFrom,
+    taskId,
+    startedAt,
+    endedAt,
+    updatedAt,
   };
 }
 
@@ -466,11 +496,12 @@ function stepRepository(
   forUpdate: string,
   loadDefinition: (runId: string) => Promise<WorkflowDefinition | undefined>,
 ): StepRepository {
-  const toSteps = async (rows: readonly StepRow[]): Promise<Step[]> => {
+  const toSteps = async (rows: readonly StepTuple[]): Promise<Step[]> => {
     const steps: Step[] = [];
     for (const row of rows) {
-      const definition = await loadDefinition(row.run_id);
-      steps.push(toStep(row, definition!.steps[Number(row.position)]!));
+      // run_id and position are the 2nd and 4th columns of STEP_COLUMN_LIST.
+      const definition = await loadDefinition(row[1] as string);
+      steps.push(toStep(row, definition!.steps[Number(row[3])]!));
     }
     return steps;
   };
@@ -488,21 +519,21 @@ function stepRepository(
       }
     },
     async findById(id, options) {
-      const rows = await sql.all<StepRow>(
+      const rows = await sql.tuples(
         `select ${STEP_COLUMNS} from steps where id = ?${options?.lock ? forUpdate : ''}`,
         [id],
       );
       return (await toSteps(rows.slice(0, 1)))[0];
     },
     async findByKey(runId, key) {
-      const rows = await sql.all<StepRow>(
+      const rows = await sql.tuples(
         `select ${STEP_COLUMNS} from steps where run_id = ? and key = ?`,
         [runId, key],
       );
       return (await toSteps(rows.slice(0, 1)))[0];
     },
     async listForRun(runId) {
-      const rows = await sql.all<StepRow>(
+      const rows = await sql.tuples(
         `select ${STEP_COLUMNS} from steps where run_id = ? order by position`,
         [runId],
       );
@@ -529,11 +560,7 @@ function stepRepository(
         text = `select ${STEP_COLUMNS_S} from steps s join runs r on r.id = s.run_id where s.status = 'ready' and s.available_at <= ? and (cast(? as text) is null or s.run_id = ?) and r.status = 'running' order by s.available_at, s.id limit ${limit}${skipLocked}`;
         claimTexts.set(limit, text);
       }
-      const rows = await sql.all<StepRow>(text, [
-        query.now,
-        query.runId ?? null,
-        query.runId ?? null,
-      ]);
+      const rows = await sql.tuples(text, [query.now, query.runId ?? null, query.runId ?? null]);
       return toSteps(rows);
     },
     async nextAvailableAt(now, runId) {
@@ -563,15 +590,18 @@ function stepRepository(
       return (await sql.run(text, params)) > 0;
     },
     async release(ids, updatedAt) {
-      let ready = 0;
+      const ready: StepTuple[] = [];
       for (const id of ids) {
-        const rows = await sql.all<{ status: string }>(
-          "update steps set open_deps = open_deps - 1, status = case when open_deps = 1 and status = 'waiting' then 'ready' else status end, updated_at = ? where id = ? returning status",
-          [updatedAt, id],
-        );
-        if (rows[0]?.status === 'ready') ready++;
+        const rows = await sql.tuples(RELEASE_STEP, [updatedAt, updatedAt, id]);
+        // status and open_deps are the 5th and 9th columns of STEP_COLUMN_LIST.
+        if (rows[0]?.[4] === 'ready' && Number(rows[0][8]) === 0) ready.push(rows[0]);
       }
-      return ready;
+      const steps = await toSteps(ready);
+      // The run's status follows the step's columns.
+      return steps.map((step, i) => ({
+        step,
+        runStatus: ready[i]![STEP_COLUMN_LIST.length] as RunStatus,
+      }));
     },
     async countByStatus(runId) {
       const rows = await sql.all<{ status: StepStatus; n: number }>(
@@ -588,14 +618,14 @@ function stepRepository(
       return Number(rows[0]?.n ?? 0);
     },
     async findExpiredLeases(now, limit) {
-      const rows = await sql.all<StepRow>(
+      const rows = await sql.tuples(
         `select ${STEP_COLUMNS} from steps where status = 'running' and lease_expires_at < ? order by lease_expires_at limit ?${skipLockedRows}`,
         [now, limit],
       );
       return toSteps(rows);
     },
     async findRunningByOwnerPrefix(ownerPrefix) {
-      const rows = await sql.all<StepRow>(
+      const rows = await sql.tuples(
         `select ${STEP_COLUMNS} from steps where status = 'running' and lease_owner >= ? and lease_owner < ?${skipLockedRows}`,
         [ownerPrefix, `${ownerPrefix}\uffff`],
       );

@@ -12,6 +12,11 @@ export type SqlParameter = string | number | null;
 
 export interface SqlExecutor {
   all<R>(sql: string, params?: readonly SqlParameter[]): Promise<R[]>;
+  /**
+   * Rows as arrays of column values, in select order: for wide rows on hot paths, where building
+   * an object per row costs more than the query (better-sqlite3's raw mode).
+   */
+  tuples(sql: string, params?: readonly SqlParameter[]): Promise<unknown[][]>;
   /** Runs a statement that returns no rows; resolves with the number of rows changed. */
   run(sql: string, params?: readonly SqlParameter[]): Promise<number>;
 }
@@ -34,6 +39,13 @@ export function createKyselyExecutor<DB>(db: Kysely<DB>): SqlExecutor {
     async all<R>(sql: string, params: readonly SqlParameter[] = []) {
       const result = await db.executeQuery<R>(CompiledQuery.raw(toPostgres(sql), [...params]));
       return result.rows as R[];
+    },
+    async tuples(sql, params = []) {
+      const result = await db.executeQuery<Record<string, unknown>>(
+        CompiledQuery.raw(toPostgres(sql), [...params]),
+      );
+      // pg keeps the select's column order in each row object.
+      return result.rows.map((row) => Object.values(row));
     },
     async run(sql, params = []) {
       const result = await db.executeQuery(CompiledQuery.raw(toPostgres(sql), [...params]));

@@ -9,6 +9,7 @@ import type { SqlExecutor, SqlParameter } from '../sql/index.js';
 
 export function createSqliteExecutor(database: BetterSqlite3.Database): SqlExecutor {
   const statements = new Map<string, BetterSqlite3.Statement>();
+  const rawStatements = new Map<string, BetterSqlite3.Statement>();
   const prepare = (sql: string): BetterSqlite3.Statement => {
     let statement = statements.get(sql);
     if (statement === undefined) {
@@ -17,10 +18,25 @@ export function createSqliteExecutor(database: BetterSqlite3.Database): SqlExecu
     }
     return statement;
   };
+  const prepareRaw = (sql: string): BetterSqlite3.Statement => {
+    let statement = rawStatements.get(sql);
+    if (statement === undefined) {
+      statement = database.prepare(sql).raw(true);
+      rawStatements.set(sql, statement);
+    }
+    return statement;
+  };
   return {
     all<R>(sql: string, params: readonly SqlParameter[] = []) {
       try {
         return Promise.resolve(prepare(sql).all(...params) as R[]);
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    },
+    tuples(sql, params = []) {
+      try {
+        return Promise.resolve(prepareRaw(sql).all(...params) as unknown[][]);
       } catch (error) {
         return Promise.reject(error as Error);
       }
