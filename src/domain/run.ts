@@ -74,8 +74,6 @@ export const RunSchema = z.object({
   file: z.string().nullable(),
   input: z.record(z.string(), jsonValue),
   stepsTotal: z.number().int().nonnegative(),
-  /** Steps not yet in a final state; the run ends when this reaches zero. */
-  stepsOpen: z.number().int().nonnegative(),
   costUsd: z.number().nonnegative(),
   inputTokens: z.number().int().nonnegative(),
   outputTokens: z.number().int().nonnegative(),

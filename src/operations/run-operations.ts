@@ -46,7 +46,6 @@ const RUN_COLUMNS = [
   'name',
   'status',
   'stepsTotal:STEPS',
-  'stepsOpen:OPEN',
   'costUsd:COST $',
   'createdAt:CREATED',
 ];

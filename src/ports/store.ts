@@ -213,27 +213,32 @@ export interface RunFilter {
 
 export type RunPatch = Partial<Pick<Run, 'status' | 'error' | 'updatedAt' | 'endedAt'>>;
 
+/**
+ * Changes to a run's counters. A run counts its open *sinks* (steps nothing depends on), not all
+ * its open steps: every step is upstream of some sink, so the run has succeeded exactly when its
+ * last sink has, and the steps in between never write the run row (decision 0009).
+ */
 export interface RunCounterDelta {
-  readonly stepsOpen?: number;
+  readonly sinksOpen?: number;
   readonly costUsd?: number;
   readonly inputTokens?: number;
   readonly outputTokens?: number;
 }
 
 export interface RunRepository {
-  insert(run: Run, definition: WorkflowDefinition): Promise<void>;
+  insert(run: Run, definition: WorkflowDefinition, sinksOpen: number): Promise<void>;
   findById(id: string, options?: LockOptions): Promise<Run | undefined>;
   /** Runs whose id starts with `prefix` (ids may be abbreviated like git hashes). */
   findByIdPrefix(prefix: string, limit: number): Promise<Run[]>;
   definition(id: string): Promise<WorkflowDefinition>;
   list(filter: RunFilter): Promise<Run[]>;
   update(id: string, patch: RunPatch): Promise<void>;
-  /** Adds to the counters and returns the run's status and open steps as they now are. */
+  /** Adds to the counters and returns the run's status and open sinks as they now are. */
   addCounters(
     id: string,
     delta: RunCounterDelta,
     updatedAt: string,
-  ): Promise<Pick<Run, 'status' | 'stepsOpen'>>;
+  ): Promise<{ readonly status: RunStatus; readonly sinksOpen: number }>;
 }
 
 export type StepPatch = Partial<

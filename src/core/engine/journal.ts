@@ -56,12 +56,12 @@ export function journalContext(
   };
 }
 
-/** Ends the transaction's work: run counters (ending runs whose last step succeeded), then events. */
+/** Ends the transaction's work: run counters (ending runs whose last sink succeeded), then events. */
 export async function flushEvents(ctx: JournalContext): Promise<void> {
   for (const [runId, delta] of ctx.runDeltas) {
     const run = await ctx.repos.runs.addCounters(runId, delta, ctx.now);
-    if ((run.status === 'running' || run.status === 'paused') && run.stepsOpen === 0) {
-      await endRun(ctx, { id: runId, ...run }, 'succeeded', null);
+    if ((run.status === 'running' || run.status === 'paused') && run.sinksOpen === 0) {
+      await endRun(ctx, { id: runId, status: run.status }, 'succeeded', null);
     }
   }
   ctx.runDeltas.clear();
@@ -69,10 +69,12 @@ export async function flushEvents(ctx: JournalContext): Promise<void> {
   await ctx.repos.events.append(ctx.events.splice(0));
 }
 
+/** Counts `delta` into the run's counters at flush; a delta that changes nothing writes nothing. */
 function addRunDelta(ctx: JournalContext, runId: string, delta: RunCounterDelta): void {
+  if (!delta.sinksOpen && !delta.costUsd && !delta.inputTokens && !delta.outputTokens) return;
   const sum = ctx.runDeltas.get(runId) ?? {};
   ctx.runDeltas.set(runId, {
-    stepsOpen: (sum.stepsOpen ?? 0) + (delta.stepsOpen ?? 0),
+    sinksOpen: (sum.sinksOpen ?? 0) + (delta.sinksOpen ?? 0),
     costUsd: (sum.costUsd ?? 0) + (delta.costUsd ?? 0),
     inputTokens: (sum.inputTokens ?? 0) + (delta.inputTokens ?? 0),
     outputTokens: (sum.outputTokens ?? 0) + (delta.outputTokens ?? 0),
@@ -152,6 +154,11 @@ export async function createRun(ctx: JournalContext, spec: NewRun): Promise<Run>
   };
   const total = spec.definition.steps.length;
   const open = total - spec.definition.steps.filter((step) => reuse.has(step.id)).length;
+  // Every step is upstream of a sink, and a fork re-runs everything downstream of its step: the
+  // run has open sinks exactly when it has open steps.
+  const sinksOpen = spec.definition.steps.filter(
+    (step) => !dependents.has(step.id) && !reuse.has(step.id),
+  ).length;
   const run: Run = {
     id: runId,
     name: spec.name,
@@ -163,7 +170,6 @@ export async function createRun(ctx: JournalContext, spec: NewRun): Promise<Run>
     file: spec.file ?? null,
     input: spec.input,
     stepsTotal: total,
-    stepsOpen: open,
     costUsd: 0,
     inputTokens: 0,
     outputTokens: 0,
@@ -173,7 +179,7 @@ export async function createRun(ctx: JournalContext, spec: NewRun): Promise<Run>
     updatedAt: ctx.now,
     endedAt: open === 0 ? ctx.now : null,
   };
-  await ctx.repos.runs.insert(run, spec.definition);
+  await ctx.repos.runs.insert(run, spec.definition, sinksOpen);
   // In batches: a 10,000-step run never holds all its step rows (and their parameters) at once.
   for (let from = 0; from < total; from += STEP_INSERT_BATCH) {
     const batch: Step[] = [];
@@ -544,7 +550,10 @@ async function succeedStep(
   if (step.dependents.length > 0) {
     ctx.released.push(...(await ctx.repos.steps.release(step.dependents, ctx.now)));
   }
-  addRunDelta(ctx, step.runId, { stepsOpen: -1, ...usageDelta(usage) });
+  addRunDelta(ctx, step.runId, {
+    ...(step.dependents.length === 0 ? { sinksOpen: -1 } : {}),
+    ...usageDelta(usage),
+  });
   return true;
 }
 
@@ -566,7 +575,7 @@ async function failStep(
   if (step.taskId) await ctx.tasks?.failed(step, step.taskId, failure);
   const run = await ctx.repos.runs.addCounters(
     step.runId,
-    { stepsOpen: -1, ...usageDelta(usage) },
+    { ...(step.dependents.length === 0 ? { sinksOpen: -1 } : {}), ...usageDelta(usage) },
     ctx.now,
   );
   if (run.status !== 'running' && run.status !== 'paused') return true;
@@ -583,17 +592,20 @@ async function failStep(
 /** Ends a run; every step still open is cancelled (running ones lose their lease, so their holders stop). */
 export async function endRun(
   ctx: JournalContext,
-  run: Pick<Run, 'id' | 'status' | 'stepsOpen'>,
+  run: Pick<Run, 'id' | 'status'>,
   status: Exclude<RunStatus, 'running' | 'paused'>,
   error: string | null,
 ): Promise<void> {
   RunRules.assertTransition(run.status, status);
   let closed = 0;
-  if (run.stepsOpen > 0) {
+  let closedSinks = 0;
+  // A run succeeds when its last sink does, with nothing left open.
+  if (status !== 'succeeded') {
     const steps = await ctx.repos.steps.listForRun(run.id);
     for (const step of steps) {
       if (!StepRules.isOpen(step.status)) continue;
       closed++;
+      if (step.dependents.length === 0) closedSinks++;
       await ctx.repos.steps.update(step.id, {
         status: 'cancelled',
         leaseOwner: null,
@@ -621,7 +633,9 @@ export async function endRun(
       if (step.taskId) await ctx.tasks?.cancelled(step, step.taskId);
     }
   }
-  if (closed > 0) await ctx.repos.runs.addCounters(run.id, { stepsOpen: -closed }, ctx.now);
+  if (closedSinks > 0) {
+    await ctx.repos.runs.addCounters(run.id, { sinksOpen: -closedSinks }, ctx.now);
+  }
   await ctx.repos.runs.update(run.id, { status, error, endedAt: ctx.now, updatedAt: ctx.now });
   event(ctx, 'run-end', run.id, null, {
     status,

@@ -167,7 +167,6 @@ interface RunRow {
   file: string | null;
   input: string;
   steps_total: number;
-  steps_open: number;
   cost_usd: number;
   input_tokens: number;
   output_tokens: number;
@@ -189,7 +188,7 @@ const RUN_COLUMN_LIST = [
   'file',
   'input',
   'steps_total',
-  'steps_open',
+  'sinks_open',
   'cost_usd',
   'input_tokens',
   'output_tokens',
@@ -213,7 +212,6 @@ function toRun(row: RunRow): Run {
     file: row.file,
     input: parseStored<Run['input']>(row.input) ?? {},
     stepsTotal: Number(row.steps_total),
-    stepsOpen: Number(row.steps_open),
     costUsd: Number(row.cost_usd),
     inputTokens: Number(row.input_tokens),
     outputTokens: Number(row.output_tokens),
@@ -239,7 +237,7 @@ function runRepository(
   loadDefinition: (runId: string) => Promise<WorkflowDefinition | undefined>,
 ): RunRepository {
   return {
-    async insert(run, definition) {
+    async insert(run, definition, sinksOpen) {
       await sql.run(insertText('runs', RUN_COLUMN_LIST), [
         run.id,
         run.name,
@@ -251,7 +249,7 @@ function runRepository(
         run.file,
         JSON.stringify(run.input),
         run.stepsTotal,
-        run.stepsOpen,
+        sinksOpen,
         run.costUsd,
         run.inputTokens,
         run.outputTokens,
@@ -316,10 +314,10 @@ function runRepository(
       );
     },
     async addCounters(id, delta, updatedAt) {
-      const rows = await sql.all<{ status: Run['status']; steps_open: number }>(
-        'update runs set steps_open = steps_open + ?, cost_usd = cost_usd + ?, input_tokens = input_tokens + ?, output_tokens = output_tokens + ?, updated_at = ? where id = ? returning status, steps_open',
+      const rows = await sql.all<{ status: Run['status']; sinks_open: number }>(
+        'update runs set sinks_open = sinks_open + ?, cost_usd = cost_usd + ?, input_tokens = input_tokens + ?, output_tokens = output_tokens + ?, updated_at = ? where id = ? returning status, sinks_open',
         [
-          delta.stepsOpen ?? 0,
+          delta.sinksOpen ?? 0,
           delta.costUsd ?? 0,
           delta.inputTokens ?? 0,
           delta.outputTokens ?? 0,
@@ -327,7 +325,7 @@ function runRepository(
           id,
         ],
       );
-      return { status: rows[0]!.status, stepsOpen: Number(rows[0]!.steps_open) };
+      return { status: rows[0]!.status, sinksOpen: Number(rows[0]!.sinks_open) };
     },
   };
 }

@@ -317,6 +317,10 @@ export const MIGRATIONS: readonly Migration[] = [
       // keyed by (step, number), the only way they are looked up, instead of by id plus an index.
       const statements = [
         'alter table steps drop column spec',
+        // Runs count their open sinks instead of all their open steps (decision 0009).
+        'alter table runs add column sinks_open integer not null default 0',
+        `update runs set sinks_open = (select count(*) from steps s where s.run_id = runs.id and s.dependents = '[]' and s.status in ('waiting', 'ready', 'running', 'approval'))`,
+        'alter table runs drop column steps_open',
         'drop index events_run',
         `create index events_run_bounds on events (run_id, seq) where kind = 'run-start' or kind = 'run-end'`,
         'drop index steps_ready',
