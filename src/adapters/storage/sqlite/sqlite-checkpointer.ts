@@ -36,8 +36,13 @@ const db = new Database(workerData.path);
 parentPort.postMessage('ready');
 const timer = setInterval(() => {
   try {
-    const [result] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (result.log >= workerData.rewindAtFrames) parentPort.postMessage('rewind');
+    let [result] = db.pragma('wal_checkpoint(PASSIVE)');
+    if (result.log < workerData.rewindAtFrames) return;
+    // Catch up with what the writer appended meanwhile, so that the part it copies is short.
+    for (let i = 0; i < 2 && result.log - result.checkpointed > 200; i++) {
+      [result] = db.pragma('wal_checkpoint(PASSIVE)');
+    }
+    parentPort.postMessage('rewind');
   } catch {
     // Busy (the writer is finishing a rewind, a schema change): the next tick tries again.
   }
