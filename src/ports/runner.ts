@@ -4,12 +4,45 @@
  * runner only does the work and honours the AbortSignal (cancel, timeout, shutdown).
  */
 
+import type { AgentConfig, ModelConfig } from '../domain/agent.js';
 import type { JsonValue } from '../domain/workflow.js';
 
 export interface RunnerUsage {
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** Input tokens served from the provider's prompt cache (part of inputTokens). */
+  readonly cachedInputTokens?: number | undefined;
   readonly costUsd: number;
+}
+
+/**
+ * One call to a model — a request of the llm runner, or the result of a CLI agent's session —
+ * as the cost ledger records it.
+ */
+export interface ModelCall {
+  /** The configured model name, or the model the CLI agent reported. */
+  readonly model: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cachedInputTokens: number;
+  readonly costUsd: number;
+  readonly latencyMs: number;
+}
+
+/** A model as a runner uses it: its configured name and settings. */
+export interface ResolvedModel extends ModelConfig {
+  readonly name: string;
+}
+
+/**
+ * The agent a step is given to, resolved for this attempt: its settings from bosun.yaml, its
+ * instructions read, and the model chosen for this attempt (a route climbs on retries).
+ */
+export interface AgentProfile {
+  readonly name: string;
+  readonly config: AgentConfig;
+  readonly instructions: string;
+  readonly model: ResolvedModel | null;
 }
 
 /** What an earlier attempt of the same step left behind; the next attempt learns from it. */
@@ -20,6 +53,8 @@ export interface PreviousAttempt {
   readonly outputTail: string;
   /** The reviewer's comment when an approval was rejected with `on_reject: retry`. */
   readonly comment: string | null;
+  /** The conversation that attempt left (Claude Code session, Codex thread), to resume. */
+  readonly session: string | null;
 }
 
 export type StepOutputStream = 'stdout' | 'stderr' | 'text';
@@ -42,8 +77,12 @@ export interface StepAttemptContext {
   readonly previousAttempts: readonly PreviousAttempt[];
   /** Aborted on cancel, timeout and shutdown; `signal.reason` says which. */
   readonly signal: AbortSignal;
-  /** Folder to run in (the workspace's root folder). */
+  /** Folder to run in: the workspace's root folder, or the step's git worktree. */
   readonly workdir: string;
+  /** Set when the step names an agent or a role: who does it, on which model. */
+  readonly agent?: AgentProfile | undefined;
+  /** The environment runners read API keys from (`api_key_env`); the process's by default. */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Streams progress (a line of output, a text delta); the engine journals it in batches. */
   emit(stream: StepOutputStream, text: string): void;
 }
@@ -51,6 +90,10 @@ export interface StepAttemptContext {
 export interface StepOutcome {
   readonly output: JsonValue;
   readonly usage?: RunnerUsage | undefined;
+  /** The model calls behind `usage`, one ledger row each. */
+  readonly calls?: readonly ModelCall[] | undefined;
+  /** A conversation a later attempt of this step may resume. */
+  readonly session?: string | undefined;
 }
 
 export interface Runner {

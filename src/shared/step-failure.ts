@@ -14,6 +14,27 @@ export interface StepFailureData {
   /** The last lines of what the step printed (at most ~4 KB). */
   readonly outputTail: string;
   readonly details?: Readonly<Record<string, unknown>>;
+  /**
+   * What the failed attempt spent and left behind, when it got that far: an agent that fails
+   * after ten model calls still cost money, and its conversation can be resumed.
+   */
+  readonly spent?: StepFailureSpend | undefined;
+}
+
+export interface StepFailureSpend {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cachedInputTokens?: number | undefined;
+  readonly costUsd: number;
+  readonly calls?: readonly {
+    readonly model: string;
+    readonly inputTokens: number;
+    readonly outputTokens: number;
+    readonly cachedInputTokens: number;
+    readonly costUsd: number;
+    readonly latencyMs: number;
+  }[];
+  readonly session?: string | undefined;
 }
 
 export class StepFailure extends Error {
@@ -21,6 +42,7 @@ export class StepFailure extends Error {
   readonly retryable: boolean;
   readonly outputTail: string;
   readonly details: Readonly<Record<string, unknown>>;
+  readonly spent: StepFailureSpend | undefined;
 
   constructor(data: StepFailureData) {
     super(data.message);
@@ -29,6 +51,7 @@ export class StepFailure extends Error {
     this.retryable = data.retryable;
     this.outputTail = data.outputTail;
     this.details = data.details ?? {};
+    this.spent = data.spent;
   }
 
   toJSON(): StepFailureData {
@@ -38,6 +61,7 @@ export class StepFailure extends Error {
       retryable: this.retryable,
       outputTail: this.outputTail,
       details: this.details,
+      ...(this.spent ? { spent: this.spent } : {}),
     };
   }
 

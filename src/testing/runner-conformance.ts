@@ -201,8 +201,22 @@ export function describeRunnerConformance(
     it('hands the idempotency key and earlier failures to the work', async () => {
       // A re-run after a lost lease: attempt 3 carries the key of the attempt it repeats.
       const previousAttempts: PreviousAttempt[] = [
-        { attempt: 1, kind: 'error', error: 'first failure', outputTail: 'x', comment: null },
-        { attempt: 2, kind: 'lost', error: 'worker died', outputTail: '', comment: null },
+        {
+          attempt: 1,
+          kind: 'error',
+          error: 'first failure',
+          outputTail: 'x',
+          comment: null,
+          session: null,
+        },
+        {
+          attempt: 2,
+          kind: 'lost',
+          error: 'worker died',
+          outputTail: '',
+          comment: null,
+          session: null,
+        },
       ];
       const context = contextWith({
         settings: script.echoes.settings,

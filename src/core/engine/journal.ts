@@ -403,6 +403,7 @@ async function previousAttemptsOf(ctx: JournalContext, step: Step): Promise<Prev
       outputTail: attempt.error!.outputTail,
       comment:
         typeof attempt.error!.details?.comment === 'string' ? attempt.error!.details.comment : null,
+      session: attempt.error!.spent?.session ?? null,
     }));
 }
 

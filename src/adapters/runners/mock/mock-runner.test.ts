@@ -107,7 +107,14 @@ describe('mock runner', () => {
       input: null,
       attempt: 2,
       previousAttempts: [
-        { attempt: 1, kind: 'error', error: 'flaky', outputTail: 'tail', comment: 'try again' },
+        {
+          attempt: 1,
+          kind: 'error',
+          error: 'flaky',
+          outputTail: 'tail',
+          comment: 'try again',
+          session: null,
+        },
       ],
     });
     await expect(createMockRunner().execute(context)).resolves.toEqual({
@@ -115,7 +122,14 @@ describe('mock runner', () => {
         step: 'plan',
         input: null,
         previous_attempts: [
-          { attempt: 1, kind: 'error', error: 'flaky', output_tail: 'tail', comment: 'try again' },
+          {
+            attempt: 1,
+            kind: 'error',
+            error: 'flaky',
+            output_tail: 'tail',
+            comment: 'try again',
+            session: null,
+          },
         ],
       },
     });

@@ -99,8 +99,22 @@ describe('shell runner', () => {
           idempotencyKey: 'run_1:step_1:2',
           input: { n: 1 },
           previousAttempts: [
-            { attempt: 1, kind: 'error', error: 'old', outputTail: '', comment: null },
-            { attempt: 2, kind: 'lost', error: 'worker died', outputTail: '', comment: null },
+            {
+              attempt: 1,
+              kind: 'error',
+              error: 'old',
+              outputTail: '',
+              comment: null,
+              session: null,
+            },
+            {
+              attempt: 2,
+              kind: 'lost',
+              error: 'worker died',
+              outputTail: '',
+              comment: null,
+              session: null,
+            },
           ],
         },
         runner,
@@ -140,13 +154,27 @@ describe('shell runner', () => {
         idempotencyKey: 'run_1:step_1:1',
         input: ['a', 1],
         previousAttempts: [
-          { attempt: 1, kind: 'timeout', error: 'too slow', outputTail: 'zzz', comment: 'hurry' },
+          {
+            attempt: 1,
+            kind: 'timeout',
+            error: 'too slow',
+            outputTail: 'zzz',
+            comment: 'hurry',
+            session: null,
+          },
         ],
       });
       expect(output).toEqual({
         input: ['a', 1],
         previous_attempts: [
-          { attempt: 1, kind: 'timeout', error: 'too slow', output_tail: 'zzz', comment: 'hurry' },
+          {
+            attempt: 1,
+            kind: 'timeout',
+            error: 'too slow',
+            output_tail: 'zzz',
+            comment: 'hurry',
+            session: null,
+          },
         ],
         run: 'run_1',
         step: 'build',

@@ -1,0 +1,200 @@
+/**
+ * Models, agents, routes and budgets as `.bosun/bosun.yaml` declares them. A model is a provider
+ * endpoint with prices; an agent is a role played by a runner (an LLM through the AI SDK, a CLI
+ * agent, a process in a terminal, a shell command, the mock) on a model or a route; a route is a
+ * role's chain of models, cheapest first, climbed on retries; a budget caps spend in a scope.
+ * Everything here is plain data; reading the file and watching it live in `app/`.
+ */
+
+import { z } from 'zod';
+import { parseDuration } from '../shared/duration.js';
+
+export const MODEL_PROVIDERS = [
+  'openai-compatible',
+  'ollama',
+  'anthropic',
+  'openai',
+  'mock',
+] as const;
+export type ModelProvider = (typeof MODEL_PROVIDERS)[number];
+
+export const AGENT_RUNNERS = ['llm', 'claude-code', 'codex', 'process', 'shell', 'mock'] as const;
+export type AgentRunner = (typeof AGENT_RUNNERS)[number];
+
+export const WORKDIR_MODES = ['worktree', 'repo', 'none'] as const;
+export type WorkdirMode = (typeof WORKDIR_MODES)[number];
+
+export const BUDGET_SCOPES = ['workspace', 'project', 'run', 'agent', 'day'] as const;
+export type BudgetScope = (typeof BUDGET_SCOPES)[number];
+
+const NAME = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+const name = (what: string) =>
+  z.string().regex(NAME, `must be a ${what} name: a letter, then letters, digits, '_', '.' or '-'`);
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const positiveInt = z.number().int('must be a whole number').positive('must be positive');
+const usd = z.number().nonnegative('must be zero or more (US dollars)');
+
+const duration = z.union([z.string(), z.number().int().positive()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  try {
+    return parseDuration(value, 'timeout');
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+export const ModelConfigSchema = z
+  .strictObject({
+    provider: z.enum(MODEL_PROVIDERS, `must be one of ${MODEL_PROVIDERS.join(', ')}`),
+    /** The provider's id for the model (`gpt-4o-mini`, `qwen2.5-coder:7b`, `claude-sonnet-4-5`). */
+    model: z.string().trim().min(1, 'must name the model id the provider knows'),
+    base_url: z.url('must be an http(s) URL').optional(),
+    /** The NAME of the environment variable holding the key, never the key itself. */
+    api_key_env: z
+      .string()
+      .regex(ENV_NAME, 'must be an environment variable name (A-Z, 0-9, _), not the key itself')
+      .optional(),
+    context_window: positiveInt.optional(),
+    /** The most output tokens one call may produce: the worst case a budget reserves. */
+    max_output_tokens: positiveInt.default(4096),
+    /** US dollars per million tokens. */
+    price: z
+      .strictObject({ input: usd.default(0), output: usd.default(0), cached_input: usd.optional() })
+      .default({ input: 0, output: 0 }),
+  })
+  .superRefine((model, ctx) => {
+    if (model.provider === 'openai-compatible' && model.base_url === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['base_url'],
+        message: 'is required for an openai-compatible provider (e.g. http://localhost:8000/v1)',
+      });
+    }
+  });
+export type ModelConfig = z.output<typeof ModelConfigSchema>;
+
+export const AgentConfigSchema = z
+  .strictObject({
+    role: name('role').optional(),
+    runner: z.enum(AGENT_RUNNERS, `must be one of ${AGENT_RUNNERS.join(', ')}`),
+    /** A model name from `models:`, or (claude-code, codex) the model id the CLI takes. */
+    model: z.string().trim().min(1).optional(),
+    /** A role whose route (chain of models) this agent climbs on retries. */
+    route: name('route').optional(),
+    instructions: z
+      .union([z.string(), z.strictObject({ file: z.string().trim().min(1, 'must name a file') })])
+      .optional(),
+    /** bosun operations the agent may call as tools (llm runner). */
+    tools: z.array(z.string().trim().min(1)).default([]),
+    max_concurrency: positiveInt.optional(),
+    workdir: z.enum(WORKDIR_MODES, `must be one of ${WORKDIR_MODES.join(', ')}`).default('repo'),
+    timeout: duration.optional(),
+    /** Model calls (llm) or turns (claude-code) one attempt may take. */
+    max_steps: positiveInt.default(8),
+    /** What one attempt may cost at most (CLI agents report cost only afterwards). */
+    max_cost_usd: usd.optional(),
+    /** process runner: the command line; `{{prompt}}` is replaced by the step's prompt. */
+    command: z.string().trim().min(1).optional(),
+    /** Extra arguments for the claude/codex executable. */
+    args: z.array(z.string()).default([]),
+  })
+  .superRefine((agent, ctx) => {
+    if (agent.runner === 'process' && agent.command === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['command'],
+        message: 'is required for runner: process',
+      });
+    }
+    if (agent.runner === 'llm' && agent.model === undefined && agent.route === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model'],
+        message: 'runner llm needs a model (a name from models:) or a route',
+      });
+    }
+    if (agent.model !== undefined && agent.route !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['route'],
+        message: 'give a model or a route, not both',
+      });
+    }
+  });
+export type AgentConfig = z.output<typeof AgentConfigSchema>;
+
+export const BudgetConfigSchema = z
+  .strictObject({
+    scope: z.enum(BUDGET_SCOPES, `must be one of ${BUDGET_SCOPES.join(', ')}`),
+    /** scope project: its key; scope agent: its name. */
+    project: z.string().trim().min(1).optional(),
+    agent: z.string().trim().min(1).optional(),
+    usd: usd.optional(),
+    tokens: positiveInt.optional(),
+  })
+  .superRefine((budget, ctx) => {
+    if (budget.usd === undefined && budget.tokens === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['usd'],
+        message: 'a budget needs usd, tokens or both',
+      });
+    }
+    if (budget.scope === 'project' && budget.project === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['project'], message: 'is required for scope project' });
+    }
+    if (budget.scope === 'agent' && budget.agent === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['agent'], message: 'is required for scope agent' });
+    }
+  });
+export type BudgetConfig = z.output<typeof BudgetConfigSchema>;
+
+export const AgentsSectionSchema = z.object({
+  models: z.record(name('model'), ModelConfigSchema).default({}),
+  agents: z.record(name('agent'), AgentConfigSchema).default({}),
+  /** role → model names, cheapest first. */
+  routes: z
+    .record(name('role'), z.array(z.string()).min(1, 'must list at least one model'))
+    .default({}),
+  budgets: z.array(BudgetConfigSchema).default([]),
+});
+export type AgentsSection = z.output<typeof AgentsSectionSchema>;
+
+/** A reference that does not resolve, as a path into the document and a message. */
+export interface ConfigProblem {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+/** Cross-references: agents' models and routes, routes' models. */
+export function checkReferences(section: AgentsSection): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const models = Object.keys(section.models);
+  const known = models.length > 0 ? models.join(', ') : 'none configured';
+  for (const [agentName, agent] of Object.entries(section.agents)) {
+    if (agent.runner === 'llm' && agent.model !== undefined && !(agent.model in section.models)) {
+      problems.push({
+        path: ['agents', agentName, 'model'],
+        message: `unknown model '${agent.model}' (models: ${known})`,
+      });
+    }
+    if (agent.route !== undefined && !(agent.route in section.routes)) {
+      problems.push({
+        path: ['agents', agentName, 'route'],
+        message: `unknown route '${agent.route}' (routes: ${Object.keys(section.routes).join(', ') || 'none configured'})`,
+      });
+    }
+  }
+  for (const [role, chain] of Object.entries(section.routes)) {
+    chain.forEach((model, i) => {
+      if (!(model in section.models)) {
+        problems.push({
+          path: ['routes', role, i],
+          message: `unknown model '${model}' (models: ${known})`,
+        });
+      }
+    });
+  }
+  return problems;
+}
