@@ -59,6 +59,22 @@ export interface PreviousAttempt {
 
 export type StepOutputStream = 'stdout' | 'stderr' | 'text';
 
+export type AgentActivity =
+  | { readonly kind: 'agent-message-delta'; readonly text: string }
+  | {
+      readonly kind: 'agent-tool-call';
+      readonly id: string;
+      readonly tool: string;
+      readonly input: JsonValue;
+    }
+  | {
+      readonly kind: 'agent-tool-result';
+      readonly id: string;
+      readonly ok: boolean;
+      readonly text: string;
+    }
+  | { readonly kind: 'agent-session'; readonly session: string; readonly model: string | null };
+
 export interface StepAttemptContext {
   readonly runId: string;
   readonly stepId: string;
@@ -85,6 +101,11 @@ export interface StepAttemptContext {
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Streams progress (a line of output, a text delta); the engine journals it in batches. */
   emit(stream: StepOutputStream, text: string): void;
+  /**
+   * What an agent does, as journal events: text deltas of its messages, tool calls and their
+   * results, the session it runs in. Deltas are merged per message before they are journaled.
+   */
+  report?(event: AgentActivity): void;
 }
 
 export interface StepOutcome {
