@@ -1,11 +1,14 @@
 /**
- * `.bosun/bosun.yaml`: the workspace's settings, validated with errors that name the key. For now
- * it says where the store is and who acts by default; later issues add models, agents and budgets.
+ * `.bosun/bosun.yaml`: the workspace's settings — where the store is, who acts by default, and
+ * the models, agents, routes and budgets (domain/agent.ts) — validated with errors that name the
+ * line and the key: `bosun.yaml:12: agents.coder.runner: must be one of llm, claude-code, …`.
  */
 
-import { parse } from 'yaml';
 import { z } from 'zod';
+import { AgentsSectionSchema, checkReferences } from '../domain/agent.js';
 import { BosunError } from '../shared/errors.js';
+import type { YamlPathSegment } from './yaml-source.js';
+import { lineOf, parseYaml, toJs } from './yaml-source.js';
 
 export const CONFIG_FILE = 'bosun.yaml';
 export const DEFAULT_DB_FILE = 'bosun.db';
@@ -16,6 +19,7 @@ export const WorkspaceConfigSchema = z.strictObject({
   db: z.string().trim().min(1, 'must not be empty').default(DEFAULT_DB_FILE),
   /** Who is recorded in the audit log when neither --as nor BOSUN_ACTOR says. */
   actor: z.string().trim().min(1, 'must not be empty').optional(),
+  ...AgentsSectionSchema.shape,
 });
 export type WorkspaceConfig = z.infer<typeof WorkspaceConfigSchema>;
 
@@ -28,25 +32,69 @@ export function defaultConfigText(db: string): string {
     '# Default actor for the audit log (otherwise --as, BOSUN_ACTOR, or your OS user name).',
     '# actor: ana',
     '',
+    '# Models: a provider endpoint and its prices (US dollars per million tokens).',
+    '# models:',
+    '#   local-coder:',
+    '#     provider: openai-compatible        # or ollama, anthropic, openai, mock',
+    '#     base_url: http://localhost:11434/v1',
+    '#     model: qwen2.5-coder:7b',
+    '#     price: { input: 0, output: 0 }',
+    '#   sonnet:',
+    '#     provider: anthropic',
+    '#     model: claude-sonnet-4-5',
+    "#     api_key_env: ANTHROPIC_API_KEY     # the variable's NAME, never the key",
+    '#     price: { input: 3, output: 15 }',
+    '#',
+    '# Agents: a role played by a runner (llm, claude-code, codex, process, shell, mock).',
+    '# `bosun agent scaffold NAME` prints a commented agent to paste here.',
+    '# agents:',
+    '#   coder:',
+    '#     role: coder',
+    '#     runner: llm',
+    '#     route: coder                      # or model: sonnet',
+    '#     instructions: { file: prompts/coder.md }',
+    '#     tools: [task.note, task.create]',
+    '#     workdir: worktree                 # or repo, none',
+    '#     timeout: 20m',
+    '#',
+    "# Routes: a role's models, cheapest first; each retry climbs one.",
+    '# routes:',
+    '#   coder: [local-coder, sonnet]',
+    '#',
+    '# Budgets: checked before a step starts (its worst case is reserved).',
+    '# budgets:',
+    '#   - { scope: day, usd: 5 }',
+    '#   - { scope: project, project: HOME, usd: 50 }',
+    '',
   ].join('\n');
 }
 
 export function parseConfig(text: string, path: string): WorkspaceConfig {
-  let raw: unknown;
-  try {
-    raw = parse(text) ?? {};
-  } catch (error) {
-    throw new BosunError('invalid_input', `${path}: not valid YAML (${(error as Error).message})`, {
-      details: { field: path, rule: 'valid YAML' },
-    });
-  }
+  const source = parseYaml(text, path);
+  const raw = toJs(source.document, path) ?? {};
+  const refuse = (at: readonly YamlPathSegment[], rule: string): never => {
+    const key = at.join('.') || '(document)';
+    const line = lineOf(source, at);
+    throw new BosunError(
+      'invalid_input',
+      `${path}${line === null ? '' : `:${line}`}: ${key}: ${rule}`,
+      {
+        details: { field: key, rule, file: path, ...(line === null ? {} : { line }) },
+      },
+    );
+  };
   const result = WorkspaceConfigSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    const key = issue.path.join('.') || '(document)';
-    throw new BosunError('invalid_input', `${path}: ${key}: ${issue.message}`, {
-      details: { field: key, rule: issue.message, file: path },
-    });
+    const at = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    const rule =
+      issue.code === 'unrecognized_keys'
+        ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`
+        : issue.message;
+    refuse(issue.code === 'unrecognized_keys' ? [...at, issue.keys[0]!] : at, rule);
   }
-  return result.data;
+  const config = result.data!;
+  const problem = checkReferences(config)[0];
+  if (problem) refuse(problem.path, problem.message);
+  return config;
 }

@@ -8,14 +8,15 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Document, LineCounter as LineCounterType } from 'yaml';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { LineCounter } from 'yaml';
 import type { JsonPathSegment } from '../domain/template.js';
 import type { WorkflowDefinition } from '../domain/workflow.js';
 import type { WorkflowParseOptions } from '../domain/workflow-schema.js';
 import { parseWorkflowDefinition } from '../domain/workflow-schema.js';
 import { BosunError, notFound } from '../shared/errors.js';
 import { parseJson } from '../shared/json.js';
+import type { YamlSource } from './yaml-source.js';
+import { lineOf, parseYaml, toJs, tryParseYaml } from './yaml-source.js';
 
 export interface WorkflowFile {
   readonly definition: WorkflowDefinition;
@@ -74,45 +75,6 @@ export function parseWorkflowText(
   }
 }
 
-interface YamlSource {
-  readonly document: Document.Parsed;
-  readonly lines: LineCounterType;
-}
-
-function parseYaml(text: string, fileLabel: string): YamlSource {
-  const lines = new LineCounter();
-  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const first = document.errors[0];
-  if (first !== undefined) {
-    const { line, col } = lines.linePos(first.pos[0]);
-    const rule = `not valid YAML: ${first.message}`;
-    throw new BosunError('invalid_input', `${fileLabel}:${line}:${col}: ${rule}`, {
-      details: { field: '(document)', rule, file: fileLabel, line, column: col },
-    });
-  }
-  return { document, lines };
-}
-
-function tryParseYaml(text: string): YamlSource | null {
-  try {
-    return parseYaml(text, '');
-  } catch {
-    return null;
-  }
-}
-
-function toJs(document: Document.Parsed, fileLabel: string): unknown {
-  try {
-    // The alias cap refuses "billion laughs" documents before they expand.
-    return document.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    const rule = `not valid YAML: ${(error as Error).message}`;
-    throw new BosunError('invalid_input', `${fileLabel}: ${rule}`, {
-      details: { field: '(document)', rule, file: fileLabel },
-    });
-  }
-}
-
 function parseJsonText(text: string, fileLabel: string): unknown {
   try {
     return parseJson(text, fileLabel);
@@ -132,37 +94,4 @@ function parseJsonText(text: string, fileLabel: string): unknown {
       { details: { ...error.details, file: fileLabel, line, column: col }, cause: error },
     );
   }
-}
-
-/**
- * The line of the node at `path`, or of the nearest ancestor that exists (a missing key is
- * reported where its object starts). For a key of a mapping it is the key's line, which is where
- * a person looks for `needs:` or a misspelt key.
- */
-function lineOf(source: YamlSource, path: readonly JsonPathSegment[]): number | null {
-  let node: unknown = source.document.contents;
-  let offset = rangeStart(node);
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find(
-        (item) => isScalar(item.key) && String(item.key.value) === String(segment),
-      );
-      if (pair === undefined) break;
-      offset = rangeStart(pair.key) ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item: unknown = node.items[segment];
-      if (item === undefined) break;
-      offset = rangeStart(item) ?? offset;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return offset === null ? null : source.lines.linePos(offset).line;
-}
-
-function rangeStart(node: unknown): number | null {
-  const range = (node as { range?: readonly number[] } | null)?.range;
-  return range?.[0] ?? null;
 }

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { BosunError } from '../shared/errors.js';
+import { defaultConfigText, parseConfig } from './config.js';
+
+const refusal = (text: string): BosunError => {
+  try {
+    parseConfig(text, 'bosun.yaml');
+  } catch (error) {
+    if (error instanceof BosunError) return error;
+    throw error;
+  }
+  throw new Error('the config was accepted');
+};
+
+const FULL = `version: 1
+models:
+  local:
+    provider: openai-compatible
+    base_url: http://127.0.0.1:8000/v1
+    model: qwen2.5-coder:7b
+  sonnet:
+    provider: anthropic
+    model: claude-sonnet-4-5
+    api_key_env: ANTHROPIC_API_KEY
+    price: { input: 3, output: 15 }
+agents:
+  coder:
+    role: coder
+    runner: llm
+    route: coder
+    tools: [task.note]
+    timeout: 20m
+  reviewer:
+    runner: claude-code
+    model: claude-sonnet-4-5
+routes:
+  coder: [local, sonnet]
+budgets:
+  - { scope: day, usd: 5 }
+  - { scope: project, project: HOME, tokens: 1000000 }
+`;
+
+describe('bosun.yaml', () => {
+  it('reads models, agents, routes and budgets with their defaults', () => {
+    const config = parseConfig(FULL, 'bosun.yaml');
+    expect(config.models['sonnet']).toMatchObject({
+      provider: 'anthropic',
+      price: { input: 3, output: 15 },
+      max_output_tokens: 4096,
+    });
+    expect(config.models['local']!.price).toEqual({ input: 0, output: 0 });
+    expect(config.agents['coder']).toMatchObject({
+      runner: 'llm',
+      route: 'coder',
+      timeout: 20 * 60_000,
+      workdir: 'repo',
+      max_steps: 8,
+    });
+    expect(config.routes['coder']).toEqual(['local', 'sonnet']);
+    expect(config.budgets).toHaveLength(2);
+  });
+
+  it('accepts the commented template it writes for new workspaces', () => {
+    expect(parseConfig(defaultConfigText('bosun.db'), 'bosun.yaml').agents).toEqual({});
+  });
+
+  it('names the line and the key of a bad value', () => {
+    const error = refusal(FULL.replace('runner: llm', 'runner: gpt'));
+    expect(error.message).toMatch(/^bosun\.yaml:15: agents\.coder\.runner: must be one of llm, /);
+    expect(error.details).toMatchObject({ line: 15, field: 'agents.coder.runner' });
+  });
+
+  it('names an unknown key where it is', () => {
+    expect(refusal(FULL.replace('    tools: [task.note]', '    tool: [task.note]')).message).toBe(
+      "bosun.yaml:17: agents.coder.tool: unknown key 'tool'",
+    );
+  });
+
+  it('refuses a route or an agent that names a model nobody configured', () => {
+    expect(refusal(FULL.replace('coder: [local, sonnet]', 'coder: [local, opus]')).message).toBe(
+      "bosun.yaml:23: routes.coder.1: unknown model 'opus' (models: local, sonnet)",
+    );
+    expect(refusal(FULL.replace('    route: coder', '    model: gpt-5')).message).toMatch(
+      /^bosun\.yaml:16: agents\.coder\.model: unknown model 'gpt-5'/,
+    );
+  });
+
+  it('refuses an API key where the name of its variable belongs', () => {
+    expect(
+      refusal(FULL.replace('api_key_env: ANTHROPIC_API_KEY', 'api_key_env: sk-ant-123')).message,
+    ).toMatch(/api_key_env: must be an environment variable name/);
+  });
+
+  it('asks for what a provider, a runner or a budget cannot do without', () => {
+    expect(refusal(FULL.replace('    base_url: http://127.0.0.1:8000/v1\n', '')).message).toMatch(
+      /models\.local\.base_url: is required for an openai-compatible provider/,
+    );
+    expect(
+      refusal(FULL.replace('  - { scope: day, usd: 5 }', '  - { scope: day }')).message,
+    ).toMatch(/budgets\.0\.usd: a budget needs usd, tokens or both/);
+    expect(refusal(FULL.replace('    runner: claude-code', '    runner: process')).message).toMatch(
+      /agents\.reviewer\.command: is required for runner: process/,
+    );
+    expect(refusal(FULL.replace('timeout: 20m', 'timeout: soon')).message).toMatch(
+      /agents\.coder\.timeout: /,
+    );
+  });
+
+  it('names the line of broken YAML', () => {
+    expect(refusal('version: 1\nagents: [\n').message).toMatch(
+      /^bosun\.yaml:\d+:\d+: not valid YAML/,
+    );
+  });
+});
