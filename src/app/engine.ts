@@ -19,6 +19,7 @@ import type { RunnerRegistry } from '../ports/runner.js';
 import type { Store } from '../ports/store.js';
 import type { Clock } from '../shared/clock.js';
 import type { IdGenerator } from '../shared/ids.js';
+import type { AgentDirectory } from './agent-directory.js';
 import { loadWorkflowFile } from './workflow-file.js';
 
 export function createRunnerRegistry(): RunnerRegistry {
@@ -68,6 +69,9 @@ export interface SchedulerOptions {
   readonly leaseMs?: number;
   /** Register in the workers table (a `bosun worker` process). */
   readonly worker?: boolean;
+  /** The workspace's agents (bosun.yaml); without it agent and role steps run on `mock`. */
+  readonly agents?: AgentDirectory;
+  readonly env?: Readonly<Record<string, string | undefined>>;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -85,6 +89,8 @@ export function createEngineScheduler(options: SchedulerOptions): Scheduler {
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     ...(options.worker ? { worker: { host: HOST, pid: process.pid } } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
+    ...(options.agents ? { agents: options.agents.resolve } : {}),
+    ...(options.env ? { env: options.env } : {}),
     taskLink: (ctx) => createTaskLink(ctx),
     ownerPrefix: OWNER_PREFIX,
     isOwnerAlive: (candidate) => candidate === owner || isOwnerAlive(candidate),

@@ -12,6 +12,8 @@ import { dirname } from 'node:path';
 import type { RunnerRegistry } from '../ports/runner.js';
 import type { IdGenerator } from '../shared/ids.js';
 import { createUlidGenerator } from '../shared/ids.js';
+import type { AgentDirectory } from './agent-directory.js';
+import { openAgentDirectory } from './agent-directory.js';
 import { createEngineEnvironment, createRunnerRegistry } from './engine.js';
 import type { ResolvedWorkspace, WorkspaceOptions } from './workspace.js';
 import { openStore, resolveWorkspace } from './workspace.js';
@@ -25,6 +27,12 @@ export interface Runtime {
   readonly newId: IdGenerator;
   /** The folder steps run in: the workspace's project folder (the parent of `.bosun/`). */
   readonly workdir: string;
+  /**
+   * The workspace's agents, read from bosun.yaml on first use and re-read when it changes.
+   * `onReloadError` hears about an edit that does not validate (the last good settings stay).
+   */
+  agents(onReloadError?: (error: Error) => void): AgentDirectory;
+  readonly env: Readonly<Record<string, string | undefined>>;
   close(): Promise<void>;
 }
 
@@ -37,6 +45,7 @@ export async function openRuntime(
   const newId = createUlidGenerator(clock);
   const runners = createRunnerRegistry();
   const engine = createEngineEnvironment(runners, options.cwd);
+  let agents: AgentDirectory | undefined;
   return {
     workspace,
     store,
@@ -45,6 +54,15 @@ export async function openRuntime(
     clock,
     newId,
     workdir: workspace.dir ? dirname(workspace.dir) : options.cwd,
-    close: () => store.close(),
+    agents: (onReloadError) =>
+      (agents ??= openAgentDirectory(workspace.dir, {
+        watch: true,
+        ...(onReloadError ? { onReloadError } : {}),
+      })),
+    env: options.env,
+    close: () => {
+      agents?.close();
+      return store.close();
+    },
   };
 }

@@ -198,3 +198,58 @@ export function checkReferences(section: AgentsSection): ConfigProblem[] {
   }
   return problems;
 }
+
+/** Which agent takes a step, on which runner and model, and why: recorded with the step's start. */
+export interface AgentChoice {
+  readonly agent: string;
+  readonly runner: AgentRunner;
+  /** The configured model name (or, for CLI agents, the model id given to the CLI); null: none. */
+  readonly model: string | null;
+  readonly reason: string;
+}
+
+/**
+ * The agent for a step that names an agent or a role, and its model for this try: a route is
+ * climbed one model per retry (cheapest first) and stays on its last model; an agent's own model
+ * never changes. Returns a rule the step breaks instead when nothing fits.
+ */
+export function chooseAgent(
+  section: Pick<AgentsSection, 'agents' | 'routes'>,
+  step: { readonly agent: string | null; readonly role: string | null },
+  tries: number,
+): AgentChoice | { readonly problem: string } {
+  const names = Object.keys(section.agents);
+  const listed = names.length > 0 ? names.join(', ') : 'none configured';
+  let agentName: string | undefined;
+  let why: string;
+  if (step.agent !== null) {
+    if (!(step.agent in section.agents))
+      return { problem: `unknown agent '${step.agent}' (agents: ${listed})` };
+    agentName = step.agent;
+    why = `agent ${agentName}`;
+  } else {
+    agentName = names.find((name) => section.agents[name]!.role === step.role);
+    if (agentName === undefined) {
+      return { problem: `no agent plays role '${step.role}' (agents: ${listed})` };
+    }
+    why = `role ${step.role}: agent ${agentName}`;
+  }
+  const agent = section.agents[agentName]!;
+  if (agent.route !== undefined) {
+    const chain = section.routes[agent.route] ?? [];
+    const index = Math.min(tries, chain.length - 1);
+    const step_ =
+      tries === 0
+        ? 'first model'
+        : index === tries
+          ? `retry ${tries} escalates to model ${index + 1} of ${chain.length}`
+          : `retry ${tries} stays on the last model`;
+    return {
+      agent: agentName,
+      runner: agent.runner,
+      model: chain[index] ?? null,
+      reason: `${why}; route ${agent.route}: ${step_}`,
+    };
+  }
+  return { agent: agentName, runner: agent.runner, model: agent.model ?? null, reason: why };
+}

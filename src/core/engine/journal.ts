@@ -9,7 +9,7 @@ import type { Approval, Attempt, NewJournalEvent, Run, RunStatus, Step } from '.
 import { Run as RunRules, Step as StepRules } from '../../domain/run.js';
 import { listReferencedSteps, renderTemplate } from '../../domain/template.js';
 import type { JsonValue, StepDefinition, WorkflowDefinition } from '../../domain/workflow.js';
-import type { PreviousAttempt, RunnerUsage } from '../../ports/runner.js';
+import type { AgentProfile, PreviousAttempt, RunnerUsage } from '../../ports/runner.js';
 import type {
   ReleasedStep,
   Repositories,
@@ -207,8 +207,29 @@ export interface ClaimedAttempt {
   readonly input: JsonValue;
   readonly settings: { readonly [key: string]: JsonValue };
   readonly previousAttempts: readonly PreviousAttempt[];
-  /** Set when the step's templates could not be rendered: the attempt fails at once. */
+  /** Set when the step's templates could not be rendered or no agent fits: it fails at once. */
   readonly renderError: StepFailureData | null;
+  /** The runner that executes the attempt: the step's own, or its agent's. */
+  readonly runner: string;
+  /** The agent the step is given to, when it names an agent or a role and agents are set up. */
+  readonly agent?: AgentProfile | undefined;
+}
+
+/**
+ * Who does a step that names an agent or a role: the runner, the agent's profile for this try
+ * (model chosen by its route) and why; or why nobody can. Supplied by the app from bosun.yaml.
+ */
+export type AgentResolver = (step: Step) => AgentAssignment | { readonly failure: string };
+
+export interface AgentAssignment {
+  readonly runner: string;
+  /** Absent when the workspace configures no agents (the step runs on the mock runner). */
+  readonly profile?: AgentProfile | undefined;
+  readonly choice: {
+    readonly agent: string | null;
+    readonly model: string | null;
+    readonly reason: string;
+  };
 }
 
 export interface ClaimOptions {
@@ -216,8 +237,10 @@ export interface ClaimOptions {
   readonly leaseMs: number;
   readonly capacity: number;
   readonly runId?: string | undefined;
-  /** Local per-runner capacity: false skips the step (another scheduler may take it). */
-  readonly accepts: (step: Step) => boolean;
+  /** Local per-runner (and per-agent) capacity: false skips the step (another scheduler may take it). */
+  readonly accepts: (step: Step, runner: string, agent: AgentProfile | undefined) => boolean;
+  /** Resolves steps that name an agent or a role; without it they run on `mock`. */
+  readonly agents?: AgentResolver | undefined;
   /** Run inputs by run id; they never change, so schedulers cache them across claims. */
   readonly runInputs: Map<string, Run['input']>;
   /**
@@ -267,7 +290,19 @@ export async function claimSteps(ctx: JournalContext, options: ClaimOptions): Pr
       await requestApproval(ctx, step, 'before');
       continue;
     }
-    if (!options.accepts(step)) {
+    const assignment =
+      step.runner === 'agent' && options.agents !== undefined ? options.agents(step) : null;
+    const runner =
+      assignment === null
+        ? step.runner === 'agent'
+          ? 'mock'
+          : step.runner
+        : 'failure' in assignment
+          ? step.runner
+          : assignment.runner;
+    const profile =
+      assignment !== null && !('failure' in assignment) ? assignment.profile : undefined;
+    if (!options.accepts(step, runner, profile)) {
       drained = false;
       continue;
     }
@@ -284,7 +319,7 @@ export async function claimSteps(ctx: JournalContext, options: ClaimOptions): Pr
       }
       groupCounts.set(step.group, running + 1);
     }
-    claimed.push(await claimStep(ctx, step, options, leaseUntil));
+    claimed.push(await claimStep(ctx, step, options, leaseUntil, runner, assignment));
   }
   return { claimed, drained };
 }
@@ -294,6 +329,8 @@ async function claimStep(
   step: Step,
   options: ClaimOptions,
   leaseUntil: string,
+  runner: string,
+  assignment: AgentAssignment | { readonly failure: string } | null,
 ): Promise<ClaimedAttempt> {
   const attempt: Attempt = {
     id: ctx.newId(),
@@ -324,6 +361,10 @@ async function claimStep(
       outputTail: '',
     };
   }
+  if (assignment !== null && 'failure' in assignment && renderError === null) {
+    renderError = { kind: 'error', message: assignment.failure, retryable: false, outputTail: '' };
+  }
+  const choice = assignment !== null && !('failure' in assignment) ? assignment.choice : null;
   const previousAttempts = step.attempts > 0 ? await previousAttemptsOf(ctx, step) : [];
   await ctx.repos.attempts.insert({ ...attempt, input });
   await ctx.repos.steps.update(step.id, {
@@ -338,9 +379,11 @@ async function claimStep(
   event(ctx, 'step-start', step.runId, step.id, {
     step: step.key,
     attempt: attempt.number,
-    runner: step.runner,
+    runner,
     ...(step.spec.agent ? { agent: step.spec.agent } : {}),
     ...(step.spec.role ? { role: step.spec.role } : {}),
+    // The routing decision, kept so that a learned router can later be judged against it.
+    ...(choice ? { agent: choice.agent, model: choice.model, why: choice.reason } : {}),
     owner: options.owner,
     idempotencyKey: attempt.idempotencyKey,
   });
@@ -360,6 +403,8 @@ async function claimStep(
     settings,
     previousAttempts,
     renderError,
+    runner,
+    agent: assignment !== null && !('failure' in assignment) ? assignment.profile : undefined,
   };
 }
 

@@ -9,13 +9,18 @@
 import type { NewJournalEvent, Run, Step } from '../../domain/run.js';
 import { Run as RunRules } from '../../domain/run.js';
 import type { JsonValue } from '../../domain/workflow.js';
-import type { Runner, RunnerRegistry, StepOutputStream } from '../../ports/runner.js';
+import type {
+  AgentActivity,
+  AgentProfile,
+  RunnerRegistry,
+  StepOutputStream,
+} from '../../ports/runner.js';
 import type { Repositories, Store } from '../../ports/store.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import { StepFailure } from '../../shared/step-failure.js';
 import type { ServiceContext } from '../services/service-context.js';
-import type { ClaimedAttempt, Completion, JournalContext } from './journal.js';
+import type { AgentResolver, ClaimedAttempt, Completion, JournalContext } from './journal.js';
 import {
   claimSteps,
   completeAttempt,
@@ -52,8 +57,10 @@ export interface SchedulerSettings {
   /** Only this run's steps (`run start`, `run resume`); otherwise every run (a worker). */
   readonly runId?: string;
   readonly workdir: string;
-  /** The runner for steps that name an agent or role instead of a runner. */
-  readonly agentRunner?: string;
+  /** Who does steps that name an agent or a role (bosun.yaml); without it, the mock runner. */
+  readonly agents?: AgentResolver;
+  /** The environment runners read API keys from. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Moves tasks of project runs. */
   readonly taskLink?: (ctx: ServiceContext) => TaskLink;
   /** This host's lease owners start with this; a dead one's steps are taken back at start. */
@@ -100,6 +107,9 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
   const runnerLimits = settings.runnerLimits ?? {};
   const inFlight = new Map<string, InFlight>();
   const perRunner = new Map<string, number>();
+  const perAgent = new Map<string, number>();
+  /** Agent events waiting for the next transaction; message deltas merged per attempt. */
+  const activity: NewJournalEvent[] = [];
   const completions: Completion[] = [];
   const outputs = new Map<string, { event: NewJournalEvent; lines: string[] }>();
   const runInputs = new Map<string, Run['input']>();
@@ -128,13 +138,11 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
     resolve?.();
   };
 
-  const runnerFor = (step: Step): Runner | undefined =>
-    settings.runners.get(step.runner === 'agent' ? (settings.agentRunner ?? 'mock') : step.runner);
-
-  const accepts = (step: Step): boolean => {
-    const name = step.runner === 'agent' ? (settings.agentRunner ?? 'mock') : step.runner;
-    const limit = runnerLimits[name];
-    return limit === undefined || (perRunner.get(name) ?? 0) < limit;
+  const accepts = (_step: Step, runner: string, agent: AgentProfile | undefined): boolean => {
+    const limit = runnerLimits[runner];
+    if (limit !== undefined && (perRunner.get(runner) ?? 0) >= limit) return false;
+    const agentLimit = agent?.config.max_concurrency;
+    return agentLimit === undefined || (perAgent.get(agent!.name) ?? 0) < agentLimit;
   };
 
   let inOwnTransaction = false;
@@ -161,11 +169,50 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
   function takeOutputs(at: string): NewJournalEvent[] {
     const events: NewJournalEvent[] = [];
     for (const { event, lines } of outputs.values()) {
-      events.push({ ...event, at, data: { ...event.data, text: lines.join('\n') } });
+      const joined = event.kind === 'agent-message-delta' ? lines.join('') : lines.join('\n');
+      events.push({ ...event, at, data: { ...event.data, text: joined } });
     }
     outputs.clear();
+    for (const event of activity.splice(0)) events.push({ ...event, at });
     return events;
   }
+
+  const scheduleFlush = () => {
+    outputTimer ??= setTimeout(() => {
+      outputTimer = undefined;
+      wake();
+    }, OUTPUT_FLUSH_MS);
+  };
+
+  const reportFor =
+    (claim: ClaimedAttempt) =>
+    (report: AgentActivity): void => {
+      const { step, attempt } = claim;
+      const base = { step: step.key, attempt: attempt.number };
+      if (report.kind === 'agent-message-delta') {
+        // Deltas of one attempt are merged into one event per flush, in order.
+        const key = `${attempt.id}:delta`;
+        let buffer = outputs.get(key);
+        if (!buffer) {
+          buffer = {
+            event: { at: '', runId: step.runId, stepId: step.id, kind: report.kind, data: base },
+            lines: [],
+          };
+          outputs.set(key, buffer);
+        }
+        buffer.lines.push(report.text);
+      } else {
+        const { kind, ...data } = report;
+        activity.push({
+          at: '',
+          runId: step.runId,
+          stepId: step.id,
+          kind,
+          data: { ...base, ...data },
+        });
+      }
+      scheduleFlush();
+    };
 
   let outputTimer: NodeJS.Timeout | undefined;
   const emitFor =
@@ -181,17 +228,15 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
         outputs.set(key, buffer);
       }
       buffer.lines.push(text);
-      outputTimer ??= setTimeout(() => {
-        outputTimer = undefined;
-        wake();
-      }, OUTPUT_FLUSH_MS);
+      scheduleFlush();
     };
 
   function dispatch(claim: ClaimedAttempt): void {
     const { step, attempt } = claim;
-    const runnerName = step.runner === 'agent' ? (settings.agentRunner ?? 'mock') : step.runner;
+    const runnerName = claim.runner;
+    const agentName = claim.agent?.name;
     const controller = new AbortController();
-    const timeoutMs = step.spec.timeoutMs;
+    const timeoutMs = step.spec.timeoutMs ?? claim.agent?.config.timeout ?? null;
     const timer =
       timeoutMs !== null
         ? setTimeout(
@@ -209,10 +254,12 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
         : undefined;
     inFlight.set(step.id, { claim, controller, timer });
     perRunner.set(runnerName, (perRunner.get(runnerName) ?? 0) + 1);
+    if (agentName !== undefined) perAgent.set(agentName, (perAgent.get(agentName) ?? 0) + 1);
     const finish = (outcome: Completion['outcome']) => {
       if (timer) clearTimeout(timer);
       inFlight.delete(step.id);
       perRunner.set(runnerName, (perRunner.get(runnerName) ?? 1) - 1);
+      if (agentName !== undefined) perAgent.set(agentName, (perAgent.get(agentName) ?? 1) - 1);
       completions.push({ step, attemptId: attempt.id, owner, outcome });
       wake();
     };
@@ -220,7 +267,7 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
       finish({ ok: false, failure: claim.renderError });
       return;
     }
-    const runner = runnerFor(step);
+    const runner = settings.runners.get(runnerName);
     if (!runner) {
       finish({
         ok: false,
@@ -247,13 +294,20 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
         signal: controller.signal,
         workdir: settings.workdir,
         emit: emitFor(claim),
+        report: reportFor(claim),
+        agent: claim.agent,
+        env: settings.env,
       });
     } catch (error) {
       execution = Promise.reject(error as Error);
     }
     execution.then(
       (result) => finish({ ok: true, output: result.output, usage: result.usage }),
-      (error: unknown) => finish({ ok: false, failure: StepFailure.from(error).toJSON() }),
+      (error: unknown) => {
+        const failure = StepFailure.from(error).toJSON();
+        // What a failed attempt spent still counts against the run (and its budgets).
+        finish({ ok: false, failure, usage: failure.spent });
+      },
     );
   }
 
@@ -429,6 +483,7 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
                 capacity,
                 runId: settings.runId,
                 accepts,
+                agents: settings.agents,
                 runInputs,
                 onlyReleased: queueSeen && !due && finished.every((c) => c.outcome.ok),
               });
