@@ -111,6 +111,10 @@ function schedulerFor(
     ...scope,
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
     ...(flags.leaseMs ? { leaseMs: flags.leaseMs } : {}),
+    agents: runtime.agents((error) =>
+      io.writeError(`warning: bosun.yaml changed but was not reloaded: ${error.message}\n`),
+    ),
+    env: runtime.env,
     onError: (error) => io.writeError(`warning: ${(error as Error).message}\n`),
   });
 }
