@@ -132,4 +132,100 @@ describe('agents from bosun.yaml', () => {
       expect.objectContaining({ agent: 'editor', why: 'role editor: agent editor' }),
     ]);
   });
+
+  it('records every model call in the ledger and reports spend by agent and model', async () => {
+    const cwd = await workspace();
+    writeFileSync(
+      join(cwd, 'spend.yaml'),
+      [
+        'name: spend',
+        'steps:',
+        '  - id: a',
+        '    role: writer',
+        '    with: { usage: { input_tokens: 1000, output_tokens: 200, cost_usd: 0.25 } }',
+        '  - id: b',
+        '    role: writer',
+        '    needs: [a]',
+        '    with: { usage: { input_tokens: 3000, output_tokens: 100, cost_usd: 0.5 } }',
+      ].join('\n'),
+    );
+    const run = await runBosun(['run', 'start', 'spend.yaml'], { cwd });
+    expect(run.status, run.stderr).toBe(0);
+    const byAgent = await bosunJson<{ rows: { key: string; calls: number; costUsd: number }[] }>(
+      ['cost', 'report', '--by', 'agent'],
+      { cwd },
+    );
+    expect(byAgent.rows).toEqual([
+      expect.objectContaining({ key: 'writer', calls: 2, costUsd: 0.75 }),
+    ]);
+    const byModel = await bosunJson<{
+      rows: { key: string; inputTokens: number }[];
+      total: { costUsd: number; outputTokens: number };
+    }>(['cost', 'report', '--by', 'model', '--since', '1d'], { cwd });
+    expect(byModel.rows).toEqual([expect.objectContaining({ key: 'cheap', inputTokens: 4000 })]);
+    expect(byModel.total).toMatchObject({ costUsd: 0.75, outputTokens: 300 });
+    const table = await runBosun(['cost', 'report', '--by', 'agent'], { cwd });
+    expect(table.stdout).toMatch(/writer\s+2\s+4000\s+300\s+0\s+0\.75/);
+  });
+
+  it('holds the step a budget cannot afford before it starts, and runs it once the budget is raised', async () => {
+    const cwd = await workspace();
+    const config = join(cwd, '.bosun', 'bosun.yaml');
+    // Each step may cost at most 1,000 output tokens at $10 per million: $0.01. The run budget
+    // of $0.02 affords two; each step then really costs that much.
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8')
+        .replace(
+          'cheap: { provider: mock, model: small, price: { input: 0.1, output: 0.2 } }',
+          'cheap: { provider: mock, model: small, max_output_tokens: 1000, price: { input: 0, output: 10 } }',
+        )
+        .replace('    instructions: Write clearly.', '    instructions: ""\n    max_steps: 1') +
+        'budgets:\n  - { scope: run, usd: 0.02 }\n',
+    );
+    const usage = 'with: { usage: { input_tokens: 0, output_tokens: 1000, cost_usd: 0.01 } }';
+    writeFileSync(
+      join(cwd, 'three.yaml'),
+      [
+        'name: three',
+        'steps:',
+        '  - id: one',
+        '    role: writer',
+        `    ${usage}`,
+        '  - id: two',
+        '    role: writer',
+        '    needs: [one]',
+        `    ${usage}`,
+        '  - id: three',
+        '    role: writer',
+        '    needs: [two]',
+        `    ${usage}`,
+      ].join('\n'),
+    );
+    const run = await runBosun(['run', 'start', 'three.yaml'], { cwd });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('three is held: budget_exceeded: run budget of $0.02');
+    const detail = await bosunJson<{
+      steps: { key: string; status: string; attempts: number; error: string | null }[];
+    }>(['run', 'show', 'last'], { cwd });
+    expect(detail.steps.map((s) => [s.key, s.status, s.attempts])).toEqual([
+      ['one', 'succeeded', 1],
+      ['two', 'succeeded', 1],
+      ['three', 'held', 0],
+    ]);
+    expect(detail.steps[2]!.error).toMatch(
+      /^budget_exceeded: run budget of \$0\.02: \$0\.02 spent or reserved, and this step may cost up to \$0\.01/,
+    );
+    // A higher budget, then resume: the step is checked again and runs.
+    writeFileSync(config, readFileSync(config, 'utf8').replace('usd: 0.02', 'usd: 0.05'));
+    const resumed = await runBosun(['run', 'resume', 'last'], { cwd });
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const after = await bosunJson<{ run: { status: string; costUsd: number } }>(
+      ['run', 'show', 'last'],
+      {
+        cwd,
+      },
+    );
+    expect(after.run).toMatchObject({ status: 'succeeded', costUsd: 0.03 });
+  });
 });

@@ -80,7 +80,7 @@ describe('bosun init and workspace discovery', () => {
     writeFileSync(join(dir, '.bosun', 'bosun.yaml'), 'version: 2\n');
     const result = await runBosun(['project', 'list'], { cwd: dir });
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/bosun\.yaml: version: must be 1/);
+    expect(result.stderr).toMatch(/bosun\.yaml:1: version: must be 1/);
   });
 });
 

@@ -89,7 +89,9 @@ export function createEngineScheduler(options: SchedulerOptions): Scheduler {
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     ...(options.worker ? { worker: { host: HOST, pid: process.pid } } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
-    ...(options.agents ? { agents: options.agents.resolve } : {}),
+    ...(options.agents
+      ? { agents: options.agents.resolve, budgets: () => options.agents!.section.budgets }
+      : {}),
     ...(options.env ? { env: options.env } : {}),
     taskLink: (ctx) => createTaskLink(ctx),
     ownerPrefix: OWNER_PREFIX,

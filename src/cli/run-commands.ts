@@ -220,6 +220,12 @@ async function reportResult(
     run: (await repos.runs.findById(run.id))!,
     approvals: await repos.approvals.list({ runId: run.id, status: 'pending' }),
     counts: await repos.steps.countByStatus(run.id),
+    // Only a run with held steps pays for listing them.
+    held: (await repos.steps.countByStatus(run.id)).held
+      ? (await repos.steps.listForRun(run.id))
+          .filter((step) => step.status === 'held')
+          .map((step) => ({ step: step.key, reason: step.error?.message ?? '' }))
+      : [],
   }));
   if (json) {
     io.write(`${stableStringify({ exit: result.exit, ...detail })}\n`);
@@ -237,6 +243,11 @@ async function reportResult(
       for (const approval of detail.approvals) {
         io.write(
           `  ${approval.stepKey} waits for approval (${approval.phase}): bosun approval approve ${approval.id}  (or reject --comment …), then bosun run resume ${detail.run.id}\n`,
+        );
+      }
+      for (const { step, reason } of detail.held) {
+        io.write(
+          `  ${step} is held: ${reason}\n  raise the budget in .bosun/bosun.yaml, then: bosun run resume ${detail.run.id}\n`,
         );
       }
     }

@@ -23,7 +23,20 @@ export function formatEventLine(event: JournalEvent): string {
     case 'run-end':
       return `${head} ${String(d.status)}${d.error ? ` — ${String(d.error)}` : ''}`;
     case 'step-start':
-      return `${head} ${step}  attempt ${String(d.attempt)} on ${d.runner === 'agent' ? `agent ${String(d.agent ?? d.role)}` : String(d.runner)}`;
+      return `${head} ${step}  attempt ${String(d.attempt)} on ${d.agent ? `agent ${String(d.agent)}${d.model ? ` (${String(d.model)})` : ''}` : String(d.runner)}`;
+    case 'step-held':
+      return `${head} ${step}  held: ${String(d.reason)} — raise the budget, then bosun run resume`;
+    case 'agent-message-delta':
+      return String(d.text)
+        .split('\n')
+        .map((line) => `${time(event.at)}  ${step} ▸ ${line}`)
+        .join('\n');
+    case 'agent-tool-call':
+      return `${head} ${step}  calls ${String(d.tool)} ${JSON.stringify(d.input)}`;
+    case 'agent-tool-result':
+      return `${head} ${step}  ${String(d.tool ?? 'tool')} ${d.ok ? 'returned' : 'failed'}: ${String(d.text).slice(0, 200)}`;
+    case 'agent-session':
+      return `${head} ${step}  session ${String(d.session)}${d.model ? ` on ${String(d.model)}` : ''}`;
     case 'step-end':
       return `${head} ${step}  ${String(d.status)}${d.ms !== undefined ? ` in ${seconds(d.ms)}` : ''}${d.error ? ` — ${String(d.error)}` : ''}`;
     case 'step-retry':
@@ -58,6 +71,7 @@ const STATUS_COLOR: Partial<Record<StepRow['status'], string>> = {
   succeeded: '\x1b[32m',
   failed: '\x1b[31m',
   approval: '\x1b[35m',
+  held: '\x1b[35m',
   retrying: '\x1b[33m',
   cancelled: '\x1b[90m',
 };
@@ -125,13 +139,18 @@ export function createLiveTable() {
         case 'approval-decide':
           row(key).note = `${String(d.status)} by ${String(d.by)}`;
           break;
+        case 'step-held':
+          Object.assign(row(key), { status: 'held', note: String(d.reason) });
+          break;
       }
     },
     /** Redraws the table in place (ANSI: cursor up, clear below). */
     draw(write: (text: string) => void, final = false): void {
       const now = Date.now();
       const rows = [...steps.entries()];
-      const active = rows.filter(([, r]) => ['running', 'approval', 'retrying'].includes(r.status));
+      const active = rows.filter(([, r]) =>
+        ['running', 'approval', 'retrying', 'held'].includes(r.status),
+      );
       const ended = rows
         .filter(([, r]) => r.endedAt !== null)
         .sort((a, b) => b[1].endedAt! - a[1].endedAt!);

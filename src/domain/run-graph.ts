@@ -14,6 +14,7 @@ const STATUS_STYLE: Readonly<Record<StepStatus, string>> = {
   ready: 'fill:#e3f2fd,stroke:#1e88e5,color:#0d47a1',
   running: 'fill:#fff3e0,stroke:#fb8c00,color:#e65100',
   approval: 'fill:#f3e5f5,stroke:#8e24aa,color:#4a148c',
+  held: 'fill:#fff8e1,stroke:#f9a825,color:#f57f17',
   succeeded: 'fill:#e8f5e9,stroke:#43a047,color:#1b5e20',
   failed: 'fill:#ffebee,stroke:#e53935,color:#b71c1c',
   skipped: 'fill:#fafafa,stroke:#bdbdbd,color:#757575',

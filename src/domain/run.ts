@@ -20,13 +20,15 @@ export type RunSource = (typeof RUN_SOURCES)[number];
 
 /**
  * waiting: dependencies not yet succeeded; ready: may be claimed (from `availableAt` on);
- * running: an attempt holds the lease; approval: parked until a person decides.
+ * running: an attempt holds the lease; approval: parked until a person decides; held: its worst
+ * case would exceed a budget (its error says which), until `run resume` puts it back in the queue.
  */
 export const STEP_STATUSES = [
   'waiting',
   'ready',
   'running',
   'approval',
+  'held',
   'succeeded',
   'failed',
   'skipped',
@@ -39,6 +41,7 @@ export const OPEN_STEP_STATUSES: readonly StepStatus[] = [
   'ready',
   'running',
   'approval',
+  'held',
 ];
 
 export const ATTEMPT_STATUSES = ['running', 'succeeded', 'failed', 'lost', 'cancelled'] as const;

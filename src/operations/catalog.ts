@@ -1,5 +1,6 @@
 /** The operation catalog: every capability of bosun, in one list. */
 
+import { costOperations } from './cost-operations.js';
 import type { AnyOperation } from './operation.js';
 import { projectOperations } from './project-operations.js';
 import { runOperations } from './run-operations.js';
@@ -10,6 +11,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ...projectOperations,
   ...taskOperations,
   ...runOperations,
+  ...costOperations,
   ...workspaceOperations,
 ];
 

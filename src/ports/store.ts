@@ -61,6 +61,13 @@ export interface Repositories {
   readonly approvals: ApprovalRepository;
   readonly events: EventRepository;
   readonly workers: WorkerRepository;
+  readonly ledger: LedgerRepository;
+  readonly budgets: BudgetRepository;
+  /**
+   * Serializes budget checks and reservations across concurrent workers, so that two never both
+   * see the same room. SQLite write transactions are serial already.
+   */
+  lockBudgets(): Promise<void>;
   /**
    * Serializes changes to the dependency graph and its counters (edges, and status moves into or
    * out of done) across concurrent writers. SQLite write transactions are serial already.
@@ -368,6 +375,71 @@ export interface EventRepository {
    * seen under snapshot S is final once the oldest open transaction is newer than S's xmax.
    */
   horizon(): Promise<{ xmin: string; xmax: string } | null>;
+}
+
+/** One model call, as the cost ledger keeps it. */
+export interface LedgerEntry {
+  readonly at: string;
+  readonly runId: string;
+  readonly stepId: string;
+  readonly attempt: number;
+  readonly projectId: string | null;
+  readonly agent: string | null;
+  readonly model: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cachedInputTokens: number;
+  readonly costUsd: number;
+  readonly latencyMs: number;
+}
+
+export const COST_GROUPINGS = ['project', 'run', 'agent', 'model', 'day'] as const;
+export type CostGrouping = (typeof COST_GROUPINGS)[number];
+
+export interface CostFilter {
+  readonly by: CostGrouping;
+  /** ISO 8601: calls at or after. */
+  readonly since?: string | undefined;
+  readonly projectId?: string | undefined;
+  readonly runId?: string | undefined;
+}
+
+export interface CostReportRow {
+  /** The project id, run id, agent, model or UTC day (`(none)` for calls without one). */
+  readonly key: string;
+  readonly calls: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cachedInputTokens: number;
+  readonly costUsd: number;
+}
+
+export interface LedgerRepository {
+  append(entries: readonly LedgerEntry[]): Promise<void>;
+  /** Spend grouped by `filter.by`, most expensive first. */
+  report(filter: CostFilter): Promise<CostReportRow[]>;
+}
+
+export interface SpendAmount {
+  readonly usd: number;
+  readonly tokens: number;
+}
+
+export interface BudgetRepository {
+  /** Settled spend plus open reservations, per key asked for (keys without any are absent). */
+  usage(keys: readonly string[]): Promise<Map<string, SpendAmount>>;
+  /** Reserves an attempt's worst case under each key. */
+  reserve(
+    stepId: string,
+    attempt: number,
+    keys: readonly string[],
+    amount: SpendAmount,
+    at: string,
+  ): Promise<void>;
+  /** Drops an attempt's reservations (it settled, was lost or cancelled). */
+  release(stepId: string, attempt: number): Promise<void>;
+  /** Adds settled spend under each key. */
+  settle(keys: readonly string[], amount: SpendAmount): Promise<void>;
 }
 
 export interface WorkerRecord {

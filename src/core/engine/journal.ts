@@ -9,7 +9,10 @@ import type { Approval, Attempt, NewJournalEvent, Run, RunStatus, Step } from '.
 import { Run as RunRules, Step as StepRules } from '../../domain/run.js';
 import { listReferencedSteps, renderTemplate } from '../../domain/template.js';
 import type { JsonValue, StepDefinition, WorkflowDefinition } from '../../domain/workflow.js';
-import type { AgentProfile, PreviousAttempt, RunnerUsage } from '../../ports/runner.js';
+import type { BudgetConfig } from '../../domain/agent.js';
+import type { WorstCase } from '../../domain/budget.js';
+import { budgetKey, checkBudgets, spendKeys, worstCase } from '../../domain/budget.js';
+import type { AgentProfile, ModelCall, PreviousAttempt, RunnerUsage } from '../../ports/runner.js';
 import type {
   ReleasedStep,
   Repositories,
@@ -213,6 +216,7 @@ export interface ClaimedAttempt {
   readonly runner: string;
   /** The agent the step is given to, when it names an agent or a role and agents are set up. */
   readonly agent?: AgentProfile | undefined;
+  readonly projectId: string | null;
 }
 
 /**
@@ -241,8 +245,10 @@ export interface ClaimOptions {
   readonly accepts: (step: Step, runner: string, agent: AgentProfile | undefined) => boolean;
   /** Resolves steps that name an agent or a role; without it they run on `mock`. */
   readonly agents?: AgentResolver | undefined;
-  /** Run inputs by run id; they never change, so schedulers cache them across claims. */
-  readonly runInputs: Map<string, Run['input']>;
+  /** Run inputs and projects by run id; they never change, so schedulers cache them. */
+  readonly runInputs: Map<string, RunInfo>;
+  /** The budgets in force (bosun.yaml); an agent's step is held when its worst case would exceed one. */
+  readonly budgets?: () => readonly BudgetConfig[];
   /**
    * The caller knows that no ready step exists beyond those this transaction released (its last
    * pass drained the queue, and nothing else has committed since): claim among those, without
@@ -319,7 +325,8 @@ export async function claimSteps(ctx: JournalContext, options: ClaimOptions): Pr
       }
       groupCounts.set(step.group, running + 1);
     }
-    claimed.push(await claimStep(ctx, step, options, leaseUntil, runner, assignment));
+    const attempt = await claimStep(ctx, step, options, leaseUntil, runner, assignment);
+    if (attempt !== null) claimed.push(attempt);
   }
   return { claimed, drained };
 }
@@ -331,7 +338,7 @@ async function claimStep(
   leaseUntil: string,
   runner: string,
   assignment: AgentAssignment | { readonly failure: string } | null,
-): Promise<ClaimedAttempt> {
+): Promise<ClaimedAttempt | null> {
   const attempt: Attempt = {
     id: ctx.newId(),
     runId: step.runId,
@@ -365,8 +372,27 @@ async function claimStep(
     renderError = { kind: 'error', message: assignment.failure, retryable: false, outputTail: '' };
   }
   const choice = assignment !== null && !('failure' in assignment) ? assignment.choice : null;
+  const profile =
+    assignment !== null && !('failure' in assignment) ? assignment.profile : undefined;
+  const reservation =
+    profile !== undefined && renderError === null
+      ? await reserveBudget(ctx, step, profile, input, options)
+      : null;
+  if (reservation !== null && 'held' in reservation) {
+    await holdStep(ctx, step, reservation.held);
+    return null;
+  }
   const previousAttempts = step.attempts > 0 ? await previousAttemptsOf(ctx, step) : [];
   await ctx.repos.attempts.insert({ ...attempt, input });
+  if (reservation !== null) {
+    await ctx.repos.budgets.reserve(
+      step.id,
+      attempt.number,
+      reservation.keys,
+      reservation.worst,
+      ctx.now,
+    );
+  }
   await ctx.repos.steps.update(step.id, {
     status: 'running',
     attempts: attempt.number,
@@ -404,22 +430,106 @@ async function claimStep(
     previousAttempts,
     renderError,
     runner,
-    agent: assignment !== null && !('failure' in assignment) ? assignment.profile : undefined,
+    agent: profile,
+    projectId: (await runInfoOf(ctx, step.runId, options.runInputs)).projectId,
   };
+}
+
+export type RunInfo = Pick<Run, 'input' | 'projectId'>;
+
+async function runInfoOf(
+  ctx: JournalContext,
+  runId: string,
+  cache: Map<string, RunInfo>,
+): Promise<RunInfo> {
+  let info = cache.get(runId);
+  if (info === undefined) {
+    const run = await ctx.repos.runs.findById(runId);
+    info = { input: run?.input ?? {}, projectId: run?.projectId ?? null };
+    cache.set(runId, info);
+  }
+  return info;
+}
+
+/**
+ * Checks an agent's step against the budgets in its scope before it starts: its worst case plus
+ * what is spent or reserved must fit every one. Returns what to reserve, or why the step is held.
+ */
+async function reserveBudget(
+  ctx: JournalContext,
+  step: Step,
+  profile: AgentProfile,
+  input: JsonValue,
+  options: ClaimOptions,
+): Promise<{ keys: string[]; worst: WorstCase } | { held: string } | null> {
+  const budgets = options.budgets?.() ?? [];
+  const run = await runInfoOf(ctx, step.runId, options.runInputs);
+  const scope = { runId: step.runId, projectId: run.projectId, agent: profile.name, at: ctx.now };
+  const worst = worstCase(profile.model, {
+    promptChars: profile.instructions.length + (JSON.stringify(input)?.length ?? 0),
+    maxSteps: profile.config.max_steps,
+    ...(profile.config.max_cost_usd !== undefined ? { capUsd: profile.config.max_cost_usd } : {}),
+  });
+  const keys = spendKeys(scope);
+  if (budgets.length === 0) return { keys, worst };
+  const projectIds = new Map<string, string | null>();
+  for (const budget of budgets) {
+    if (budget.project !== undefined && !projectIds.has(budget.project)) {
+      projectIds.set(
+        budget.project,
+        (await ctx.repos.projects.findByKey(budget.project))?.id ?? null,
+      );
+    }
+  }
+  const applicable = budgets.flatMap((budget) => {
+    const key = budgetKey(budget, scope, (projectKey) => projectIds.get(projectKey) ?? null);
+    return key === null ? [] : [{ budget, key }];
+  });
+  if (applicable.length === 0) return { keys, worst };
+  await ctx.repos.lockBudgets();
+  const used = await ctx.repos.budgets.usage(applicable.map((b) => b.key));
+  const exceeded = checkBudgets(applicable, used, worst);
+  return exceeded === null ? { keys, worst } : { held: exceeded };
+}
+
+/** Parks a step whose worst case does not fit a budget; `run resume` puts it back in the queue. */
+async function holdStep(ctx: JournalContext, step: Step, reason: string): Promise<void> {
+  await ctx.repos.steps.update(step.id, {
+    status: 'held',
+    error: { kind: 'error', message: reason, retryable: true, outputTail: '' },
+    updatedAt: ctx.now,
+  });
+  event(ctx, 'step-held', step.runId, step.id, { step: step.key, reason });
+}
+
+/** Puts a run's held steps back in the queue (after a budget was raised). */
+export async function releaseHeld(ctx: JournalContext, runId: string): Promise<number> {
+  let released = 0;
+  for (const step of await ctx.repos.steps.listForRun(runId)) {
+    if (step.status !== 'held') continue;
+    await ctx.repos.steps.update(step.id, {
+      status: 'ready',
+      error: null,
+      availableAt: ctx.now,
+      updatedAt: ctx.now,
+    });
+    event(ctx, 'step-release', runId, step.id, {
+      step: step.key,
+      attempt: step.attempts,
+      reason: 'resumed: its budgets are checked again',
+    });
+    released++;
+  }
+  return released;
 }
 
 async function renderStep(
   ctx: JournalContext,
   step: Step,
-  runInputs: Map<string, Run['input']>,
+  runInputs: Map<string, RunInfo>,
 ): Promise<{ input: JsonValue; settings: { [key: string]: JsonValue } }> {
   const spec: StepDefinition = step.spec;
-  let runInput = runInputs.get(step.runId);
-  if (runInput === undefined) {
-    const run = await ctx.repos.runs.findById(step.runId);
-    runInput = run?.input ?? {};
-    runInputs.set(step.runId, runInput);
-  }
+  const runInput = (await runInfoOf(ctx, step.runId, runInputs)).input;
   const referenced = [
     ...new Set([...listReferencedSteps(spec.input), ...listReferencedSteps(spec.with)]),
   ];
@@ -455,11 +565,17 @@ async function previousAttemptsOf(ctx: JournalContext, step: Step): Promise<Prev
 // ── completing
 
 export type AttemptOutcome =
-  | { readonly ok: true; readonly output: JsonValue; readonly usage?: RunnerUsage | undefined }
+  | {
+      readonly ok: true;
+      readonly output: JsonValue;
+      readonly usage?: RunnerUsage | undefined;
+      readonly calls?: readonly ModelCall[] | undefined;
+    }
   | {
       readonly ok: false;
       readonly failure: StepFailureData;
       readonly usage?: RunnerUsage | undefined;
+      readonly calls?: readonly ModelCall[] | undefined;
     };
 
 export interface Completion {
@@ -468,6 +584,13 @@ export interface Completion {
   readonly attemptId: string;
   readonly owner: string;
   readonly outcome: AttemptOutcome;
+  /** Who spent, for the cost ledger: the runner, and the agent and model when an agent did it. */
+  readonly spender?: {
+    readonly runner: string;
+    readonly agent: string | null;
+    readonly model: string | null;
+    readonly projectId: string | null;
+  };
 }
 
 /**
@@ -493,6 +616,49 @@ export async function completeAttempt(ctx: JournalContext, completion: Completio
     error: outcome.ok ? null : outcome.failure,
     usage: outcome.usage ?? null,
     endedAt: ctx.now,
+  });
+  await settleSpend(ctx, completion);
+}
+
+/**
+ * The attempt's reservation gives way to what it really spent: one ledger row per model call
+ * (or one for its usage when the runner reported no calls), added to every budget key.
+ */
+async function settleSpend(ctx: JournalContext, completion: Completion): Promise<void> {
+  const { step, outcome, spender } = completion;
+  if (spender?.agent) await ctx.repos.budgets.release(step.id, step.attempts);
+  const usage = outcome.usage;
+  const calls: readonly ModelCall[] =
+    outcome.calls ??
+    (usage && (usage.costUsd > 0 || usage.inputTokens > 0 || usage.outputTokens > 0)
+      ? [
+          {
+            model: spender?.model ?? spender?.runner ?? step.runner,
+            inputTokens: usage.inputTokens,
+            outputTokens: usage.outputTokens,
+            cachedInputTokens: usage.cachedInputTokens ?? 0,
+            costUsd: usage.costUsd,
+            latencyMs: 0,
+          },
+        ]
+      : []);
+  if (calls.length === 0) return;
+  const projectId = spender?.projectId ?? null;
+  const agent = spender?.agent ?? null;
+  await ctx.repos.ledger.append(
+    calls.map((call) => ({
+      at: ctx.now,
+      runId: step.runId,
+      stepId: step.id,
+      attempt: step.attempts,
+      projectId,
+      agent,
+      ...call,
+    })),
+  );
+  await ctx.repos.budgets.settle(spendKeys({ runId: step.runId, projectId, agent, at: ctx.now }), {
+    usd: calls.reduce((sum, call) => sum + call.costUsd, 0),
+    tokens: calls.reduce((sum, call) => sum + call.inputTokens + call.outputTokens, 0),
   });
 }
 
@@ -664,6 +830,7 @@ export async function endRun(
           status: 'cancelled',
           endedAt: ctx.now,
         });
+        await ctx.repos.budgets.release(step.id, step.attempts);
       }
       if (step.status === 'approval') {
         const pending = await ctx.repos.approvals.findPendingForStep(step.id);
@@ -856,6 +1023,7 @@ export async function requeue(
   if (!held) return false;
   // With a guard the caller records the attempt's own outcome.
   if (step.attemptId && !guard) {
+    await ctx.repos.budgets.release(step.id, step.attempts);
     await ctx.repos.attempts.update(step.id, step.attempts, {
       status: 'lost',
       error: { kind: 'lost', message: reason, retryable: true, outputTail: '' },

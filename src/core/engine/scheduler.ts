@@ -6,13 +6,14 @@
  * so a chain costs one transaction per step and a fan-out one transaction per wave.
  */
 
+import type { BudgetConfig } from '../../domain/agent.js';
 import type { NewJournalEvent, Run, Step } from '../../domain/run.js';
 import { Run as RunRules } from '../../domain/run.js';
-import type { JsonValue } from '../../domain/workflow.js';
 import type {
   AgentActivity,
   AgentProfile,
   RunnerRegistry,
+  StepOutcome,
   StepOutputStream,
 } from '../../ports/runner.js';
 import type { Repositories, Store } from '../../ports/store.js';
@@ -20,7 +21,13 @@ import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import { StepFailure } from '../../shared/step-failure.js';
 import type { ServiceContext } from '../services/service-context.js';
-import type { AgentResolver, ClaimedAttempt, Completion, JournalContext } from './journal.js';
+import type {
+  AgentResolver,
+  ClaimedAttempt,
+  Completion,
+  JournalContext,
+  RunInfo,
+} from './journal.js';
 import {
   claimSteps,
   completeAttempt,
@@ -61,6 +68,8 @@ export interface SchedulerSettings {
   readonly agents?: AgentResolver;
   /** The environment runners read API keys from. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The budgets in force; agents' steps are checked against them before they start. */
+  readonly budgets?: () => readonly BudgetConfig[];
   /** Moves tasks of project runs. */
   readonly taskLink?: (ctx: ServiceContext) => TaskLink;
   /** This host's lease owners start with this; a dead one's steps are taken back at start. */
@@ -112,7 +121,7 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
   const activity: NewJournalEvent[] = [];
   const completions: Completion[] = [];
   const outputs = new Map<string, { event: NewJournalEvent; lines: string[] }>();
-  const runInputs = new Map<string, Run['input']>();
+  const runInputs = new Map<string, RunInfo>();
   const workerId = settings.worker ? settings.newId() : null;
 
   let stopping = false;
@@ -260,7 +269,18 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
       inFlight.delete(step.id);
       perRunner.set(runnerName, (perRunner.get(runnerName) ?? 1) - 1);
       if (agentName !== undefined) perAgent.set(agentName, (perAgent.get(agentName) ?? 1) - 1);
-      completions.push({ step, attemptId: attempt.id, owner, outcome });
+      completions.push({
+        step,
+        attemptId: attempt.id,
+        owner,
+        outcome,
+        spender: {
+          runner: runnerName,
+          agent: agentName ?? null,
+          model: claim.agent?.model?.name ?? null,
+          projectId: claim.projectId,
+        },
+      });
       wake();
     };
     if (claim.renderError) {
@@ -280,7 +300,7 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
       });
       return;
     }
-    let execution: Promise<{ output: JsonValue; usage?: Completion['outcome']['usage'] }>;
+    let execution: Promise<StepOutcome>;
     try {
       execution = runner.execute({
         runId: step.runId,
@@ -302,11 +322,12 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
       execution = Promise.reject(error as Error);
     }
     execution.then(
-      (result) => finish({ ok: true, output: result.output, usage: result.usage }),
+      (result) =>
+        finish({ ok: true, output: result.output, usage: result.usage, calls: result.calls }),
       (error: unknown) => {
         const failure = StepFailure.from(error).toJSON();
         // What a failed attempt spent still counts against the run (and its budgets).
-        finish({ ok: false, failure, usage: failure.spent });
+        finish({ ok: false, failure, usage: failure.spent, calls: failure.spent?.calls });
       },
     );
   }
@@ -484,6 +505,7 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
                 runId: settings.runId,
                 accepts,
                 agents: settings.agents,
+                budgets: settings.budgets,
                 runInputs,
                 onlyReleased: queueSeen && !due && finished.every((c) => c.outcome.ok),
               });

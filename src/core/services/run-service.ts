@@ -24,6 +24,7 @@ import {
   endRun,
   flushEvents,
   journalContext,
+  releaseHeld,
   setRunPaused,
 } from '../engine/journal.js';
 import { createTaskLink } from '../engine/task-link.js';
@@ -380,10 +381,14 @@ export async function pauseRun(ctx: ServiceContext, input: { run: string }): Pro
  * one that has ended — a rejected approval may have failed it since the person was told to
  * resume — so that resuming reports how it ended instead of refusing.
  */
+/** A paused run goes on; steps held by a budget go back in the queue (their budgets are checked again). */
 export async function resumeRun(ctx: ServiceContext, input: { run: string }): Promise<Run> {
   const run = await resolveRun(ctx.repos, input.run, 'run', { lock: true });
-  if (run.status === 'running' || RunRules.isFinal(run.status)) return run;
-  return inJournal(ctx, (journal) => setRunPaused(journal, run, false));
+  if (RunRules.isFinal(run.status)) return run;
+  return inJournal(ctx, async (journal) => {
+    await releaseHeld(journal, run.id);
+    return run.status === 'running' ? run : setRunPaused(journal, run, false);
+  });
 }
 
 export async function cancelRun(

@@ -16,6 +16,10 @@ import type {
 import type { StepDefinition, WorkflowDefinition } from '../../../domain/workflow.js';
 import type {
   ApprovalRepository,
+  BudgetRepository,
+  CostGrouping,
+  LedgerRepository,
+  SpendAmount,
   AttemptRepository,
   EventRepository,
   RunRepository,
@@ -94,6 +98,8 @@ export interface ExecutionRepositories {
   readonly approvals: ApprovalRepository;
   readonly events: EventRepository;
   readonly workers: WorkerRepository;
+  readonly ledger: LedgerRepository;
+  readonly budgets: BudgetRepository;
 }
 
 /**
@@ -151,6 +157,8 @@ export function createExecutionRepositories(
     approvals: approvalRepository(sql, forUpdate),
     events: eventRepository(sql, dialect),
     workers: workerRepository(sql),
+    ledger: ledgerRepository(sql),
+    budgets: budgetRepository(sql),
   };
 }
 
@@ -1000,6 +1008,132 @@ function workerRepository(sql: SqlExecutor): WorkerRepository {
         startedAt: row.started_at,
         heartbeatAt: row.heartbeat_at,
       }));
+    },
+  };
+}
+
+// ── cost ledger and budgets
+
+const LEDGER_COLUMN_LIST = [
+  'at',
+  'run_id',
+  'step_id',
+  'attempt',
+  'project_id',
+  'agent',
+  'model',
+  'input_tokens',
+  'output_tokens',
+  'cached_input_tokens',
+  'cost_usd',
+  'latency_ms',
+] as const;
+
+const GROUP_EXPRESSION: Readonly<Record<CostGrouping, string>> = {
+  project: "coalesce(project_id, '(none)')",
+  run: 'run_id',
+  agent: "coalesce(agent, '(none)')",
+  model: 'model',
+  day: 'substr(at, 1, 10)',
+};
+
+function ledgerRepository(sql: SqlExecutor): LedgerRepository {
+  return {
+    async append(entries) {
+      for (const batch of chunk(entries, INSERT_BATCH)) {
+        await sql.run(
+          insertText('usage_ledger', LEDGER_COLUMN_LIST, batch.length),
+          batch.flatMap((e) => [
+            e.at,
+            e.runId,
+            e.stepId,
+            e.attempt,
+            e.projectId,
+            e.agent,
+            e.model,
+            e.inputTokens,
+            e.outputTokens,
+            e.cachedInputTokens,
+            e.costUsd,
+            e.latencyMs,
+          ]),
+        );
+      }
+    },
+    async report(filter) {
+      const where: string[] = [];
+      const params: SqlParameter[] = [];
+      if (filter.since !== undefined) {
+        where.push('at >= ?');
+        params.push(filter.since);
+      }
+      if (filter.projectId !== undefined) {
+        where.push('project_id = ?');
+        params.push(filter.projectId);
+      }
+      if (filter.runId !== undefined) {
+        where.push('run_id = ?');
+        params.push(filter.runId);
+      }
+      const group = GROUP_EXPRESSION[filter.by];
+      const rows = await sql.all<{
+        key: string;
+        calls: number;
+        input_tokens: number;
+        output_tokens: number;
+        cached_input_tokens: number;
+        cost_usd: number;
+      }>(
+        `select ${group} as key, count(*) as calls, sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens, sum(cached_input_tokens) as cached_input_tokens, sum(cost_usd) as cost_usd from usage_ledger${where.length > 0 ? ` where ${where.join(' and ')}` : ''} group by ${group} order by sum(cost_usd) desc, ${group}`,
+        params,
+      );
+      return rows.map((row) => ({
+        key: row.key,
+        calls: Number(row.calls),
+        inputTokens: Number(row.input_tokens),
+        outputTokens: Number(row.output_tokens),
+        cachedInputTokens: Number(row.cached_input_tokens),
+        costUsd: Number(row.cost_usd),
+      }));
+    },
+  };
+}
+
+function budgetRepository(sql: SqlExecutor): BudgetRepository {
+  return {
+    async usage(keys) {
+      const used = new Map<string, SpendAmount>();
+      if (keys.length === 0) return used;
+      const list = placeholders(keys.length);
+      const rows = await sql.all<{ key: string; usd: number; tokens: number }>(
+        `select key, sum(usd) as usd, sum(tokens) as tokens from (select key, usd, tokens from spend_totals where key in (${list}) union all select key, usd, tokens from budget_reservations where key in (${list})) spend group by key`,
+        [...keys, ...keys],
+      );
+      for (const row of rows)
+        used.set(row.key, { usd: Number(row.usd), tokens: Number(row.tokens) });
+      return used;
+    },
+    async reserve(stepId, attempt, keys, amount, at) {
+      for (const key of keys) {
+        await sql.run(
+          'insert into budget_reservations (step_id, attempt, key, usd, tokens, at) values (?, ?, ?, ?, ?, ?)',
+          [stepId, attempt, key, amount.usd, amount.tokens, at],
+        );
+      }
+    },
+    async release(stepId, attempt) {
+      await sql.run('delete from budget_reservations where step_id = ? and attempt = ?', [
+        stepId,
+        attempt,
+      ]);
+    },
+    async settle(keys, amount) {
+      for (const key of keys) {
+        await sql.run(
+          'insert into spend_totals (key, usd, tokens) values (?, ?, ?) on conflict (key) do update set usd = spend_totals.usd + excluded.usd, tokens = spend_totals.tokens + excluded.tokens',
+          [key, amount.usd, amount.tokens],
+        );
+      }
     },
   };
 }

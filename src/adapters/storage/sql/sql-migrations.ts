@@ -351,6 +351,51 @@ export const MIGRATIONS: readonly Migration[] = [
       for (const statement of statements) await sql.raw(statement).execute(db);
     },
   },
+  {
+    version: 4,
+    name: 'cost ledger and budgets',
+    async up(db, dialect) {
+      const serial = dialect === 'postgres' ? 'bigserial primary key' : 'integer primary key';
+      const statements = [
+        // One row per model call (an llm request, a CLI agent's result), never updated.
+        `create table usage_ledger (
+          id ${serial},
+          at text not null,
+          run_id text not null,
+          step_id text not null,
+          attempt integer not null,
+          project_id text,
+          agent text,
+          model text not null,
+          input_tokens bigint not null,
+          output_tokens bigint not null,
+          cached_input_tokens bigint not null,
+          cost_usd double precision not null,
+          latency_ms integer not null
+        )`,
+        'create index usage_ledger_at on usage_ledger (at)',
+        'create index usage_ledger_run on usage_ledger (run_id)',
+        // Settled spend per budget key (workspace, run:…, project:…, agent:…, day:…).
+        `create table spend_totals (
+          key text primary key,
+          usd double precision not null,
+          tokens bigint not null
+        )`,
+        // What running attempts may still spend, per key, until they settle.
+        `create table budget_reservations (
+          step_id text not null,
+          attempt integer not null,
+          key text not null,
+          usd double precision not null,
+          tokens bigint not null,
+          at text not null,
+          primary key (step_id, attempt, key)
+        )`,
+        'create index budget_reservations_key on budget_reservations (key)',
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

@@ -49,6 +49,7 @@ const ID_CHUNK = 500;
 /** Arbitrary constant key for pg_advisory_xact_lock guarding the dependency graph. */
 const GRAPH_LOCK_KEY = 0x626f73756e;
 const SCOPES_LOCK_KEY = GRAPH_LOCK_KEY + 1;
+const BUDGETS_LOCK_KEY = GRAPH_LOCK_KEY + 2;
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -80,6 +81,7 @@ export function createSqlRepositories(
     ...createExecutionRepositories(executor, dialect, definitions),
     lockGraph: () => advisoryLock(GRAPH_LOCK_KEY),
     lockScopes: () => advisoryLock(SCOPES_LOCK_KEY),
+    lockBudgets: () => advisoryLock(BUDGETS_LOCK_KEY),
   };
 }
 

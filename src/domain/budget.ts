@@ -1,0 +1,115 @@
+/**
+ * Budgets are checked before money is spent: a step that an agent would do reserves its worst
+ * case against every budget in its scope, and is held instead of started when any would go over.
+ * Spend is tracked per scope key (`workspace`, `project:<id>`, `run:<id>`, `agent:<name>`,
+ * `day:<YYYY-MM-DD>` in UTC); a budget's usage is what the ledger settled under its key plus what
+ * running steps have reserved.
+ */
+
+import type { BudgetConfig, ModelConfig } from './agent.js';
+
+export interface SpendScope {
+  readonly runId: string;
+  readonly projectId: string | null;
+  readonly agent: string | null;
+  /** The moment of the spend, ISO 8601: its UTC day is the day budget's key. */
+  readonly at: string;
+}
+
+/** Every key a spend in this scope counts under. */
+export function spendKeys(scope: SpendScope): string[] {
+  return [
+    'workspace',
+    `run:${scope.runId}`,
+    `day:${scope.at.slice(0, 10)}`,
+    ...(scope.projectId ? [`project:${scope.projectId}`] : []),
+    ...(scope.agent ? [`agent:${scope.agent}`] : []),
+  ];
+}
+
+/** The key a budget watches in this scope, or null when it does not apply here. */
+export function budgetKey(
+  budget: BudgetConfig,
+  scope: SpendScope,
+  projectIdOf: (key: string) => string | null,
+): string | null {
+  switch (budget.scope) {
+    case 'workspace':
+      return 'workspace';
+    case 'run':
+      return `run:${scope.runId}`;
+    case 'day':
+      return `day:${scope.at.slice(0, 10)}`;
+    case 'project': {
+      const id = projectIdOf(budget.project!);
+      return id !== null && id === scope.projectId ? `project:${id}` : null;
+    }
+    case 'agent':
+      return budget.agent === scope.agent ? `agent:${budget.agent}` : null;
+  }
+}
+
+export interface Spend {
+  readonly usd: number;
+  readonly tokens: number;
+}
+
+export const NO_SPEND: Spend = { usd: 0, tokens: 0 };
+
+/** What one attempt may cost at most. */
+export interface WorstCase extends Spend {
+  readonly how: string;
+}
+
+const PER_MILLION = 1_000_000;
+
+/**
+ * An attempt's worst case: the agent's own cap when it has one (CLI agents report cost only
+ * afterwards), otherwise every allowed model call producing its maximum output on top of the
+ * prompt (~4 characters per token).
+ */
+export function worstCase(
+  model: Pick<ModelConfig, 'max_output_tokens' | 'price'> | null,
+  options: { readonly promptChars: number; readonly maxSteps: number; readonly capUsd?: number },
+): WorstCase {
+  const promptTokens = Math.ceil(options.promptChars / 4);
+  const output = model?.max_output_tokens ?? 0;
+  const tokens = (promptTokens + output) * options.maxSteps;
+  if (options.capUsd !== undefined) {
+    return { usd: options.capUsd, tokens, how: `the agent's cap of ${usd(options.capUsd)}` };
+  }
+  const price = model?.price ?? { input: 0, output: 0 };
+  const cost =
+    ((promptTokens * price.input + output * price.output) * options.maxSteps) / PER_MILLION;
+  return {
+    usd: cost,
+    tokens,
+    how: `${options.maxSteps} call${options.maxSteps === 1 ? '' : 's'} of ≤ ${promptTokens} + ${output} tokens`,
+  };
+}
+
+export function usd(amount: number): string {
+  return `$${amount < 0.01 && amount > 0 ? amount.toFixed(4) : amount.toFixed(2)}`;
+}
+
+/**
+ * The first budget the worst case would push over, as the reason the step is held
+ * (`budget_exceeded: …`), or null when every budget has room.
+ */
+export function checkBudgets(
+  budgets: readonly { readonly budget: BudgetConfig; readonly key: string }[],
+  used: ReadonlyMap<string, Spend>,
+  worst: WorstCase,
+): string | null {
+  for (const { budget, key } of budgets) {
+    const spent = used.get(key) ?? NO_SPEND;
+    const name = `${budget.scope} budget${budget.project ? ` ${budget.project}` : ''}${budget.agent ? ` ${budget.agent}` : ''}`;
+    if (budget.usd !== undefined && spent.usd + worst.usd > budget.usd + 1e-9) {
+      return `budget_exceeded: ${name} of ${usd(budget.usd)}: ${usd(spent.usd)} spent or reserved, and this step may cost up to ${usd(worst.usd)} (${worst.how})`;
+    }
+    if (budget.tokens !== undefined && spent.tokens + worst.tokens > budget.tokens) {
+      return `budget_exceeded: ${name} of ${budget.tokens} tokens: ${spent.tokens} used or reserved, and this step may use up to ${worst.tokens} (${worst.how})`;
+    }
+  }
+  return null;
+}
