@@ -15,7 +15,7 @@ import { createScheduler } from '../core/engine/scheduler.js';
 import type { EngineEnvironment } from '../core/services/service-context.js';
 import { createTaskLink } from '../core/engine/task-link.js';
 import { parseWorkflowDefinition } from '../domain/workflow-schema.js';
-import type { RunnerRegistry } from '../ports/runner.js';
+import type { Runner, RunnerRegistry } from '../ports/runner.js';
 import type { Store } from '../ports/store.js';
 import type { Clock } from '../shared/clock.js';
 import type { IdGenerator } from '../shared/ids.js';
@@ -23,8 +23,33 @@ import type { AgentDirectory } from './agent-directory.js';
 import { loadWorkflowFile } from './workflow-file.js';
 
 export function createRunnerRegistry(): RunnerRegistry {
-  const runners = [createMockRunner(), createShellRunner()];
+  const runners = [
+    createMockRunner(),
+    createShellRunner(),
+    // Loaded on first use: a command that runs no agent never pays for node-pty or the AI SDK.
+    lazyRunner('process', async () =>
+      (await import('../adapters/runners/process/index.js')).createProcessRunner(),
+    ),
+    lazyRunner('claude-code', async () =>
+      (await import('../adapters/runners/claude-code/index.js')).createClaudeCodeRunner(),
+    ),
+    lazyRunner('codex', async () =>
+      (await import('../adapters/runners/codex/index.js')).createCodexRunner(),
+    ),
+  ];
   return new Map(runners.map((runner) => [runner.name, runner]));
+}
+
+/** A runner whose module is imported the first time a step needs it. */
+function lazyRunner(name: string, load: () => Promise<Runner>): Runner {
+  let loading: Promise<Runner> | undefined;
+  return {
+    name,
+    async execute(context) {
+      loading ??= load();
+      return (await loading).execute(context);
+    },
+  };
 }
 
 export function createEngineEnvironment(runners: RunnerRegistry, cwd: string): EngineEnvironment {
