@@ -228,4 +228,59 @@ describe('agents from bosun.yaml', () => {
     );
     expect(after.run).toMatchObject({ status: 'succeeded', costUsd: 0.03 });
   });
+
+  it('manages agents from the CLI: add (validated before the file changes), list, show, remove, scaffold', async () => {
+    const cwd = tempDir('bosun-agent-ops-');
+    expect((await runBosun(['init'], { cwd })).status).toBe(0);
+    const config = join(cwd, '.bosun', 'bosun.yaml');
+    const added = await bosunJson<{
+      name: string;
+      runner: string;
+      tools: string[];
+      timeoutMs: number;
+    }>(
+      [
+        'agent',
+        'add',
+        'coder',
+        '--runner',
+        'mock',
+        '--role',
+        'coder',
+        '--tools',
+        'task.note',
+        '--timeout',
+        '5m',
+      ],
+      { cwd },
+    );
+    expect(added).toMatchObject({
+      name: 'coder',
+      runner: 'mock',
+      tools: ['task.note'],
+      timeoutMs: 300_000,
+    });
+    // Block style, comments of the template kept.
+    const text = readFileSync(config, 'utf8');
+    expect(text).toContain('agents:\n  coder:\n    runner: mock\n    role: coder\n');
+    expect(text).toContain('# Routes: a role');
+    const refused = await runBosun(['agent', 'add', 'bad', '--runner', 'llm', '--model', 'nope'], {
+      cwd,
+    });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/bosun\.yaml:\d+: agents\.bad\.model: unknown model 'nope'/);
+    expect(readFileSync(config, 'utf8')).toBe(text);
+    expect(
+      (await bosunJson<{ name: string }[]>(['agent', 'list'], { cwd })).map((a) => a.name),
+    ).toEqual(['coder']);
+    const missing = await runBosun(['agent', 'show', 'ghost'], { cwd });
+    expect(missing.status).toBe(4);
+    expect(missing.stderr).toContain("agent 'ghost' does not exist (agents: coder)");
+    const scaffold = await runBosun(['agent', 'scaffold', 'reviewer'], { cwd });
+    expect(scaffold.stdout).toMatch(
+      /^ {2}reviewer:\n {4}role: reviewer +# steps with `role: reviewer`/,
+    );
+    expect((await runBosun(['agent', 'remove', 'coder'], { cwd })).status).toBe(0);
+    expect(await bosunJson(['agent', 'list'], { cwd })).toEqual([]);
+  });
 });

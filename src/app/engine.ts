@@ -19,6 +19,7 @@ import type { Runner, RunnerRegistry } from '../ports/runner.js';
 import type { Store } from '../ports/store.js';
 import type { Clock } from '../shared/clock.js';
 import type { IdGenerator } from '../shared/ids.js';
+import { createAgentAdmin } from './agent-admin.js';
 import type { AgentDirectory } from './agent-directory.js';
 import { loadWorkflowFile } from './workflow-file.js';
 
@@ -52,9 +53,14 @@ function lazyRunner(name: string, load: () => Promise<Runner>): Runner {
   };
 }
 
-export function createEngineEnvironment(runners: RunnerRegistry, cwd: string): EngineEnvironment {
+export function createEngineEnvironment(
+  runners: RunnerRegistry,
+  cwd: string,
+  workspaceDir: string | null = null,
+): EngineEnvironment {
   const knownRunners = [...runners.keys()];
   return {
+    ...(workspaceDir !== null ? { agents: createAgentAdmin(workspaceDir) } : {}),
     runnerNames: knownRunners,
     loadWorkflowFile: (path) => loadWorkflowFile(resolve(cwd, path), { knownRunners }),
     parseWorkflow: (document) => parseWorkflowDefinition(document, { knownRunners }),

@@ -44,7 +44,7 @@ export async function openRuntime(
   const store = await openStore(workspace.db);
   const newId = createUlidGenerator(clock);
   const runners = createRunnerRegistry();
-  const engine = createEngineEnvironment(runners, options.cwd);
+  const engine = createEngineEnvironment(runners, options.cwd, workspace.dir);
   let agents: AgentDirectory | undefined;
   return {
     workspace,

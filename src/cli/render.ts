@@ -71,6 +71,9 @@ function defaultColumns(rows: readonly Row[]): string[] {
 }
 
 export function renderOutput(output: unknown, hints: CliHints): string {
+  if (hints.text !== undefined && isRow(output) && typeof output[hints.text] === 'string') {
+    return (output[hints.text] as string).replace(/\n$/, '');
+  }
   if (Array.isArray(output)) {
     const rows = output.filter(isRow);
     return renderTable(rows, hints.columns ?? defaultColumns(rows), hints.empty);

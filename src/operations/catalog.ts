@@ -1,5 +1,6 @@
 /** The operation catalog: every capability of bosun, in one list. */
 
+import { agentOperations } from './agent-operations.js';
 import { costOperations } from './cost-operations.js';
 import type { AnyOperation } from './operation.js';
 import { projectOperations } from './project-operations.js';
@@ -11,6 +12,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ...projectOperations,
   ...taskOperations,
   ...runOperations,
+  ...agentOperations,
   ...costOperations,
   ...workspaceOperations,
 ];

@@ -24,6 +24,8 @@ export interface CliHints {
   readonly rows?: string;
   /** Print the output as JSON even without --json (documents meant for files and pipes). */
   readonly json?: boolean;
+  /** Print this text field of the output as it is (a YAML snippet, a diagram). */
+  readonly text?: string;
   /** Worked examples shown in --help. */
   readonly examples?: readonly string[];
 }

@@ -4,6 +4,7 @@
  */
 
 import { diffRecords } from '../../domain/audit.js';
+import type { AgentConfig } from '../../domain/agent.js';
 import type { WorkflowDefinition } from '../../domain/workflow.js';
 import type { Repositories } from '../../ports/store.js';
 import type { Clock } from '../../shared/clock.js';
@@ -26,6 +27,18 @@ export interface EngineEnvironment {
   loadWorkflowFile(path: string): { definition: WorkflowDefinition; file: string };
   /** Validates an inline workflow document (the API and MCP pass one instead of a path). */
   parseWorkflow(document: unknown): WorkflowDefinition;
+  /** The agents of bosun.yaml, to read and change; absent without a workspace folder. */
+  readonly agents?: AgentAdmin | undefined;
+}
+
+/** Agents as bosun.yaml declares them, read and edited in place (comments kept). */
+export interface AgentAdmin {
+  list(): { readonly name: string; readonly config: AgentConfig }[];
+  /** Adds or replaces an agent; the whole file is validated before it is written. */
+  put(name: string, config: Record<string, unknown>): AgentConfig;
+  remove(name: string): void;
+  /** A commented agent entry to paste into bosun.yaml (or add with `put`). */
+  scaffold(name: string): string;
 }
 
 export interface AuditTarget {
