@@ -2,7 +2,8 @@
 
 import { z } from 'zod';
 import type { AgentAdmin, ServiceContext } from '../core/services/service-context.js';
-import { AGENT_RUNNERS, AgentConfigSchema, WORKDIR_MODES } from '../domain/agent.js';
+import type { AgentConfigSchema} from '../domain/agent.js';
+import { AGENT_RUNNERS, WORKDIR_MODES } from '../domain/agent.js';
 import { BosunError } from '../shared/errors.js';
 import type { AnyOperation } from './operation.js';
 import { defineOperation } from './operation.js';
