@@ -5,8 +5,9 @@
  */
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeOpenAIServer } from '../src/testing/fake-openai-server.js';
 import type { BackgroundBosun } from './helpers/cli.js';
 import { bosunJson, runBosun, startBosun, tempDir } from './helpers/cli.js';
 
@@ -248,7 +249,7 @@ describe('agents from bosun.yaml', () => {
         '--role',
         'coder',
         '--tools',
-        'task.note',
+        'note.add',
         '--timeout',
         '5m',
       ],
@@ -257,7 +258,7 @@ describe('agents from bosun.yaml', () => {
     expect(added).toMatchObject({
       name: 'coder',
       runner: 'mock',
-      tools: ['task.note'],
+      tools: ['note.add'],
       timeoutMs: 300_000,
     });
     // Block style, comments of the template kept.
@@ -282,5 +283,116 @@ describe('agents from bosun.yaml', () => {
     );
     expect((await runBosun(['agent', 'remove', 'coder'], { cwd })).status).toBe(0);
     expect(await bosunJson(['agent', 'list'], { cwd })).toEqual([]);
+  });
+
+  it('runs a workflow of an llm agent (with a bosun tool), a claude-code agent and a shell step', async () => {
+    const server = await startFakeOpenAIServer({ apiKey: 'test-key' });
+    try {
+      // The llm agent first calls the note.add tool, then answers; usage per call is scripted.
+      server.enqueue(
+        {
+          type: 'tool-calls',
+          calls: [{ name: 'note_add', arguments: { task: 'MIX-1', body: 'plan: split in two' } }],
+          usage: { promptTokens: 1000, completionTokens: 50 },
+        },
+        { type: 'text', text: 'Plan ready.', usage: { promptTokens: 1200, completionTokens: 20 } },
+      );
+      const cwd = tempDir('bosun-mixed-');
+      expect((await runBosun(['init'], { cwd })).status).toBe(0);
+      const config = join(cwd, '.bosun', 'bosun.yaml');
+      writeFileSync(
+        config,
+        readFileSync(config, 'utf8') +
+          [
+            'models:',
+            '  local:',
+            '    provider: openai-compatible',
+            `    base_url: ${server.url}`,
+            '    model: qwen2.5-coder:7b',
+            '    api_key_env: FAKE_OPENAI_KEY',
+            '    price: { input: 1, output: 2 }',
+            'agents:',
+            '  planner:',
+            '    role: planner',
+            '    runner: llm',
+            '    model: local',
+            '    instructions: Plan the work.',
+            '    tools: [note.add]',
+            '  coder:',
+            '    role: coder',
+            '    runner: claude-code',
+            '    model: claude-sonnet-4-5',
+            '',
+          ].join('\n'),
+      );
+      expect((await runBosun(['project', 'create', 'MIX', 'Mixed'], { cwd })).status).toBe(0);
+      expect((await runBosun(['task', 'add', 'MIX', 'The task'], { cwd })).status).toBe(0);
+      writeFileSync(
+        join(cwd, 'mixed.yaml'),
+        [
+          'name: mixed',
+          'steps:',
+          '  - id: plan',
+          '    role: planner',
+          '    input: Plan the change.',
+          '  - id: code',
+          '    role: coder',
+          '    needs: [plan]',
+          '    input: "Do it: {{ steps.plan.output.text }}"',
+          '  - id: check',
+          '    runner: shell',
+          '    needs: [code]',
+          '    with: { command: "echo checked" }',
+        ].join('\n'),
+      );
+      const fakes = resolve(import.meta.dirname, 'fixtures/bin');
+      const env = {
+        FAKE_OPENAI_KEY: 'test-key',
+        PATH: `${fakes}${delimiter}${process.env.PATH ?? ''}`,
+      };
+      const run = await runBosun(['run', 'start', 'mixed.yaml'], { cwd, env });
+      expect(run.status, run.stderr + run.stdout).toBe(0);
+      const detail = await bosunJson<{
+        run: { status: string };
+        steps: { key: string; status: string }[];
+      }>(['run', 'show', 'last'], { cwd });
+      expect(detail.steps.map((s) => [s.key, s.status])).toEqual([
+        ['plan', 'succeeded'],
+        ['code', 'succeeded'],
+        ['check', 'succeeded'],
+      ]);
+      // The tool ran as the agent: the note is on the task, audited under agent:planner.
+      const task = await bosunJson<{ notes: { body: string; author: string }[] }>(
+        ['task', 'show', 'MIX-1'],
+        {
+          cwd,
+        },
+      );
+      expect(task.notes).toEqual([
+        expect.objectContaining({ body: 'plan: split in two', author: 'agent:planner' }),
+      ]);
+      // The model saw the agent's instructions and the step's input.
+      const first = server.requests[0]!;
+      expect(first.messages[0]).toMatchObject({ role: 'system', content: 'Plan the work.' });
+      expect(JSON.stringify(first.messages)).toContain('Plan the change.');
+      // Events: the llm's deltas, its tool call, the claude session; the ledger: 2 llm calls + 1.
+      const kinds = (
+        await bosunJson<{ events: EventJson[] }>(['run', 'events', 'last'], { cwd })
+      ).events.map((e) => e.kind);
+      expect(kinds).toEqual(
+        expect.arrayContaining(['agent-message-delta', 'agent-tool-call', 'agent-session']),
+      );
+      const byModel = await bosunJson<{ rows: { key: string; calls: number; costUsd: number }[] }>(
+        ['cost', 'report', '--by', 'model'],
+        { cwd },
+      );
+      expect(byModel.rows.find((r) => r.key === 'local')).toMatchObject({
+        calls: 2,
+        costUsd: (2200 * 1 + 70 * 2) / 1_000_000,
+      });
+      expect(byModel.rows.map((r) => r.key)).toContain('claude-sonnet-4-5');
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -72,7 +72,7 @@ function scaffoldText(name: string): string {
     '    model: local                   # a name from models: (or route: <role> to climb a chain)',
     '    instructions: |                # or { file: prompts/NAME.md }, read at every attempt',
     '      You are a careful engineer. Say what you changed and why.',
-    '    tools: [task.note]             # bosun operations the llm may call',
+    '    tools: [note.add]             # bosun operations the llm may call',
     '    workdir: repo                  # worktree: a git worktree per task; none: a temp folder',
     '    timeout: 20m                   # per attempt',
     '    max_steps: 8                   # model calls (llm) or turns (claude-code) per attempt',

@@ -28,7 +28,7 @@ agents:
     role: coder
     runner: llm
     route: coder
-    tools: [task.note]
+    tools: [note.add]
     timeout: 20m
   reviewer:
     runner: claude-code
@@ -71,7 +71,7 @@ describe('bosun.yaml', () => {
   });
 
   it('names an unknown key where it is', () => {
-    expect(refusal(FULL.replace('    tools: [task.note]', '    tool: [task.note]')).message).toBe(
+    expect(refusal(FULL.replace('    tools: [note.add]', '    tool: [note.add]')).message).toBe(
       "bosun.yaml:17: agents.coder.tool: unknown key 'tool'",
     );
   });
@@ -82,6 +82,14 @@ describe('bosun.yaml', () => {
     );
     expect(refusal(FULL.replace('    route: coder', '    model: gpt-5')).message).toMatch(
       /^bosun\.yaml:16: agents\.coder\.model: unknown model 'gpt-5'/,
+    );
+  });
+
+  it('refuses a tool that is not a bosun operation', () => {
+    expect(
+      refusal(FULL.replace('tools: [note.add]', 'tools: [note.add, shell.exec]')).message,
+    ).toBe(
+      "bosun.yaml:17: agents.coder.tools.1: unknown tool 'shell.exec': tools are bosun operations (see 'bosun operations')",
     );
   });
 

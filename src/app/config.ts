@@ -6,6 +6,7 @@
 
 import { z } from 'zod';
 import { AgentsSectionSchema, checkReferences } from '../domain/agent.js';
+import { findOperation } from '../operations/catalog.js';
 import { BosunError } from '../shared/errors.js';
 import type { YamlPathSegment } from './yaml-source.js';
 import { lineOf, parseYaml, toJs } from './yaml-source.js';
@@ -53,7 +54,7 @@ export function defaultConfigText(db: string): string {
     '#     runner: llm',
     '#     route: coder                      # or model: sonnet',
     '#     instructions: { file: prompts/coder.md }',
-    '#     tools: [task.note, task.create]',
+    '#     tools: [note.add, task.create]',
     '#     workdir: worktree                 # or repo, none',
     '#     timeout: 20m',
     '#',
@@ -96,5 +97,15 @@ export function parseConfig(text: string, path: string): WorkspaceConfig {
   const config = result.data!;
   const problem = checkReferences(config)[0];
   if (problem) refuse(problem.path, problem.message);
+  for (const [name, agent] of Object.entries(config.agents)) {
+    agent.tools.forEach((tool, i) => {
+      if (!findOperation(tool)) {
+        refuse(
+          ['agents', name, 'tools', i],
+          `unknown tool '${tool}': tools are bosun operations (see 'bosun operations')`,
+        );
+      }
+    });
+  }
   return config;
 }

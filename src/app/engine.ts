@@ -15,6 +15,7 @@ import { createScheduler } from '../core/engine/scheduler.js';
 import type { EngineEnvironment } from '../core/services/service-context.js';
 import { createTaskLink } from '../core/engine/task-link.js';
 import { parseWorkflowDefinition } from '../domain/workflow-schema.js';
+import type { OperationRunner } from '../operations/catalog.js';
 import type { Runner, RunnerRegistry } from '../ports/runner.js';
 import type { Store } from '../ports/store.js';
 import type { Clock } from '../shared/clock.js';
@@ -23,7 +24,11 @@ import { createAgentAdmin } from './agent-admin.js';
 import type { AgentDirectory } from './agent-directory.js';
 import { loadWorkflowFile } from './workflow-file.js';
 
-export function createRunnerRegistry(): RunnerRegistry {
+/**
+ * The runners of this installation. `operations` gives llm agents bosun's operations as tools
+ * (the runtime's operation runner, built after the registry).
+ */
+export function createRunnerRegistry(operations?: () => OperationRunner): RunnerRegistry {
   const runners = [
     createMockRunner(),
     createShellRunner(),
@@ -37,6 +42,14 @@ export function createRunnerRegistry(): RunnerRegistry {
     lazyRunner('codex', async () =>
       (await import('../adapters/runners/codex/index.js')).createCodexRunner(),
     ),
+    lazyRunner('llm', async () => {
+      // The AI SDK prints call warnings on the console unless told not to; bosun journals instead.
+      (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
+      const { createLlmRunner } = await import('../adapters/runners/llm/index.js');
+      if (operations === undefined) return createLlmRunner();
+      const { createOperationTools } = await import('./agent-tools.js');
+      return createLlmRunner({ tools: createOperationTools(operations) });
+    }),
   ];
   return new Map(runners.map((runner) => [runner.name, runner]));
 }

@@ -43,13 +43,14 @@ export async function openRuntime(
   const workspace = await resolveWorkspace(options);
   const store = await openStore(workspace.db);
   const newId = createUlidGenerator(clock);
-  const runners = createRunnerRegistry();
+  let operations: OperationRunner | undefined;
+  const runners = createRunnerRegistry(() => operations!);
   const engine = createEngineEnvironment(runners, options.cwd, workspace.dir);
   let agents: AgentDirectory | undefined;
   return {
     workspace,
     store,
-    runner: createOperationRunner({ store, clock, newId, engine }),
+    runner: (operations = createOperationRunner({ store, clock, newId, engine })),
     runners,
     clock,
     newId,

@@ -2,7 +2,7 @@
 
 import { z } from 'zod';
 import type { AgentAdmin, ServiceContext } from '../core/services/service-context.js';
-import type { AgentConfigSchema} from '../domain/agent.js';
+import type { AgentConfigSchema } from '../domain/agent.js';
 import { AGENT_RUNNERS, WORKDIR_MODES } from '../domain/agent.js';
 import { BosunError } from '../shared/errors.js';
 import type { AnyOperation } from './operation.js';
@@ -134,7 +134,7 @@ export const agentOperations: readonly AnyOperation[] = [
       positional: ['name'],
       columns: AGENT_COLUMNS,
       examples: [
-        'bosun agent add coder --runner llm --role coder --model local --tools task.note',
+        'bosun agent add coder --runner llm --role coder --model local --tools note.add',
         'bosun agent add reviewer --runner claude-code --role reviewer --max-cost-usd 0.5',
       ],
     },
