@@ -23,6 +23,7 @@ import type { IdGenerator } from '../shared/ids.js';
 import { createAgentAdmin } from './agent-admin.js';
 import type { AgentDirectory } from './agent-directory.js';
 import { loadWorkflowFile } from './workflow-file.js';
+import { createWorkdirProvider } from './worktrees.js';
 
 /**
  * The runners of this installation. `operations` gives llm agents bosun's operations as tools
@@ -115,6 +116,8 @@ export interface SchedulerOptions {
   readonly worker?: boolean;
   /** The workspace's agents (bosun.yaml); without it agent and role steps run on `mock`. */
   readonly agents?: AgentDirectory;
+  /** The `.bosun/` folder: agents with `workdir: worktree` get their worktrees in it. */
+  readonly workspaceDir?: string | null;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly onError?: (error: unknown) => void;
 }
@@ -137,6 +140,9 @@ export function createEngineScheduler(options: SchedulerOptions): Scheduler {
       ? { agents: options.agents.resolve, budgets: () => options.agents!.section.budgets }
       : {}),
     ...(options.env ? { env: options.env } : {}),
+    ...(options.workspaceDir
+      ? { workdirs: createWorkdirProvider(options.workdir, options.workspaceDir) }
+      : {}),
     taskLink: (ctx) => createTaskLink(ctx),
     ownerPrefix: OWNER_PREFIX,
     isOwnerAlive: (candidate) => candidate === owner || isOwnerAlive(candidate),

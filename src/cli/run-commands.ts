@@ -115,6 +115,7 @@ function schedulerFor(
       io.writeError(`warning: bosun.yaml changed but was not reloaded: ${error.message}\n`),
     ),
     env: runtime.env,
+    workspaceDir: runtime.workspace.dir,
     onError: (error) => io.writeError(`warning: ${(error as Error).message}\n`),
   });
 }

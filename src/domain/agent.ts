@@ -24,6 +24,8 @@ export type AgentRunner = (typeof AGENT_RUNNERS)[number];
 export const WORKDIR_MODES = ['worktree', 'repo', 'none'] as const;
 export type WorkdirMode = (typeof WORKDIR_MODES)[number];
 
+export const WORKTREE_CLEANUP = ['keep', 'on-success', 'always'] as const;
+
 export const BUDGET_SCOPES = ['workspace', 'project', 'run', 'agent', 'day'] as const;
 export type BudgetScope = (typeof BUDGET_SCOPES)[number];
 
@@ -89,6 +91,10 @@ export const AgentConfigSchema = z
     tools: z.array(z.string().trim().min(1)).default([]),
     max_concurrency: positiveInt.optional(),
     workdir: z.enum(WORKDIR_MODES, `must be one of ${WORKDIR_MODES.join(', ')}`).default('repo'),
+    /** workdir worktree: remove the worktree after the attempt (the branch always stays). */
+    worktree_cleanup: z
+      .enum(WORKTREE_CLEANUP, `must be one of ${WORKTREE_CLEANUP.join(', ')}`)
+      .default('keep'),
     timeout: duration.optional(),
     /** Model calls (llm) or turns (claude-code) one attempt may take. */
     max_steps: positiveInt.default(8),

@@ -8,6 +8,7 @@
 
 import type { BudgetConfig } from '../../domain/agent.js';
 import type { NewJournalEvent, Run, Step } from '../../domain/run.js';
+import type { JsonValue } from '../../domain/workflow.js';
 import { Run as RunRules } from '../../domain/run.js';
 import type {
   AgentActivity,
@@ -70,6 +71,12 @@ export interface SchedulerSettings {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The budgets in force; agents' steps are checked against them before they start. */
   readonly budgets?: () => readonly BudgetConfig[];
+  /**
+   * Where an agent's attempt works when its agent asks for its own folder (`workdir: worktree`
+   * or `none`): prepared before the runner starts, finished after it ends (evidence of what
+   * changed there, cleanup). Without it every step works in `workdir`.
+   */
+  readonly workdirs?: WorkdirProvider;
   /** Moves tasks of project runs. */
   readonly taskLink?: (ctx: ServiceContext) => TaskLink;
   /** This host's lease owners start with this; a dead one's steps are taken back at start. */
@@ -80,6 +87,18 @@ export interface SchedulerSettings {
   /** Called with failures of the scheduler itself (a store error); it keeps going. */
   readonly onError?: (error: unknown) => void;
 }
+
+/** A folder of an attempt's own; `finish` says what changed there (null: nothing to say). */
+export interface PreparedWorkdir {
+  readonly path: string;
+  finish(succeeded: boolean): Promise<JsonObject | null>;
+}
+
+export interface WorkdirProvider {
+  prepare(claim: ClaimedAttempt, mode: 'worktree' | 'none'): Promise<PreparedWorkdir>;
+}
+
+type JsonObject = { readonly [key: string]: JsonValue };
 
 export type SchedulerExit =
   /** The scoped run ended (succeeded, failed, cancelled). */
@@ -300,27 +319,33 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
       });
       return;
     }
-    let execution: Promise<StepOutcome>;
-    try {
-      execution = runner.execute({
-        runId: step.runId,
-        stepId: step.id,
-        stepKey: step.key,
-        attempt: attempt.number,
-        idempotencyKey: attempt.idempotencyKey,
-        input: claim.input,
-        settings: claim.settings,
-        previousAttempts: claim.previousAttempts,
-        signal: controller.signal,
-        workdir: settings.workdir,
-        emit: emitFor(claim),
-        report: reportFor(claim),
-        agent: claim.agent,
-        env: settings.env,
-      });
-    } catch (error) {
-      execution = Promise.reject(error as Error);
-    }
+    const execute = (workdir: string): Promise<StepOutcome> => {
+      try {
+        return runner.execute({
+          runId: step.runId,
+          stepId: step.id,
+          stepKey: step.key,
+          attempt: attempt.number,
+          idempotencyKey: attempt.idempotencyKey,
+          input: claim.input,
+          settings: claim.settings,
+          previousAttempts: claim.previousAttempts,
+          signal: controller.signal,
+          workdir,
+          emit: emitFor(claim),
+          report: reportFor(claim),
+          agent: claim.agent,
+          env: settings.env,
+        });
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    };
+    const mode = claim.agent?.config.workdir ?? 'repo';
+    const execution =
+      mode === 'repo' || settings.workdirs === undefined
+        ? execute(settings.workdir)
+        : inOwnWorkdir(settings.workdirs, claim, mode, execute);
     execution.then(
       (result) =>
         finish({ ok: true, output: result.output, usage: result.usage, calls: result.calls }),
@@ -330,6 +355,36 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
         finish({ ok: false, failure, usage: failure.spent, calls: failure.spent?.calls });
       },
     );
+  }
+
+  /**
+   * Runs an attempt in the folder its agent asks for, and adds what the attempt left there (the
+   * branch, its commits, a diff stat) to its output as `evidence`.
+   */
+  async function inOwnWorkdir(
+    workdirs: WorkdirProvider,
+    claim: ClaimedAttempt,
+    mode: 'worktree' | 'none',
+    execute: (workdir: string) => Promise<StepOutcome>,
+  ): Promise<StepOutcome> {
+    const prepared = await workdirs.prepare(claim, mode);
+    let outcome: StepOutcome;
+    try {
+      outcome = await execute(prepared.path);
+    } catch (error) {
+      await prepared.finish(false).catch(() => null);
+      throw error;
+    }
+    const evidence = await prepared.finish(true);
+    if (evidence === null) return outcome;
+    const output = outcome.output;
+    return {
+      ...outcome,
+      output:
+        output !== null && typeof output === 'object' && !Array.isArray(output)
+          ? { ...output, evidence }
+          : { result: output, evidence },
+    };
   }
 
   /** Leases of running steps are extended; steps cancelled or taken elsewhere are aborted. */
