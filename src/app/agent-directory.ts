@@ -10,7 +10,7 @@ import { readFileSync, statSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { AgentAssignment, AgentResolver } from '../core/engine/journal.js';
-import type { AgentConfig, AgentsSection, ModelConfig } from '../domain/agent.js';
+import type { AgentConfig, AgentsSection, ModelConfig, TaskTraits } from '../domain/agent.js';
 import { chooseAgent } from '../domain/agent.js';
 import type { Step } from '../domain/run.js';
 import type { AgentProfile, ResolvedModel } from '../ports/runner.js';
@@ -63,7 +63,7 @@ export function openAgentDirectory(
     get section() {
       return section;
     },
-    resolve: (step) => assign(section, step, instructions),
+    resolve: (step, task) => assign(section, step, task, instructions),
     close() {
       clearTimeout(timer);
       watcher?.close();
@@ -74,6 +74,7 @@ export function openAgentDirectory(
 function assign(
   section: AgentsSection,
   step: Step,
+  task: TaskTraits | null,
   instructions: (agent: AgentConfig) => string,
 ): AgentAssignment | { readonly failure: string } {
   // No agents configured: agent and role steps keep running on the mock runner.
@@ -83,7 +84,7 @@ function assign(
       choice: { agent: null, model: null, reason: 'no agents configured: mock runner' },
     };
   }
-  const choice = chooseAgent(section, step.spec, step.tries);
+  const choice = chooseAgent(section, step.spec, step.tries, task);
   if ('problem' in choice) return { failure: choice.problem };
   const config = section.agents[choice.agent]!;
   let text: string;

@@ -56,7 +56,7 @@ describe('bosun.yaml', () => {
       workdir: 'repo',
       max_steps: 8,
     });
-    expect(config.routes['coder']).toEqual(['local', 'sonnet']);
+    expect(config.routes['coder']).toEqual({ models: ['local', 'sonnet'], rules: [] });
     expect(config.budgets).toHaveLength(2);
   });
 

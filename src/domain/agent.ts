@@ -156,13 +156,40 @@ export const BudgetConfigSchema = z
   });
 export type BudgetConfig = z.output<typeof BudgetConfigSchema>;
 
+/**
+ * A rule of a route: a task that matches (any of the tags; an estimate within the bounds) starts
+ * the chain at `start_at` instead of its cheapest model.
+ */
+const RouteRuleSchema = z
+  .strictObject({
+    tags: z.array(z.string().trim().min(1)).min(1).optional(),
+    min_estimate: z.number().nonnegative().optional(),
+    max_estimate: z.number().nonnegative().optional(),
+    start_at: z.string().trim().min(1, 'must name a model of the route'),
+  })
+  .refine(
+    (rule) =>
+      rule.tags !== undefined || rule.min_estimate !== undefined || rule.max_estimate !== undefined,
+    'a rule needs tags, min_estimate or max_estimate to match on',
+  );
+export type RouteRule = z.output<typeof RouteRuleSchema>;
+
+const modelChain = z.array(z.string()).min(1, 'must list at least one model');
+
+/** `[a, b]`, or `{ models: [a, b], rules: [...] }`: either way a chain and its rules. */
+const RouteSchema = z
+  .union([
+    modelChain,
+    z.strictObject({ models: modelChain, rules: z.array(RouteRuleSchema).default([]) }),
+  ])
+  .transform((route) => (Array.isArray(route) ? { models: route, rules: [] } : route));
+export type RouteConfig = z.output<typeof RouteSchema>;
+
 export const AgentsSectionSchema = z.object({
   models: z.record(name('model'), ModelConfigSchema).default({}),
   agents: z.record(name('agent'), AgentConfigSchema).default({}),
-  /** role → model names, cheapest first. */
-  routes: z
-    .record(name('role'), z.array(z.string()).min(1, 'must list at least one model'))
-    .default({}),
+  /** role → model names, cheapest first (and rules that start a task further up). */
+  routes: z.record(name('role'), RouteSchema).default({}),
   budgets: z.array(BudgetConfigSchema).default([]),
 });
 export type AgentsSection = z.output<typeof AgentsSectionSchema>;
@@ -192,12 +219,21 @@ export function checkReferences(section: AgentsSection): ConfigProblem[] {
       });
     }
   }
-  for (const [role, chain] of Object.entries(section.routes)) {
-    chain.forEach((model, i) => {
+  for (const [role, route] of Object.entries(section.routes)) {
+    route.models.forEach((model, i) => {
       if (!(model in section.models)) {
         problems.push({
-          path: ['routes', role, i],
+          // The short form lists the models at the route itself.
+          path: ['routes', role, ...(route.rules.length > 0 ? ['models'] : []), i],
           message: `unknown model '${model}' (models: ${known})`,
+        });
+      }
+    });
+    route.rules.forEach((rule, i) => {
+      if (!route.models.includes(rule.start_at)) {
+        problems.push({
+          path: ['routes', role, 'rules', i, 'start_at'],
+          message: `'${rule.start_at}' is not in this route (${route.models.join(', ')})`,
         });
       }
     });
@@ -219,10 +255,34 @@ export interface AgentChoice {
  * climbed one model per retry (cheapest first) and stays on its last model; an agent's own model
  * never changes. Returns a rule the step breaks instead when nothing fits.
  */
+export interface TaskTraits {
+  readonly tags: readonly string[];
+  readonly estimate: number | null;
+}
+
+function matches(rule: RouteRule, task: TaskTraits): boolean {
+  if (rule.tags !== undefined && !rule.tags.some((tag) => task.tags.includes(tag))) return false;
+  if (rule.min_estimate !== undefined && (task.estimate ?? -1) < rule.min_estimate) return false;
+  if (rule.max_estimate !== undefined && (task.estimate ?? Infinity) > rule.max_estimate) {
+    return false;
+  }
+  return true;
+}
+
+function describeRule(rule: RouteRule): string {
+  const parts = [
+    ...(rule.tags ? [`tags ${rule.tags.join('|')}`] : []),
+    ...(rule.min_estimate !== undefined ? [`estimate ≥ ${rule.min_estimate}`] : []),
+    ...(rule.max_estimate !== undefined ? [`estimate ≤ ${rule.max_estimate}`] : []),
+  ];
+  return parts.join(', ');
+}
+
 export function chooseAgent(
   section: Pick<AgentsSection, 'agents' | 'routes'>,
   step: { readonly agent: string | null; readonly role: string | null },
   tries: number,
+  task: TaskTraits | null = null,
 ): AgentChoice | { readonly problem: string } {
   const names = Object.keys(section.agents);
   const listed = names.length > 0 ? names.join(', ') : 'none configured';
@@ -242,14 +302,23 @@ export function chooseAgent(
   }
   const agent = section.agents[agentName]!;
   if (agent.route !== undefined) {
-    const chain = section.routes[agent.route] ?? [];
-    const index = Math.min(tries, chain.length - 1);
+    const route = section.routes[agent.route] ?? { models: [], rules: [] };
+    const chain = route.models;
+    // The first rule the task matches sets where the chain starts; retries climb from there.
+    const ruleIndex = task === null ? -1 : route.rules.findIndex((rule) => matches(rule, task));
+    const rule = ruleIndex >= 0 ? route.rules[ruleIndex]! : null;
+    const start = rule === null ? 0 : Math.max(0, chain.indexOf(rule.start_at));
+    const index = Math.min(start + tries, chain.length - 1);
+    const from =
+      rule === null
+        ? 'first model'
+        : `rule ${ruleIndex + 1} (${describeRule(rule)}) starts at ${rule.start_at}`;
     const step_ =
       tries === 0
-        ? 'first model'
-        : index === tries
-          ? `retry ${tries} escalates to model ${index + 1} of ${chain.length}`
-          : `retry ${tries} stays on the last model`;
+        ? from
+        : index === start + tries
+          ? `${rule === null ? '' : `${from}; `}retry ${tries} escalates to model ${index + 1} of ${chain.length}`
+          : `${rule === null ? '' : `${from}; `}retry ${tries} stays on the last model`;
     return {
       agent: agentName,
       runner: agent.runner,

@@ -9,7 +9,7 @@ import type { Approval, Attempt, NewJournalEvent, Run, RunStatus, Step } from '.
 import { Run as RunRules, Step as StepRules } from '../../domain/run.js';
 import { listReferencedSteps, renderTemplate } from '../../domain/template.js';
 import type { JsonValue, StepDefinition, WorkflowDefinition } from '../../domain/workflow.js';
-import type { BudgetConfig } from '../../domain/agent.js';
+import type { BudgetConfig, TaskTraits } from '../../domain/agent.js';
 import type { WorstCase } from '../../domain/budget.js';
 import { budgetKey, checkBudgets, spendKeys, worstCase } from '../../domain/budget.js';
 import type { AgentProfile, ModelCall, PreviousAttempt, RunnerUsage } from '../../ports/runner.js';
@@ -223,7 +223,11 @@ export interface ClaimedAttempt {
  * Who does a step that names an agent or a role: the runner, the agent's profile for this try
  * (model chosen by its route) and why; or why nobody can. Supplied by the app from bosun.yaml.
  */
-export type AgentResolver = (step: Step) => AgentAssignment | { readonly failure: string };
+export type AgentResolver = (
+  step: Step,
+  /** The tags and estimate of the step's task (project runs), for the routes' rules. */
+  task: TaskTraits | null,
+) => AgentAssignment | { readonly failure: string };
 
 export interface AgentAssignment {
   readonly runner: string;
@@ -297,7 +301,9 @@ export async function claimSteps(ctx: JournalContext, options: ClaimOptions): Pr
       continue;
     }
     const assignment =
-      step.runner === 'agent' && options.agents !== undefined ? options.agents(step) : null;
+      step.runner === 'agent' && options.agents !== undefined
+        ? options.agents(step, step.taskId ? await taskTraits(ctx, step.taskId) : null)
+        : null;
     const runner =
       assignment === null
         ? step.runner === 'agent'
@@ -436,6 +442,11 @@ async function claimStep(
 }
 
 export type RunInfo = Pick<Run, 'input' | 'projectId'>;
+
+async function taskTraits(ctx: JournalContext, taskId: string): Promise<TaskTraits | null> {
+  const task = await ctx.repos.tasks.findById(taskId);
+  return task ? { tags: task.tags, estimate: task.estimate } : null;
+}
 
 async function runInfoOf(
   ctx: JournalContext,
