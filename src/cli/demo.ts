@@ -5,7 +5,7 @@
  * in-process and printing each command with its output.
  */
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliIo } from './cli-io.js';
@@ -171,11 +171,41 @@ const PLAN: readonly Step[] = [
   ['', ['run', 'resume', 'last', '--follow']],
   ['The run as a graph (paste into any Mermaid viewer):', ['run', 'graph', 'last']],
   [
-    'A project run: each open task becomes a step for its role (mock agents here), and the\n# outcome moves the task.',
+    'Agents do the steps of a role. bosun.yaml got a mock model (offline, priced like a real one);\n# agents are added by command, and bosun.yaml is validated before it changes:',
+    [
+      'agent',
+      'add',
+      'coder',
+      '--runner',
+      'llm',
+      '--role',
+      'coder',
+      '--model',
+      'local',
+      '--instructions',
+      'Write small, tested changes.',
+    ],
+  ],
+  ['', ['agent', 'add', 'ops', '--runner', 'mock', '--role', 'ops']],
+  ['', ['agent', 'add', 'tester', '--runner', 'mock', '--role', 'tester']],
+  ['', ['agent', 'add', 'writer', '--runner', 'mock', '--role', 'writer']],
+  ['', ['agent', 'list']],
+  [
+    'A project run: each open task becomes a step for its role’s agent, and the outcome moves\n# the task.',
     ['run', 'start', '--project', 'HOME', '--follow'],
   ],
   ['', ['task', 'list', 'HOME']],
+  ['Every model call is in the cost ledger:', ['cost', 'report', '--by', 'agent']],
 ];
+
+/** Appended to the demo workspace's bosun.yaml: a model that needs no network or key. */
+const DEMO_MODELS = `
+models:
+  local:
+    provider: mock
+    model: demo-coder
+    price: { input: 0.5, output: 1.5 }
+`;
 
 /** The demo's workflow: portable shell commands and mock steps, nothing leaves the temp folder. */
 const DEMO_WORKFLOW = `name: release
@@ -214,6 +244,7 @@ export async function runDemo(io: CliIo, main: RunCli): Promise<number> {
     if (explanation) io.write(`\n# ${explanation}\n`);
     io.write(`$ bosun ${args.map(quote).join(' ')}\n`);
     const status = await main(args, { ...io, cwd: dir, env, writeError: io.write });
+    if (args[0] === 'init') appendFileSync(join(dir, '.bosun', 'bosun.yaml'), DEMO_MODELS);
     if ((status !== 0) !== Boolean(expectFailure)) {
       io.writeError(
         `demo: 'bosun ${args.join(' ')}' exited with ${status}, which the demo did not expect\n`,

@@ -233,7 +233,7 @@ export const runOperations = [
       format: z.enum(['mermaid', 'json']).default('mermaid'),
     }),
     output: z.object({ format: z.string(), text: z.string() }),
-    cli: { positional: ['run'] },
+    cli: { positional: ['run'], text: 'text' },
     handler: (ctx, input) => runGraph(ctx, input),
   }),
   defineOperation({
