@@ -10,7 +10,13 @@ import { readFileSync, statSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { AgentAssignment, AgentResolver } from '../core/engine/journal.js';
-import type { AgentConfig, AgentsSection, ModelConfig, TaskTraits } from '../domain/agent.js';
+import type {
+  AgentChoice,
+  AgentConfig,
+  AgentsSection,
+  ModelConfig,
+  TaskTraits,
+} from '../domain/agent.js';
 import { chooseAgent } from '../domain/agent.js';
 import type { Step } from '../domain/run.js';
 import type { AgentProfile, ResolvedModel } from '../ports/runner.js';
@@ -20,6 +26,11 @@ export interface AgentDirectory {
   /** The settings in force. */
   readonly section: AgentsSection;
   readonly resolve: AgentResolver;
+  /**
+   * The agent named, or the one playing `role`, for work outside a run (the planner): its
+   * instructions read and its first model resolved; a failure names what does not fit.
+   */
+  profile(pick: AgentPick): { profile: AgentProfile; choice: AgentChoice } | { failure: string };
   /** Stops watching the file. */
   close(): void;
 }
@@ -64,6 +75,7 @@ export function openAgentDirectory(
       return section;
     },
     resolve: (step, task) => assign(section, step, task, instructions),
+    profile: (pick) => profileOf(section, pick, 0, null, instructions),
     close() {
       clearTimeout(timer);
       watcher?.close();
@@ -84,7 +96,21 @@ function assign(
       choice: { agent: null, model: null, reason: 'no agents configured: mock runner' },
     };
   }
-  const choice = chooseAgent(section, step.spec, step.tries, task);
+  const found = profileOf(section, step.spec, step.tries, task, instructions);
+  if ('failure' in found) return found;
+  return { runner: found.profile.config.runner, ...found };
+}
+
+type AgentPick = { readonly agent: string | null; readonly role: string | null };
+
+function profileOf(
+  section: AgentsSection,
+  pick: AgentPick,
+  tries: number,
+  task: TaskTraits | null,
+  instructions: (agent: AgentConfig) => string,
+): { profile: AgentProfile; choice: AgentChoice } | { failure: string } {
+  const choice = chooseAgent(section, pick, tries, task);
   if ('problem' in choice) return { failure: choice.problem };
   const config = section.agents[choice.agent]!;
   let text: string;
@@ -97,25 +123,17 @@ function assign(
     name: choice.agent,
     config,
     instructions: text,
-    model: choice.model === null ? null : resolveModel(section, choice.model, config),
+    // A CLI agent's model may be an id the CLI knows rather than a configured model: then it
+    // has no prices here (Codex's cost is then unknown) and the CLI gets the id as written.
+    model: choice.model === null ? null : resolveModel(section, choice.model),
   };
-  return { runner: config.runner, profile, choice };
+  return { profile, choice };
 }
 
-/**
- * A configured model by name; for CLI agents a bare model id the CLI understands, priced at zero
- * (the CLI reports its own cost).
- */
-function resolveModel(section: AgentsSection, name: string, agent: AgentConfig): ResolvedModel {
+/** A configured model by name, or null for a name bosun.yaml does not configure. */
+function resolveModel(section: AgentsSection, name: string): ResolvedModel | null {
   const configured: ModelConfig | undefined = section.models[name];
-  if (configured !== undefined) return { name, ...configured };
-  return {
-    name,
-    provider: agent.runner === 'codex' ? 'openai' : 'anthropic',
-    model: name,
-    max_output_tokens: 4096,
-    price: { input: 0, output: 0 },
-  };
+  return configured === undefined ? null : { name, ...configured };
 }
 
 /** Instructions inline or from a file (re-read when the file changes). */
