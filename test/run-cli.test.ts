@@ -504,7 +504,7 @@ steps:
       code: 'invalid_input',
       status: 2,
       line: 4,
-      message: "steps[0] (build).runner: unknown runner 'bash' (known runners: mock, shell)",
+      message: "steps[0] (build).runner: unknown runner 'bash' (known runners: mock, shell, process, claude-code, codex, llm)",
       yaml: `name: bad
 steps:
   - id: build

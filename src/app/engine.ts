@@ -12,7 +12,7 @@ import { createMockRunner } from '../adapters/runners/mock/index.js';
 import { createShellRunner } from '../adapters/runners/shell/index.js';
 import type { Scheduler } from '../core/engine/scheduler.js';
 import { createScheduler } from '../core/engine/scheduler.js';
-import type { EngineEnvironment } from '../core/services/service-context.js';
+import type { EngineEnvironment, ModelAdmin, Planner } from '../core/services/service-context.js';
 import { createTaskLink } from '../core/engine/task-link.js';
 import { parseWorkflowDefinition } from '../domain/workflow-schema.js';
 import type { OperationRunner } from '../operations/catalog.js';
@@ -22,6 +22,7 @@ import type { Clock } from '../shared/clock.js';
 import type { IdGenerator } from '../shared/ids.js';
 import { createAgentAdmin } from './agent-admin.js';
 import type { AgentDirectory } from './agent-directory.js';
+import { openAgentDirectory } from './agent-directory.js';
 import { loadWorkflowFile } from './workflow-file.js';
 import { createWorkdirProvider } from './worktrees.js';
 
@@ -71,13 +72,45 @@ export function createEngineEnvironment(
   runners: RunnerRegistry,
   cwd: string,
   workspaceDir: string | null = null,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): EngineEnvironment {
   const knownRunners = [...runners.keys()];
   return {
     ...(workspaceDir !== null ? { agents: createAgentAdmin(workspaceDir) } : {}),
+    ...(workspaceDir !== null ? { models: lazyModelAdmin(workspaceDir, env) } : {}),
+    ...(workspaceDir !== null ? { planner: lazyPlanner(workspaceDir, env) } : {}),
     runnerNames: knownRunners,
     loadWorkflowFile: (path) => loadWorkflowFile(resolve(cwd, path), { knownRunners }),
     parseWorkflow: (document) => parseWorkflowDefinition(document, { knownRunners }),
+  };
+}
+
+/** Loaded on first use, like the llm runner: only model commands pay for the AI SDK. */
+function lazyModelAdmin(
+  workspaceDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+): ModelAdmin {
+  const load = async () => {
+    // The AI SDK prints call warnings on the console unless told not to; the row says enough.
+    (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
+    return (await import('./model-check.js')).createModelAdmin(workspaceDir, { env });
+  };
+  return {
+    list: async () => (await load()).list(),
+    check: async (options) => (await load()).check(options),
+  };
+}
+
+/** The planner, loaded on first use: only `bosun plan` pays for the AI SDK. */
+function lazyPlanner(
+  workspaceDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Planner {
+  return async (goal, options) => {
+    (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
+    const { createPlanner } = await import('./planner.js');
+    // bosun.yaml as it is now: a plan is one call, nothing to watch.
+    return createPlanner({ agents: () => openAgentDirectory(workspaceDir), env })(goal, options);
   };
 }
 

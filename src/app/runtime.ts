@@ -45,7 +45,7 @@ export async function openRuntime(
   const newId = createUlidGenerator(clock);
   let operations: OperationRunner | undefined;
   const runners = createRunnerRegistry(() => operations!);
-  const engine = createEngineEnvironment(runners, options.cwd, workspace.dir);
+  const engine = createEngineEnvironment(runners, options.cwd, workspace.dir, options.env);
   let agents: AgentDirectory | undefined;
   return {
     workspace,

@@ -17,3 +17,6 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
 
 /** Exit status of a run driven in the foreground that ended failed or cancelled. */
 export const RUN_FAILED_EXIT = 11;
+
+/** Exit status of a check whose output says `ok: false` (`bosun models check`). */
+export const CHECK_FAILED_EXIT = 12;

@@ -117,7 +117,7 @@ export function operationHelp(operation: AnyOperation): string {
   const lines = [
     `${operation.summary}.`,
     '',
-    `Usage: bosun ${nounOf(operation)} ${verbOf(operation)}${usage ? ` ${usage}` : ''} [flags]`,
+    `Usage: bosun ${nounOf(operation)} ${hints.bare ? `[${verbOf(operation)}]` : verbOf(operation)}${usage ? ` ${usage}` : ''} [flags]`,
   ];
   if (hints.aliases?.length)
     lines.push(`Aliases: ${hints.aliases.map((a) => `${nounOf(operation)} ${a}`).join(', ')}`);

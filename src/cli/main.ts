@@ -13,7 +13,7 @@ import { envValue, initWorkspace } from '../app/workspace.js';
 import { BosunError, toBosunError } from '../shared/errors.js';
 import { stableStringify } from '../shared/json.js';
 import type { CliIo } from './cli-io.js';
-import { EXIT_CODES, RUN_FAILED_EXIT } from './exit-codes.js';
+import { CHECK_FAILED_EXIT, EXIT_CODES, RUN_FAILED_EXIT } from './exit-codes.js';
 import { nounHelp, nounOf, operationHelp, overviewHelp, verbOf } from './help.js';
 import { parseOperationArgs, readJsonArgument } from './parse-args.js';
 import { renderOutput } from './render.js';
@@ -41,6 +41,7 @@ const NOUN_ALIASES: Readonly<Record<string, string>> = {
   dependency: 'dep',
   todos: 'todo',
   notes: 'note',
+  models: 'model',
 };
 
 /** Takes the global flags out of argv wherever they stand (up to a bare `--`). */
@@ -90,6 +91,8 @@ function findCommand(
   if (direct) return { operation: direct, args: words.slice(2) };
   const topLevel = match('workspace', first);
   if (topLevel) return { operation: topLevel, args: words.slice(1) };
+  const bare = OPERATIONS.find((op) => nounOf(op) === noun && op.cli?.bare === true);
+  if (bare) return { operation: bare, args: words.slice(1) };
   return undefined;
 }
 
@@ -302,7 +305,9 @@ async function runOperation(
     const output = await runtime.runner.run(operation, input, runtime.workspace.actor);
     if (flags.json || operation.cli?.json) io.write(`${stableStringify(output)}\n`);
     else io.write(`${renderOutput(output, operation.cli ?? {})}\n`);
-    return 0;
+    const ok = operation.cli?.ok;
+    const failed = ok !== undefined && (output as Record<string, unknown> | null)?.[ok] === false;
+    return failed ? CHECK_FAILED_EXIT : 0;
   });
 }
 

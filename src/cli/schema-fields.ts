@@ -32,8 +32,9 @@ interface Def {
 
 const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
+/** The flag for a field: `dependsOn` and `max_steps` are typed `--depends-on`, `--max-steps`. */
 export function kebabCase(name: string): string {
-  return name.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`);
+  return name.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`).replace(/_/g, '-');
 }
 
 export function describeFields(schema: z.ZodType): FieldDescriptor[] {

@@ -2,7 +2,9 @@
 
 import { agentOperations } from './agent-operations.js';
 import { costOperations } from './cost-operations.js';
+import { modelOperations } from './model-operations.js';
 import type { AnyOperation } from './operation.js';
+import { planOperations } from './plan-operations.js';
 import { projectOperations } from './project-operations.js';
 import { runOperations } from './run-operations.js';
 import { taskOperations } from './task-operations.js';
@@ -11,9 +13,11 @@ import { workspaceOperations } from './workspace-operations.js';
 export const OPERATIONS: readonly AnyOperation[] = [
   ...projectOperations,
   ...taskOperations,
+  ...planOperations,
   ...runOperations,
   ...agentOperations,
   ...costOperations,
+  ...modelOperations,
   ...workspaceOperations,
 ];
 

@@ -1,7 +1,8 @@
 /**
- * Runs one operation: validates the input with its zod schema, opens one transaction (write
- * operations take the write lock), and hands the handler a service context. Everything the
- * handler does commits together or not at all.
+ * Runs one operation: validates the input with its zod schema, runs its `prepare` step if it has
+ * one (outside any transaction), opens one transaction (write operations take the write lock),
+ * and hands the handler a service context. Everything the handler does commits together or not
+ * at all.
  */
 
 import type { z } from 'zod';
@@ -29,19 +30,28 @@ export function createOperationRunner(settings: OperationRunnerSettings): Operat
   return {
     async run(operation, rawInput, actor) {
       const input = parseInput(operation.input, rawInput ?? {});
+      const base = {
+        clock: settings.clock,
+        newId: settings.newId,
+        actor,
+        operation: operation.name,
+        engine: settings.engine,
+      };
+      // Before the transaction: slow work (a model call) must not hold the store's lock.
+      const prepared =
+        operation.prepare === undefined
+          ? undefined
+          : await operation.prepare(
+              {
+                ...base,
+                read: (work) =>
+                  settings.store.transaction('read', (repos) => work({ ...base, repos })),
+              },
+              input,
+            );
       const mode = operation.effects === 'read' ? 'read' : 'write';
       const output = await settings.store.transaction(mode, (repos) =>
-        operation.handler(
-          {
-            repos,
-            clock: settings.clock,
-            newId: settings.newId,
-            actor,
-            operation: operation.name,
-            engine: settings.engine,
-          },
-          input,
-        ),
+        operation.handler({ ...base, repos }, input, prepared),
       );
       if (settings.validateOutput) {
         const checked = operation.output.safeParse(output);

@@ -14,6 +14,8 @@ export interface CliHints {
   readonly positional?: readonly string[];
   /** Other verbs that name this operation (`task add` for `task.create`). */
   readonly aliases?: readonly string[];
+  /** The noun alone runs this operation: `bosun plan "goal"` is `bosun plan create "goal"`. */
+  readonly bare?: boolean;
   /** Single-letter flags: letter → input field. */
   readonly short?: Readonly<Record<string, string>>;
   /** Columns of the human table when the output (or its `list` field) is an array of rows. */
@@ -26,24 +28,49 @@ export interface CliHints {
   readonly json?: boolean;
   /** Print this text field of the output as it is (a YAML snippet, a diagram). */
   readonly text?: string;
+  /**
+   * A boolean field of the output saying whether everything checked passed; when it is false
+   * the output is printed all the same and the command exits with CHECK_FAILED_EXIT.
+   */
+  readonly ok?: string;
   /** Worked examples shown in --help. */
   readonly examples?: readonly string[];
 }
 
-export interface Operation<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+/**
+ * What `prepare` gets: everything a handler gets but the repositories (no transaction is open),
+ * and `read` to look something up in a short read transaction of its own.
+ */
+export interface PrepareContext extends Omit<ServiceContext, 'repos'> {
+  read<T>(work: (ctx: ServiceContext) => Promise<T>): Promise<T>;
+}
+
+/**
+ * An operation runs its handler in one transaction. Work that must not hold a transaction — a
+ * model call that takes seconds, over the network — goes in the optional `prepare`, which runs
+ * first, outside any transaction; what it returns is the handler's third argument. A `prepare`
+ * that throws ends the operation before its transaction opens. The handler must still check
+ * (in its transaction) whatever it relies on that `prepare` read: the store may have changed.
+ */
+export interface Operation<
+  I extends z.ZodType = z.ZodType,
+  O extends z.ZodType = z.ZodType,
+  P = undefined,
+> {
   readonly name: string;
   readonly summary: string;
   readonly input: I;
   readonly output: O;
   readonly effects: Effects;
   readonly cli?: CliHints;
-  handler(ctx: ServiceContext, input: z.output<I>): Promise<z.input<O>>;
+  prepare?(ctx: PrepareContext, input: z.output<I>): Promise<P>;
+  handler(ctx: ServiceContext, input: z.output<I>, prepared: P): Promise<z.input<O>>;
 }
 
-export type AnyOperation = Operation<z.ZodType, z.ZodType>;
+export type AnyOperation = Operation<z.ZodType, z.ZodType, unknown>;
 
-export function defineOperation<I extends z.ZodType, O extends z.ZodType>(
-  operation: Operation<I, O>,
+export function defineOperation<I extends z.ZodType, O extends z.ZodType, P = undefined>(
+  operation: Operation<I, O, P>,
 ): AnyOperation {
   return operation as unknown as AnyOperation;
 }

@@ -4,7 +4,8 @@
  */
 
 import { diffRecords } from '../../domain/audit.js';
-import type { AgentConfig } from '../../domain/agent.js';
+import type { AgentConfig, ModelProvider } from '../../domain/agent.js';
+import type { Plan } from '../../domain/plan.js';
 import type { WorkflowDefinition } from '../../domain/workflow.js';
 import type { Repositories } from '../../ports/store.js';
 import type { Clock } from '../../shared/clock.js';
@@ -29,7 +30,32 @@ export interface EngineEnvironment {
   parseWorkflow(document: unknown): WorkflowDefinition;
   /** The agents of bosun.yaml, to read and change; absent without a workspace folder. */
   readonly agents?: AgentAdmin | undefined;
+  /** The models of bosun.yaml, listed and checked; absent without a workspace folder. */
+  readonly models?: ModelAdmin | undefined;
+  /** Asks the planner agent's model for a checked plan: a network call, never in a transaction. */
+  readonly planner?: Planner | undefined;
 }
+
+export interface PlannerOptions {
+  /** The project the plan is for, as context for the model. */
+  readonly project: { readonly key: string; readonly name: string; readonly description: string };
+  /** Plan with this agent instead of the one whose role is `planner`. */
+  readonly agent?: string | undefined;
+  /** Use this configured model (instead of the agent's, or when no agent plays `planner`). */
+  readonly model?: string | undefined;
+}
+
+export interface PlannerResult {
+  readonly plan: Plan;
+  /** Model answers it took to get a valid plan (an invalid one is sent back with its problems). */
+  readonly attempts: number;
+  /** The configured model name that answered. */
+  readonly model: string;
+  /** The agent that planned; null when `--model` named a model and no agent plays `planner`. */
+  readonly agent: string | null;
+}
+
+export type Planner = (goal: string, options: PlannerOptions) => Promise<PlannerResult>;
 
 /** Agents as bosun.yaml declares them, read and edited in place (comments kept). */
 export interface AgentAdmin {
@@ -39,6 +65,46 @@ export interface AgentAdmin {
   remove(name: string): void;
   /** A commented agent entry to paste into bosun.yaml (or add with `put`). */
   scaffold(name: string): string;
+}
+
+/** The models bosun.yaml declares, and a live check of each against its provider. */
+export interface ModelAdmin {
+  list(): Promise<ModelSummary[]>;
+  /** One trivial prompt per model (or only `model`); a failed model is a row, never a throw. */
+  check(options: { readonly model?: string | undefined; readonly timeoutMs: number }): Promise<{
+    readonly ok: boolean;
+    readonly models: ModelCheckRow[];
+  }>;
+}
+
+export interface ModelSummary {
+  readonly name: string;
+  readonly provider: ModelProvider;
+  readonly modelId: string;
+  /** Where requests go, the provider's default included; null for the in-process mock. */
+  readonly baseUrl: string | null;
+  readonly keyEnv: string | null;
+  /** US dollars per million tokens. */
+  readonly inputPrice: number;
+  readonly outputPrice: number;
+  readonly cachedInputPrice: number | null;
+  readonly contextWindow: number | null;
+  readonly maxOutputTokens: number;
+}
+
+export interface ModelCheckRow {
+  readonly name: string;
+  readonly provider: ModelProvider;
+  readonly modelId: string;
+  readonly ok: boolean;
+  /** Until the answer or the failure; null when no request was sent. */
+  readonly latencyMs: number | null;
+  readonly inputTokens: number | null;
+  readonly outputTokens: number | null;
+  /** Characters of the answer's text. */
+  readonly responseChars: number | null;
+  /** Why it failed, starting with its kind: `unreachable`, `unauthorized`, `unknown model`, … */
+  readonly reason: string | null;
 }
 
 export interface AuditTarget {

@@ -3,8 +3,9 @@
  * an OpenAI-compatible server (vLLM, llama.cpp, LM Studio, Ollama's `/v1`), OpenAI, Anthropic,
  * or `mock` — a deterministic in-process model that implements the AI SDK's language-model spec,
  * so demos and tests run without a server. The mock answers with a short text derived from the
- * prompt and fixed token counts; a step may script it through `with.provider_options.mock`
- * (`text`, `echo`, `fail`, `hang`) to show a failure, a retry or a cancel without a network.
+ * prompt (asked for JSON, a plan of three tasks toward the goal) and fixed token counts; a step
+ * may script it through `with.provider_options.mock` (`text`, `echo`, `fail`, `hang`) to show a
+ * failure, a retry or a cancel without a network.
  */
 
 import { createAnthropic } from '@ai-sdk/anthropic';
@@ -114,7 +115,8 @@ type MockScript = z.output<typeof MockScriptSchema>;
 
 /**
  * The deterministic model behind `provider: mock`. Without a script it answers
- * `Mock answer to: "<the start of the last user message>"`, a word per delta.
+ * `Mock answer to: "<the start of the last user message>"`, a word per delta, or, when the call
+ * asks for JSON (`responseFormat: json`), a plan (see `mockPlan`).
  */
 export function createMockLanguageModel(modelId: string): LanguageModelV4 {
   return {
@@ -124,7 +126,7 @@ export function createMockLanguageModel(modelId: string): LanguageModelV4 {
     supportedUrls: {},
     doGenerate(options) {
       const script = mockScriptOf(options);
-      const text = mockAnswer(script, options.prompt);
+      const text = mockAnswer(script, options);
       if (script.fail !== undefined) return Promise.reject(mockFailure(modelId, script.fail));
       const result: GenerateResult = {
         content: [{ type: 'text', text }],
@@ -141,7 +143,7 @@ export function createMockLanguageModel(modelId: string): LanguageModelV4 {
       } catch (error) {
         return Promise.reject(error as Error);
       }
-      const deltas = wordsOf(mockAnswer(script, options.prompt));
+      const deltas = wordsOf(mockAnswer(script, options));
       const signal = options.abortSignal;
       const stream = new ReadableStream<StreamPart>({
         async start(controller) {
@@ -195,21 +197,68 @@ function mockScriptOf(options: CallOptions): MockScript {
   );
 }
 
-function mockAnswer(script: MockScript, prompt: CallOptions['prompt']): string {
+function mockAnswer(script: MockScript, options: CallOptions): string {
   if (script.text !== undefined) return script.text;
-  const asked = lastUserText(prompt);
+  const asked = lastUserText(options.prompt);
   if (script.echo === true) return asked;
+  if (options.responseFormat?.type === 'json') return JSON.stringify(mockPlan(options.prompt));
   const gist = asked.replace(/\s+/g, ' ').trim();
   return `Mock answer to: "${gist.length > 60 ? `${gist.slice(0, 60)}…` : gist}"`;
 }
 
+function userTexts(prompt: CallOptions['prompt']): string[] {
+  return prompt.flatMap((message) =>
+    message.role === 'user'
+      ? [message.content.map((part) => (part.type === 'text' ? part.text : '')).join('')]
+      : [],
+  );
+}
+
 function lastUserText(prompt: CallOptions['prompt']): string {
-  for (let index = prompt.length - 1; index >= 0; index -= 1) {
-    const message = prompt[index];
-    if (message?.role !== 'user') continue;
-    return message.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
-  }
-  return '';
+  return userTexts(prompt).at(-1) ?? '';
+}
+
+/**
+ * The mock's answer to a request for JSON (bosun asks for structured output only to plan): three
+ * chained tasks — understand, implement, verify — about the goal, which is the first `Goal:` line
+ * of the user's messages (or their last message). The same goal always gives the same plan.
+ */
+function mockPlan(prompt: CallOptions['prompt']): unknown {
+  const texts = userTexts(prompt);
+  const line = texts.map((text) => /^Goal:[ \t]*(.+)$/m.exec(text)?.[1]).find(Boolean);
+  const goal = (line ?? texts.at(-1) ?? '').replace(/\s+/g, ' ').trim() || 'the goal';
+  const gist = goal.length > 150 ? `${goal.slice(0, 150)}…` : goal;
+  return {
+    tasks: [
+      {
+        key: 't1',
+        title: `Understand: ${gist}`,
+        description: `Read the code and notes that "${gist}" touches; write down the approach.`,
+        role: 'coder',
+        priority: 'p1',
+        acceptance: ['the approach is written down as a note on this task'],
+        needs: [],
+      },
+      {
+        key: 't2',
+        title: `Implement: ${gist}`,
+        description: `Make the change for "${gist}", with tests.`,
+        role: 'coder',
+        priority: 'p1',
+        acceptance: ['the change is in place', 'its tests pass'],
+        needs: ['t1'],
+      },
+      {
+        key: 't3',
+        title: `Verify: ${gist}`,
+        description: `Check the change against the goal "${gist}" and review it.`,
+        role: 'reviewer',
+        priority: 'p2',
+        acceptance: ['the goal is met as stated'],
+        needs: ['t2'],
+      },
+    ],
+  };
 }
 
 function mockUsage(): GenerateResult['usage'] {

@@ -128,7 +128,6 @@ describe('mock runner', () => {
             error: 'flaky',
             output_tail: 'tail',
             comment: 'try again',
-            session: null,
           },
         ],
       },

@@ -173,7 +173,6 @@ describe('shell runner', () => {
             error: 'too slow',
             output_tail: 'zzz',
             comment: 'hurry',
-            session: null,
           },
         ],
         run: 'run_1',
