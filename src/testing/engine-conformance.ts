@@ -10,9 +10,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMockRunner } from '../adapters/runners/mock/index.js';
 import { createEventFeed } from '../core/engine/event-feed.js';
+import type { AgentResolver } from '../core/engine/journal.js';
 import type { Scheduler } from '../core/engine/scheduler.js';
 import { createScheduler } from '../core/engine/scheduler.js';
 import type { EngineEnvironment } from '../core/services/service-context.js';
+import type { BudgetConfig } from '../domain/agent.js';
+import { AgentConfigSchema, ModelConfigSchema } from '../domain/agent.js';
 import type { Attempt, JournalEvent, Run, Step } from '../domain/run.js';
 import { Run as RunRules } from '../domain/run.js';
 import { parseWorkflowDefinition } from '../domain/workflow-schema.js';
@@ -366,6 +369,8 @@ export function describeEngineConformance(
       readonly leaseMs?: number;
       readonly store?: Store;
       readonly onError?: (error: unknown) => void;
+      readonly agents?: AgentResolver;
+      readonly budgets?: () => readonly BudgetConfig[];
     }
 
     const ownerOf = (label: string) => `engine-test/${label}`;
@@ -383,6 +388,8 @@ export function describeEngineConformance(
         ...(options.runId !== undefined ? { runId: options.runId } : {}),
         ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
         ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+        ...(options.agents !== undefined ? { agents: options.agents } : {}),
+        ...(options.budgets !== undefined ? { budgets: options.budgets } : {}),
         onError: options.onError ?? ((error) => schedulerErrors.push(error)),
       });
       schedulers.push(created);
@@ -844,6 +851,59 @@ export function describeEngineConformance(
         const events = await expectEachStepRanOnce(run.id);
         const kinds = events.map((e) => e.kind);
         expect(kinds.indexOf('run-pause')).toBeLessThan(kinds.indexOf('run-resume'));
+      });
+    });
+
+    describe('budgets and the cost ledger', () => {
+      it('holds the step whose worst case no longer fits a run budget, and records every call', async () => {
+        // An agent on a model whose one call may cost $0.01 (1,000 output tokens at $10 per
+        // million); each step really spends that. A run budget of $0.02 affords two of three.
+        const config = AgentConfigSchema.parse({ role: 'writer', runner: 'mock', max_steps: 1 });
+        const model = {
+          name: 'priced',
+          ...ModelConfigSchema.parse({
+            provider: 'mock',
+            model: 'm',
+            max_output_tokens: 1000,
+            price: { input: 0, output: 10 },
+          }),
+        };
+        const agents: AgentResolver = () => ({
+          runner: 'mock',
+          profile: { name: 'writer', config, instructions: '', model },
+          choice: { agent: 'writer', model: 'priced', reason: 'test' },
+        });
+        const spend = { usage: { input_tokens: 0, output_tokens: 1000, cost_usd: 0.01 } };
+        const run = await startRun({
+          name: 'three',
+          steps: [
+            { id: 'one', role: 'writer', with: spend },
+            { id: 'two', role: 'writer', needs: ['one'], with: spend },
+            { id: 'three', role: 'writer', needs: ['two'], with: spend },
+          ],
+        });
+        const result = await scheduler({
+          runId: run.id,
+          agents,
+          budgets: () => [{ scope: 'run', usd: 0.02 }],
+        }).run();
+        expect(result.exit).toBe('blocked');
+        expect((await stepsOf(run.id)).map((s) => [s.key, s.status])).toEqual([
+          ['one', 'succeeded'],
+          ['two', 'succeeded'],
+          ['three', 'held'],
+        ]);
+        expect((await stepOf(run.id, 'three')).error?.message).toMatch(
+          /^budget_exceeded: run budget of \$0\.02: \$0\.02 spent or reserved/,
+        );
+        expect(eventsOf(await journal(run.id), 'step-held', 'three')).toHaveLength(1);
+        const ledger = await read((repos) => repos.ledger.report({ by: 'agent', runId: run.id }));
+        expect(ledger).toEqual([
+          expect.objectContaining({ key: 'writer', calls: 2, outputTokens: 2000, costUsd: 0.02 }),
+        ]);
+        // Settled, no reservation left behind.
+        const used = await read((repos) => repos.budgets.usage([`run:${run.id}`]));
+        expect(used.get(`run:${run.id}`)).toEqual({ usd: 0.02, tokens: 2000 });
       });
     });
 
