@@ -504,7 +504,8 @@ steps:
       code: 'invalid_input',
       status: 2,
       line: 4,
-      message: "steps[0] (build).runner: unknown runner 'bash' (known runners: mock, shell, process, claude-code, codex, llm)",
+      message:
+        "steps[0] (build).runner: unknown runner 'bash' (known runners: mock, shell, process, claude-code, codex, llm)",
       yaml: `name: bad
 steps:
   - id: build
