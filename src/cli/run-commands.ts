@@ -221,12 +221,10 @@ async function reportResult(
     run: (await repos.runs.findById(run.id))!,
     approvals: await repos.approvals.list({ runId: run.id, status: 'pending' }),
     counts: await repos.steps.countByStatus(run.id),
-    // Only a run with held steps pays for listing them.
-    held: (await repos.steps.countByStatus(run.id)).held
-      ? (await repos.steps.listForRun(run.id))
-          .filter((step) => step.status === 'held')
-          .map((step) => ({ step: step.key, reason: step.error?.message ?? '' }))
-      : [],
+    held: (await repos.steps.listHeld(run.id)).map((step) => ({
+      step: step.key,
+      reason: step.error?.message ?? '',
+    })),
   }));
   if (json) {
     io.write(`${stableStringify({ exit: result.exit, ...detail })}\n`);

@@ -310,6 +310,8 @@ export interface StepRepository {
    */
   release(ids: readonly string[], updatedAt: string): Promise<ReleasedStep[]>;
   countByStatus(runId: string): Promise<Partial<Record<StepStatus, number>>>;
+  /** A run's steps held by a budget. */
+  listHeld(runId: string): Promise<Step[]>;
   countRunningInGroup(group: string): Promise<number>;
   /** Running steps whose lease ended before `now`. */
   findExpiredLeases(now: string, limit: number): Promise<Step[]>;

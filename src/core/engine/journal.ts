@@ -516,8 +516,7 @@ async function holdStep(ctx: JournalContext, step: Step, reason: string): Promis
 /** Puts a run's held steps back in the queue (after a budget was raised). */
 export async function releaseHeld(ctx: JournalContext, runId: string): Promise<number> {
   let released = 0;
-  for (const step of await ctx.repos.steps.listForRun(runId)) {
-    if (step.status !== 'held') continue;
+  for (const step of await ctx.repos.steps.listHeld(runId)) {
     await ctx.repos.steps.update(step.id, {
       status: 'ready',
       error: null,

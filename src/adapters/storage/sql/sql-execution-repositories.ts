@@ -609,6 +609,15 @@ function stepRepository(
         runStatus: ready[i]![STEP_COLUMN_LIST.length] as RunStatus,
       }));
     },
+    async listHeld(runId) {
+      // `run_id || ''` keeps SQLite off the run's index: the queue index holds only the few held
+      // steps, while the run's index would read every step of a 10,000-step run.
+      const rows = await sql.tuples(
+        `select ${STEP_COLUMNS} from steps where status = 'held' and run_id || '' = ?`,
+        [runId],
+      );
+      return (await toSteps(rows)).sort((a, b) => a.position - b.position);
+    },
     async countByStatus(runId) {
       const rows = await sql.all<{ status: StepStatus; n: number }>(
         'select status, count(*) as n from steps where run_id = ? group by status',

@@ -325,7 +325,8 @@ export const MIGRATIONS: readonly Migration[] = [
         `create index events_run_bounds on events (run_id, seq) where kind = 'run-start' or kind = 'run-end'`,
         'drop index steps_ready',
         'drop index steps_leases',
-        `create index steps_queue on steps (status, available_at, id) where status = 'ready' or status = 'running'`,
+        // Held steps (budget_exceeded) too: rare, and found by run without a scan.
+        `create index steps_queue on steps (status, available_at, id) where status = 'ready' or status = 'running' or status = 'held'`,
         `create table attempts_by_step (
           step_id text not null references steps(id),
           number integer not null,
