@@ -283,6 +283,18 @@ describe('agents from bosun.yaml', () => {
     );
     expect((await runBosun(['agent', 'remove', 'coder'], { cwd })).status).toBe(0);
     expect(await bosunJson(['agent', 'list'], { cwd })).toEqual([]);
+    // --write adds the template itself, comments and all, and it validates as written.
+    expect((await runBosun(['agent', 'scaffold', 'reviewer', '--write'], { cwd })).status).toBe(0);
+    expect(readFileSync(config, 'utf8')).toMatch(
+      / {4}# model: local {17}# llm: a name from models:/,
+    );
+    expect(await bosunJson(['agent', 'show', 'reviewer'], { cwd })).toMatchObject({
+      role: 'reviewer',
+      runner: 'mock',
+    });
+    const again = await runBosun(['agent', 'scaffold', 'reviewer', '--write'], { cwd });
+    expect(again.status).toBe(5);
+    expect(again.stderr).toContain("agent 'reviewer' already exists");
   });
 
   it('runs a workflow of an llm agent (with a bosun tool), a claude-code agent and a shell step', async () => {

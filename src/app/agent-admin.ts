@@ -51,7 +51,7 @@ export function createAgentAdmin(workspaceDir: string): AgentAdmin {
       document.deleteIn(['agents', name]);
       write(document.toString());
     },
-    scaffold(name) {
+    scaffold(name, writeIt) {
       if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(name)) {
         throw new BosunError(
           'invalid_input',
@@ -59,7 +59,29 @@ export function createAgentAdmin(workspaceDir: string): AgentAdmin {
           { details: { field: 'name' } },
         );
       }
-      return scaffoldText(name);
+      const entry = scaffoldText(name);
+      if (!writeIt) return entry;
+      const text = read();
+      if (parseConfig(text, file).agents[name] !== undefined) {
+        throw new BosunError('conflict', `agent '${name}' already exists in ${file}`, {
+          details: { field: 'name', key: name },
+        });
+      }
+      // Text, not the YAML document: the template's comments are the point of it.
+      const lines = text.split('\n');
+      // `agents:` as a block, or empty (`agents: {}`, what removing the last agent leaves).
+      const at = lines.findIndex((line) => /^agents:\s*(\{\s*\})?\s*(#.*)?$/.test(line));
+      const block = entry.trimEnd().split('\n');
+      if (at >= 0) lines.splice(at, 1, 'agents:', ...block);
+      else if (lines.some((line) => /^agents:/.test(line))) {
+        throw new BosunError(
+          'conflict',
+          `agents: in ${file} is written inline; use 'bosun agent add ${name} …', or paste the scaffold printed without --write`,
+          { details: { field: 'agents' } },
+        );
+      } else lines.push('agents:', ...block, '');
+      write(lines.join('\n'));
+      return entry;
     },
   };
 }
@@ -68,11 +90,11 @@ function scaffoldText(name: string): string {
   return [
     `  ${name}:`,
     `    ${`role: ${name}`.padEnd(31)}# steps with \`role: ${name}\` go to this agent`,
-    '    runner: llm                    # llm | claude-code | codex | process | shell | mock',
-    '    model: local                   # a name from models: (or route: <role> to climb a chain)',
+    '    runner: mock                   # llm | claude-code | codex | process | shell | mock',
+    '    # model: local                 # llm: a name from models: (or route: <role> to climb a chain)',
     '    instructions: |                # or { file: prompts/NAME.md }, read at every attempt',
     '      You are a careful engineer. Say what you changed and why.',
-    '    tools: [note.add]             # bosun operations the llm may call',
+    '    tools: []                      # bosun operations an llm may call, e.g. [note.add]',
     '    workdir: repo                  # worktree: a git worktree per task; none: a temp folder',
     '    timeout: 20m                   # per attempt',
     '    max_steps: 8                   # model calls (llm) or turns (claude-code) per attempt',

@@ -158,12 +158,19 @@ export const agentOperations: readonly AnyOperation[] = [
   }),
   defineOperation({
     name: 'agent.scaffold',
-    summary: 'Print a commented agent entry to paste under agents: in bosun.yaml',
-    effects: 'read',
-    input: z.strictObject({ name: agentName }),
+    summary: 'A commented agent entry: printed, or written into bosun.yaml with --write',
+    effects: 'write',
+    input: z.strictObject({ name: agentName, write: z.boolean().default(false) }),
     output: z.object({ name: z.string(), yaml: z.string() }),
-    cli: { positional: ['name'], text: 'yaml' },
+    cli: {
+      positional: ['name'],
+      text: 'yaml',
+      examples: [
+        'bosun agent scaffold reviewer            # print it',
+        'bosun agent scaffold reviewer --write    # add it to bosun.yaml, comments and all',
+      ],
+    },
     handler: (ctx, input) =>
-      Promise.resolve({ name: input.name, yaml: admin(ctx).scaffold(input.name) }),
+      Promise.resolve({ name: input.name, yaml: admin(ctx).scaffold(input.name, input.write) }),
   }),
 ];

@@ -63,8 +63,11 @@ export interface AgentAdmin {
   /** Adds or replaces an agent; the whole file is validated before it is written. */
   put(name: string, config: Record<string, unknown>): AgentConfig;
   remove(name: string): void;
-  /** A commented agent entry to paste into bosun.yaml (or add with `put`). */
-  scaffold(name: string): string;
+  /**
+   * A commented agent entry; with `write`, also added under `agents:` in bosun.yaml (comments
+   * included), refused if the agent exists.
+   */
+  scaffold(name: string, write: boolean): string;
 }
 
 /** The models bosun.yaml declares, and a live check of each against its provider. */
