@@ -11,7 +11,7 @@ import { bosunJson, runBosun, tempDir } from './helpers/cli.js';
 
 const PLANNER = `
 models:
-  m: { provider: mock, model: mock-planner }
+  m: { provider: mock, model: mock-planner, price: { input: 1, output: 2 } }
 agents:
   planner: { role: planner, runner: llm, model: m }
 `;
@@ -117,6 +117,13 @@ describe('bosun plan', () => {
       ['alice', 'HOME-2'],
       ['alice', 'HOME-3'],
     ]);
+
+    // The planner's call is in the cost ledger, under the project and the planner agent.
+    const spend = await bosunJson<{ rows: { key: string; label: string; calls: number }[] }>(
+      ['cost', 'report', '--by', 'agent', '--project', 'HOME'],
+      { cwd },
+    );
+    expect(spend.rows).toEqual([expect.objectContaining({ key: 'planner', calls: 1 })]);
   });
 
   it('refuses an unknown project before asking the model, and changes nothing', async () => {

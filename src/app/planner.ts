@@ -8,7 +8,7 @@
  */
 
 import { generateText, NoObjectGeneratedError, Output } from 'ai';
-import type { ModelMessage } from 'ai';
+import type { LanguageModelUsage, ModelMessage } from 'ai';
 import type { z } from 'zod';
 import { llmFailure } from '../adapters/runners/llm/llm-errors.js';
 import {
@@ -19,7 +19,8 @@ import {
 import type { Planner, PlannerOptions } from '../core/services/service-context.js';
 import type { Plan } from '../domain/plan.js';
 import { checkPlan, MAX_PLAN_TASKS, PlanSchema } from '../domain/plan.js';
-import type { ResolvedModel } from '../ports/runner.js';
+import { priceTokens } from '../domain/budget.js';
+import type { ModelCall, ResolvedModel } from '../ports/runner.js';
 import { BosunError } from '../shared/errors.js';
 import { tryParseJson } from '../shared/json.js';
 import type { AgentDirectory } from './agent-directory.js';
@@ -79,9 +80,24 @@ export function createPlanner(settings: PlannerSettings): Planner {
     const instructions = [PLAN_FORMAT, choice.instructions.trim()].filter(Boolean).join('\n\n');
     const messages: ModelMessage[] = [{ role: 'user', content: requestText(goal, options) }];
     let problems: string[] = [];
+    const calls: ModelCall[] = [];
+    const spent = (usage: LanguageModelUsage | undefined, started: number) => {
+      const tokens = {
+        inputTokens: usage?.inputTokens ?? 0,
+        cachedInputTokens: usage?.inputTokenDetails.cacheReadTokens ?? 0,
+        outputTokens: usage?.outputTokens ?? 0,
+      };
+      calls.push({
+        model: model.name,
+        ...tokens,
+        costUsd: priceTokens(model.price, tokens),
+        latencyMs: Math.round(performance.now() - started),
+      });
+    };
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
       let answer: string;
       let plan: Plan | undefined;
+      const started = performance.now();
       try {
         const result = await generateText({
           model: languageModel,
@@ -95,10 +111,12 @@ export function createPlanner(settings: PlannerSettings): Planner {
           maxOutputTokens: model.max_output_tokens,
           maxRetries: settings.maxRetries ?? MODEL_CALL_RETRIES,
         });
+        spent(result.usage, started);
         answer = result.text;
         plan = result.output;
       } catch (error) {
         if (!NoObjectGeneratedError.isInstance(error)) throw modelCallFailure(error, model, keyEnv);
+        spent(error.usage, started);
         answer = error.text ?? '';
         const read = readPlan(answer);
         if ('problems' in read) problems = read.problems;
@@ -107,7 +125,7 @@ export function createPlanner(settings: PlannerSettings): Planner {
       if (plan !== undefined) {
         problems = checkPlan(plan);
         if (problems.length === 0)
-          return { plan, attempts: attempt, model: model.name, agent: choice.agent };
+          return { plan, attempts: attempt, model: model.name, agent: choice.agent, calls };
       }
       messages.push(
         { role: 'assistant', content: answer },

@@ -9,7 +9,8 @@
 import type { BudgetConfig, ModelConfig } from './agent.js';
 
 export interface SpendScope {
-  readonly runId: string;
+  /** Null for spend outside a run (the planner). */
+  readonly runId: string | null;
   readonly projectId: string | null;
   readonly agent: string | null;
   /** The moment of the spend, ISO 8601: its UTC day is the day budget's key. */
@@ -20,7 +21,7 @@ export interface SpendScope {
 export function spendKeys(scope: SpendScope): string[] {
   return [
     'workspace',
-    `run:${scope.runId}`,
+    ...(scope.runId ? [`run:${scope.runId}`] : []),
     `day:${scope.at.slice(0, 10)}`,
     ...(scope.projectId ? [`project:${scope.projectId}`] : []),
     ...(scope.agent ? [`agent:${scope.agent}`] : []),
@@ -37,7 +38,7 @@ export function budgetKey(
     case 'workspace':
       return 'workspace';
     case 'run':
-      return `run:${scope.runId}`;
+      return scope.runId ? `run:${scope.runId}` : null;
     case 'day':
       return `day:${scope.at.slice(0, 10)}`;
     case 'project': {
@@ -62,6 +63,27 @@ export interface WorstCase extends Spend {
 }
 
 const PER_MILLION = 1_000_000;
+
+/**
+ * What tokens cost at a model's prices (USD per million); cached input at `cached_input` when
+ * the model has that price, else at the input price. `cachedInputTokens` is part of `inputTokens`.
+ */
+export function priceTokens(
+  price: ModelConfig['price'],
+  tokens: {
+    readonly inputTokens: number;
+    readonly cachedInputTokens: number;
+    readonly outputTokens: number;
+  },
+): number {
+  const cached = Math.min(tokens.cachedInputTokens, tokens.inputTokens);
+  return (
+    ((tokens.inputTokens - cached) * price.input +
+      cached * (price.cached_input ?? price.input) +
+      tokens.outputTokens * price.output) /
+    PER_MILLION
+  );
+}
 
 /**
  * An attempt's worst case: the agent's own cap when it has one (CLI agents report cost only

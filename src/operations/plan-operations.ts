@@ -6,7 +6,7 @@
  */
 
 import { z } from 'zod';
-import { insertPlan } from '../core/services/plan-service.js';
+import { insertPlan, recordPlannerSpend } from '../core/services/plan-service.js';
 import { resolveProject } from '../core/services/resolve.js';
 import type { Planner, PlannerResult, ServiceContext } from '../core/services/service-context.js';
 import { requiredText } from '../domain/fields.js';
@@ -83,6 +83,8 @@ export const planOperations = [
         plan: planned.plan,
         dryRun: input.dry_run,
       });
+      // A dry run's answers cost money too.
+      await recordPlannerSpend(ctx, input.project, planned);
       return {
         ...inserted,
         attempts: planned.attempts,

@@ -379,12 +379,12 @@ export interface EventRepository {
   horizon(): Promise<{ xmin: string; xmax: string } | null>;
 }
 
-/** One model call, as the cost ledger keeps it. */
+/** One model call, as the cost ledger keeps it (calls outside a run have no run, step, attempt). */
 export interface LedgerEntry {
   readonly at: string;
-  readonly runId: string;
-  readonly stepId: string;
-  readonly attempt: number;
+  readonly runId: string | null;
+  readonly stepId: string | null;
+  readonly attempt: number | null;
   readonly projectId: string | null;
   readonly agent: string | null;
   readonly model: string;

@@ -25,6 +25,7 @@ import type { IdGenerator } from '../../shared/ids.js';
 import type { StepFailureData } from '../../shared/step-failure.js';
 import { tail } from '../../shared/step-failure.js';
 import type { ServiceContext } from '../services/service-context.js';
+import { recordCalls } from '../services/spend.js';
 import type { TaskLink } from './task-link.js';
 
 export interface JournalContext {
@@ -652,24 +653,18 @@ async function settleSpend(ctx: JournalContext, completion: Completion): Promise
           },
         ]
       : []);
-  if (calls.length === 0) return;
-  const projectId = spender?.projectId ?? null;
-  const agent = spender?.agent ?? null;
-  await ctx.repos.ledger.append(
-    calls.map((call) => ({
+  await recordCalls(
+    ctx.repos,
+    {
       at: ctx.now,
       runId: step.runId,
       stepId: step.id,
       attempt: step.attempts,
-      projectId,
-      agent,
-      ...call,
-    })),
+      projectId: spender?.projectId ?? null,
+      agent: spender?.agent ?? null,
+    },
+    calls,
   );
-  await ctx.repos.budgets.settle(spendKeys({ runId: step.runId, projectId, agent, at: ctx.now }), {
-    usd: calls.reduce((sum, call) => sum + call.costUsd, 0),
-    tokens: calls.reduce((sum, call) => sum + call.inputTokens + call.outputTokens, 0),
-  });
 }
 
 async function moveCompletedStep(

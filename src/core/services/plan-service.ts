@@ -11,6 +11,8 @@ import type { Task } from '../../domain/task.js';
 import { BosunError } from '../../shared/errors.js';
 import { resolveProject } from './resolve.js';
 import type { ServiceContext } from './service-context.js';
+import { recordCalls } from './spend.js';
+import type { PlannerResult } from './service-context.js';
 import { createTask } from './task-service.js';
 
 export interface PlannedTask {
@@ -64,4 +66,25 @@ export async function insertPlan(
     });
   }
   return { project: project.key, tasks: rows };
+}
+
+/** The planner's model calls, valid answers or not, in the cost ledger under its project and agent. */
+export async function recordPlannerSpend(
+  ctx: ServiceContext,
+  projectKey: string,
+  planned: Pick<PlannerResult, 'agent' | 'calls'>,
+): Promise<void> {
+  const project = await resolveProject(ctx.repos, projectKey);
+  await recordCalls(
+    ctx.repos,
+    {
+      at: ctx.clock.now().toISOString(),
+      runId: null,
+      stepId: null,
+      attempt: null,
+      projectId: project.id,
+      agent: planned.agent,
+    },
+    planned.calls,
+  );
 }

@@ -7,6 +7,7 @@ import { diffRecords } from '../../domain/audit.js';
 import type { AgentConfig, ModelProvider } from '../../domain/agent.js';
 import type { Plan } from '../../domain/plan.js';
 import type { WorkflowDefinition } from '../../domain/workflow.js';
+import type { ModelCall } from '../../ports/runner.js';
 import type { Repositories } from '../../ports/store.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
@@ -53,6 +54,8 @@ export interface PlannerResult {
   readonly model: string;
   /** The agent that planned; null when `--model` named a model and no agent plays `planner`. */
   readonly agent: string | null;
+  /** Every model call it took, valid answer or not, for the cost ledger. */
+  readonly calls: readonly ModelCall[];
 }
 
 export type Planner = (goal: string, options: PlannerOptions) => Promise<PlannerResult>;

@@ -10,6 +10,7 @@
  * start, the attempt was aborted, or reporting progress threw.
  */
 
+import { priceTokens } from '../../../domain/budget.js';
 import { spawn as nodeSpawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
@@ -421,12 +422,5 @@ export function processFailure(
  */
 export function priceUsage(usage: AgentUsage, model: ResolvedModel | null): number | null {
   if (model === null) return null;
-  const { input, output, cached_input: cachedInput } = model.price;
-  const uncached = usage.inputTokens - usage.cachedInputTokens;
-  return (
-    (uncached * input +
-      usage.cachedInputTokens * (cachedInput ?? input) +
-      usage.outputTokens * output) /
-    1_000_000
-  );
+  return priceTokens(model.price, usage);
 }

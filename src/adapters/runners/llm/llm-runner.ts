@@ -7,6 +7,7 @@
  * spent.
  */
 
+import { priceTokens } from '../../../domain/budget.js';
 import { stepCountIs, streamText } from 'ai';
 import type { LanguageModel, ToolSet } from 'ai';
 import type { JsonValue } from '../../../domain/workflow.js';
@@ -249,12 +250,7 @@ function modelCall(model: ResolvedModel, usage: StepUsage, latencyMs: number): M
   const inputTokens = usage.inputTokens ?? 0;
   const outputTokens = usage.outputTokens ?? 0;
   const cachedInputTokens = Math.min(usage.inputTokenDetails.cacheReadTokens ?? 0, inputTokens);
-  const { price } = model;
-  const costUsd =
-    ((inputTokens - cachedInputTokens) * price.input +
-      cachedInputTokens * (price.cached_input ?? price.input) +
-      outputTokens * price.output) /
-    1e6;
+  const costUsd = priceTokens(model.price, { inputTokens, cachedInputTokens, outputTokens });
   return { model: model.name, inputTokens, outputTokens, cachedInputTokens, costUsd, latencyMs };
 }
 

@@ -1040,7 +1040,7 @@ const LEDGER_COLUMN_LIST = [
 
 const GROUP_EXPRESSION: Readonly<Record<CostGrouping, string>> = {
   project: "coalesce(project_id, '(none)')",
-  run: 'run_id',
+  run: "coalesce(run_id, '(none)')",
   agent: "coalesce(agent, '(none)')",
   model: 'model',
   day: 'substr(at, 1, 10)',

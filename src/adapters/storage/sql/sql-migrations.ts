@@ -358,13 +358,14 @@ export const MIGRATIONS: readonly Migration[] = [
     async up(db, dialect) {
       const serial = dialect === 'postgres' ? 'bigserial primary key' : 'integer primary key';
       const statements = [
-        // One row per model call (an llm request, a CLI agent's result), never updated.
+        // One row per model call (an llm request, a CLI agent's result, a planner's answer),
+        // never updated. Calls outside a run (the planner) have no run, step or attempt.
         `create table usage_ledger (
           id ${serial},
           at text not null,
-          run_id text not null,
-          step_id text not null,
-          attempt integer not null,
+          run_id text,
+          step_id text,
+          attempt integer,
           project_id text,
           agent text,
           model text not null,
