@@ -7,7 +7,13 @@ import tseslint from 'typescript-eslint';
 
 const IO = ['node:*', 'better-sqlite3', 'pg', 'kysely', 'yaml'];
 
-/** Files in `dir` may not import from the listed layers (matched anywhere in a relative path). */
+/**
+ * Files in `dir` may not import from the listed layers. Only relative paths are matched (up to
+ * four levels up), so a package path that happens to contain a layer's name
+ * (`@modelcontextprotocol/sdk/server/mcp.js`) is not taken for one.
+ */
+const relative = (name) =>
+  ['./', '../', '../../', '../../../', '../../../../'].map((up) => `${up}${name}/**`);
 const layer = (dir, forbidden, message, extra = []) => ({
   files: [`src/${dir}/**/*.ts`],
   rules: {
@@ -15,7 +21,7 @@ const layer = (dir, forbidden, message, extra = []) => ({
       'error',
       {
         patterns: [
-          { group: forbidden.map((name) => `**/${name}/**`), message },
+          { group: forbidden.flatMap(relative), message },
           ...(extra.length > 0
             ? [{ group: extra, message: `${dir}/ does no I/O: use a port` }]
             : []),

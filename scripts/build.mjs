@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
-  entryPoints: { bosun: 'src/cli/index.ts' },
+  entryPoints: { bosun: 'src/cli/index.ts', mcp: 'src/mcp/index.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

@@ -4,6 +4,7 @@
  * `error[code]: message` on stderr and exit with the code's status (exit-codes.ts).
  */
 
+import { VERSION } from '../shared/version.js';
 import { readFileSync } from 'node:fs';
 import type { AnyOperation } from '../operations/catalog.js';
 import { OPERATIONS, findOperation, parseInput } from '../operations/catalog.js';
@@ -20,7 +21,7 @@ import { renderOutput } from './render.js';
 import { describeFields } from './schema-fields.js';
 import type { ExecutionFlags } from './run-commands.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from '../shared/version.js';
 
 export type { CliIo };
 

@@ -1,0 +1,184 @@
+/**
+ * `bosun mcp` end to end with the official MCP SDK client over stdio: the built bin as a child
+ * process against a real SQLite workspace, as Claude Code or Cursor would start it.
+ */
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, bosunJson, runBosun, tempDir } from './helpers/cli.js';
+
+interface TextContent {
+  type: string;
+  text: string;
+}
+
+const clients: Client[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.close();
+});
+
+async function connect(cwd: string, name: string, args: string[] = []): Promise<Client> {
+  const client = new Client({ name, version: '1.0.0' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN, 'mcp', ...args],
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    stderr: 'pipe',
+  });
+  await client.connect(transport);
+  clients.push(client);
+  return client;
+}
+
+const textOf = (result: object): string =>
+  (((result as { content?: unknown }).content ?? []) as TextContent[])
+    .map((part) => part.text)
+    .join('\n');
+
+let cwd: string;
+beforeAll(async () => {
+  cwd = tempDir('bosun-mcp-');
+  expect((await runBosun(['init'], { cwd })).status).toBe(0);
+  expect((await runBosun(['project', 'create', 'HOME', 'Home lab'], { cwd })).status).toBe(0);
+  for (let i = 1; i <= 6; i++) {
+    expect((await runBosun(['task', 'add', 'HOME', `Task ${i}`], { cwd })).status).toBe(0);
+  }
+});
+
+describe('bosun mcp over stdio', () => {
+  it('lists the core profile: the agent loop in at most 15 tools and 10 KB', async () => {
+    const client = await connect(cwd, 'lister');
+    const { tools } = await client.listTools();
+    const names = tools.map((tool) => tool.name).sort();
+    expect(names).toEqual(
+      [
+        'approval_approve',
+        'cost_report',
+        'note_add',
+        'run_show',
+        'run_start',
+        'task_create',
+        'task_heartbeat',
+        'task_list',
+        'task_next',
+        'task_release',
+        'task_show',
+        'task_status',
+        'tools_describe',
+        'tools_discover',
+      ].sort(),
+    );
+    expect(tools.length).toBeLessThanOrEqual(15);
+    expect(JSON.stringify(tools).length).toBeLessThanOrEqual(10_000);
+    const next = tools.find((tool) => tool.name === 'task_next')!;
+    expect(next.annotations).toMatchObject({ readOnlyHint: false });
+    expect(tools.find((tool) => tool.name === 'task_list')!.annotations).toMatchObject({
+      readOnlyHint: true,
+      idempotentHint: true,
+    });
+  });
+
+  it('lists every operation with --profile full, or exactly --tools', async () => {
+    const operations = await bosunJson<{ name: string }[]>(['operations'], { cwd });
+    const full = await connect(cwd, 'full', ['--profile', 'full']);
+    expect((await full.listTools()).tools).toHaveLength(operations.length);
+    const two = await connect(cwd, 'two', ['--tools', 'task.next,note.add']);
+    expect((await two.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
+      'note_add',
+      'task_next',
+      'tools_describe',
+      'tools_discover',
+    ]);
+  });
+
+  it('runs the agent loop: create, claim, note, done — audited under the client name', async () => {
+    const client = await connect(cwd, 'loop-agent');
+    const created = await client.callTool({
+      name: 'task_create',
+      arguments: { project: 'HOME', title: 'From MCP', priority: 'p0' },
+    });
+    expect(created.isError).toBeFalsy();
+    const ref = (created.structuredContent as { ref: string }).ref;
+    expect(textOf(created)).toContain(ref);
+    const claimed = await client.callTool({
+      name: 'task_next',
+      arguments: { project: 'HOME', claim: true, agent: 'loop-agent' },
+    });
+    expect(claimed.isError).toBeFalsy();
+    expect(JSON.stringify(claimed.structuredContent)).toContain(ref);
+    const noted = await client.callTool({
+      name: 'note_add',
+      arguments: { task: ref, body: 'done through MCP' },
+    });
+    expect(noted.isError).toBeFalsy();
+    const audit = await bosunJson<{ actor: string; operation: string }[]>(['audit', 'list', ref], {
+      cwd,
+    });
+    expect(audit.map((entry) => [entry.operation, entry.actor])).toEqual(
+      expect.arrayContaining([
+        ['task.create', 'loop-agent'],
+        ['task.claim', 'loop-agent'],
+      ]),
+    );
+  });
+
+  it('answers bad arguments with an error naming the field, and refusals as tool errors', async () => {
+    const client = await connect(cwd, 'careless');
+    const missing = await client
+      .callTool({ name: 'task_create', arguments: { project: 'HOME' } })
+      .then((result) => textOf(result))
+      .catch((error: Error) => error.message);
+    expect(missing).toMatch(/title/);
+    const unknown = await client.callTool({
+      name: 'task_create',
+      arguments: { project: 'NOPE', title: 'Lost' },
+    });
+    expect(unknown.isError).toBe(true);
+    expect(textOf(unknown)).toMatch(/^error\[not_found\]: .*NOPE/);
+    // The server is still there.
+    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+  });
+
+  it('loads any other operation on demand with tools_describe, announcing the new tool list', async () => {
+    const client = await connect(cwd, 'explorer');
+    const found = await client.callTool({
+      name: 'tools_discover',
+      arguments: { query: 'dependency' },
+    });
+    expect(textOf(found)).toContain('dep_add');
+    let changed = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changed++;
+    });
+    const described = await client.callTool({
+      name: 'tools_describe',
+      arguments: { name: 'dep_add' },
+    });
+    expect(described.isError).toBeFalsy();
+    expect((described.structuredContent as { name: string }).name).toBe('dep_add');
+    await expect.poll(() => changed, { timeout: 5_000 }).toBeGreaterThan(0);
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('dep_add');
+  });
+
+  it('hands four clients claiming at once four different tasks', async () => {
+    const agents = await Promise.all([1, 2, 3, 4].map((i) => connect(cwd, `claimer-${i}`)));
+    const results = await Promise.all(
+      agents.map((client, i) =>
+        client.callTool({
+          name: 'task_next',
+          arguments: { project: 'HOME', claim: true, agent: `claimer-${i + 1}` },
+        }),
+      ),
+    );
+    const refs = results.map((result) => {
+      expect(result.isError).toBeFalsy();
+      const match = /HOME-\d+/.exec(JSON.stringify(result.structuredContent));
+      return match?.[0];
+    });
+    expect(refs.every((ref) => ref !== undefined)).toBe(true);
+    expect(new Set(refs).size).toBe(4);
+  });
+});
