@@ -6,7 +6,10 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { generateWorkspace } from '../bench/generate-workspace.js';
 import { BIN, bosunJson, runBosun, tempDir } from './helpers/cli.js';
 
 interface TextContent {
@@ -180,5 +183,50 @@ describe('bosun mcp over stdio', () => {
     });
     expect(refs.every((ref) => ref !== undefined)).toBe(true);
     expect(new Set(refs).size).toBe(4);
+  });
+
+  it('pages a 500-task list: a compact first page under 8 KB, every task once across pages', async () => {
+    const big = tempDir('bosun-mcp-big-');
+    expect((await runBosun(['init'], { cwd: big })).status).toBe(0);
+    const plan = join(big, 'plan.json');
+    writeFileSync(plan, JSON.stringify(generateWorkspace({ tasks: 500, doneShare: 0 })));
+    const imported = await runBosun(['import', plan], { cwd: big });
+    expect(imported.status, imported.stderr).toBe(0);
+    const client = await connect(big, 'pager');
+    const first = await client.callTool({ name: 'task_list', arguments: { project: 'BENCH' } });
+    expect(first.isError).toBeFalsy();
+    expect(JSON.stringify(first).length).toBeLessThanOrEqual(8_000);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const result = await client.callTool({
+        name: 'task_list',
+        arguments: {
+          project: 'BENCH',
+          fields: ['ref'],
+          page_size: 200,
+          ...(cursor ? { cursor } : {}),
+        },
+      });
+      const content = result.structuredContent as {
+        items: { ref: string }[];
+        total: number;
+        nextCursor?: string;
+      };
+      expect(content.total).toBe(500);
+      seen.push(...content.items.map((item) => item.ref));
+      cursor = content.nextCursor;
+      pages++;
+    } while (cursor !== undefined);
+    expect(pages).toBe(3);
+    expect(new Set(seen).size).toBe(500);
+    const whole = await client.callTool({
+      name: 'task_list',
+      arguments: { project: 'BENCH', fields: ['*'], page_size: 1 },
+    });
+    expect(Object.keys((whole.structuredContent as { items: object[] }).items[0]!)).toContain(
+      'createdAt',
+    );
   });
 });

@@ -53,6 +53,19 @@ function annotationsOf(operation: AnyOperation): ToolAnnotations {
 
 /** A few lines a model can read at a glance; the structured content has everything. */
 export function summarize(output: unknown): string {
+  if (output !== null && typeof output === 'object' && 'items' in output && 'total' in output) {
+    // The rows are in the structured content; the text says what is there, and shows the first.
+    const paged = output as { items: unknown[]; total: number; nextCursor?: string };
+    const values = (item: unknown) =>
+      item !== null && typeof item === 'object'
+        ? Object.values(item)
+            .filter((value) => value !== null && value !== '' && typeof value !== 'object')
+            .join(' · ')
+        : String(item);
+    const lines = paged.items.slice(0, 10).map((item) => `- ${values(item)}`);
+    const more = paged.nextCursor ? `; next page: cursor "${paged.nextCursor}"` : '';
+    return [`${paged.items.length} of ${paged.total}${more}`, ...lines].join('\n');
+  }
   if (Array.isArray(output)) {
     const shown = output.slice(0, 20).map((item) => `- ${stableStringify(item, 0)}`);
     const more = output.length > 20 ? [`… ${output.length - 20} more`] : [];
@@ -60,6 +73,60 @@ export function summarize(output: unknown): string {
   }
   const text = stableStringify(output, 0);
   return text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
+}
+
+/** Rows per page of a list tool, unless the call asks for another size. */
+export const PAGE_SIZE = 50;
+
+const PagingSchema = {
+  cursor: z.string().trim().min(1).optional(),
+  page_size: z.number().int().min(1).max(200).optional(),
+  fields: z.array(z.string().trim().min(1)).min(1).optional(),
+};
+
+const isListOperation = (operation: AnyOperation): boolean =>
+  operation.output instanceof z.ZodArray;
+
+/** A list tool's default fields: the columns its CLI table shows (`field:HEADER` → field). */
+const defaultFields = (operation: AnyOperation): string[] | null =>
+  operation.cli?.columns?.map((column) => column.split(':')[0]!) ?? null;
+
+/**
+ * One page of a list, with the chosen fields: a model reads 50 compact rows, not 500 whole
+ * records. The cursor is the offset of the next page; `fields: ["*"]` keeps every field.
+ */
+function page(
+  operation: AnyOperation,
+  rows: readonly unknown[],
+  paging: {
+    cursor?: string | undefined;
+    page_size?: number | undefined;
+    fields?: string[] | undefined;
+  },
+): { items: unknown[]; total: number; nextCursor?: string } {
+  const start = paging.cursor === undefined ? 0 : Number.parseInt(paging.cursor, 10);
+  if (!Number.isInteger(start) || start < 0 || start > rows.length) {
+    throw new BosunError(
+      'invalid_input',
+      'cursor: not a cursor this list gave; start without one',
+      {
+        details: { field: 'cursor' },
+      },
+    );
+  }
+  const size = paging.page_size ?? PAGE_SIZE;
+  const fields = paging.fields?.includes('*') ? null : (paging.fields ?? defaultFields(operation));
+  const items = rows
+    .slice(start, start + size)
+    .map((row) =>
+      fields === null || row === null || typeof row !== 'object'
+        ? row
+        : Object.fromEntries(
+            fields.filter((f) => f in row).map((f) => [f, (row as Record<string, unknown>)[f]]),
+          ),
+    );
+  const next = start + size;
+  return { items, total: rows.length, ...(next < rows.length ? { nextCursor: String(next) } : {}) };
 }
 
 function errorResult(error: unknown): CallToolResult {
@@ -93,24 +160,41 @@ export function registerTools(
     if (!operation) return false;
     if (enabled.has(operation.name)) return true;
     enabled.add(operation.name);
+    const list = isListOperation(operation) && operation.input instanceof z.ZodObject;
     registered.set(
       operation.name,
       server.registerTool(
         toolName(operation.name),
         {
-          description: operation.summary,
-          inputSchema: operation.input,
+          description: list
+            ? `${operation.summary} (${PAGE_SIZE} per page: pass nextCursor as cursor; fields picks columns, ["*"] all)`
+            : operation.summary,
+          inputSchema: list
+            ? (operation.input as z.ZodObject).extend(PagingSchema)
+            : operation.input,
           annotations: annotationsOf(operation),
         },
-        async (input: unknown) => {
+        async (args: unknown) => {
+          const input = args as Record<string, unknown>;
           try {
-            const output = await runtime.runner.run(operation, input, options.actor());
+            const { cursor, page_size, fields, ...rest } = input;
+            const output = await runtime.runner.run(
+              operation,
+              list ? rest : input,
+              options.actor(),
+            );
+            const structured = list
+              ? page(operation, output as unknown[], {
+                  cursor: cursor as string | undefined,
+                  page_size: page_size as number | undefined,
+                  fields: fields as string[] | undefined,
+                })
+              : Array.isArray(output)
+                ? { items: output }
+                : output;
             return {
-              content: [{ type: 'text', text: summarize(output) }],
-              structuredContent: (Array.isArray(output) ? { items: output } : output) as Record<
-                string,
-                unknown
-              >,
+              content: [{ type: 'text', text: summarize(list ? structured : output) }],
+              structuredContent: structured as Record<string, unknown>,
             };
           } catch (error) {
             return errorResult(error);
