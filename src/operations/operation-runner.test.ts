@@ -10,7 +10,7 @@ import type { Repositories, Store, TransactionMode } from '../ports/store.js';
 import { createManualClock } from '../shared/clock.js';
 import { BosunError } from '../shared/errors.js';
 import { defineOperation } from './operation.js';
-import { createOperationRunner } from './operation-runner.js';
+import { createOperationRunner, parseInput } from './operation-runner.js';
 
 /** A store that only records which transactions open and close, in order. */
 function recordingStore(log: string[]): Store {
@@ -81,5 +81,25 @@ describe('an operation with a prepare step', () => {
     const log: string[] = [];
     await expect(runnerWith(log).run(prepared(log), { word: 3 }, 'alice')).rejects.toThrow(/word/);
     expect(log).toEqual([]);
+  });
+});
+
+describe('input errors', () => {
+  it('names the first ten problems in the message and keeps all of them in the details', () => {
+    const schema = z.strictObject(
+      Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`f${i}`, z.string()])),
+    );
+    let caught: unknown;
+    try {
+      parseInput(schema, {});
+    } catch (error) {
+      caught = error;
+    }
+    const error = caught as BosunError;
+    expect(error.message).toMatch(
+      /^f0: is required; f1: is required; .* f9: is required; and 5 more/,
+    );
+    expect(error.message).not.toContain('f10');
+    expect((error.details['issues'] as unknown[]).length).toBe(15);
   });
 });

@@ -92,8 +92,14 @@ function plainMessages(issue: z.core.$ZodRawIssue): string | undefined {
   return undefined;
 }
 
+/** Shown in the message; all of them stay in `details.issues` (an import can have thousands). */
+const ISSUES_SHOWN = 10;
+
 function formatIssues(error: z.ZodError): string {
-  return error.issues
+  const shown = error.issues
+    .slice(0, ISSUES_SHOWN)
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(input)'}: ${issue.message}`)
     .join('; ');
+  const more = error.issues.length - ISSUES_SHOWN;
+  return more > 0 ? `${shown}; and ${more} more (--json lists them all)` : shown;
 }
