@@ -229,4 +229,34 @@ describe('bosun mcp over stdio', () => {
       'createdAt',
     );
   });
+
+  it('reads a task, a project and a run as markdown, and offers the work-next-task prompt', async () => {
+    const client = await connect(cwd, 'reader');
+    const task = await client.readResource({ uri: 'bosun://task/HOME-2' });
+    const text = (task.contents[0] as { text: string }).text;
+    expect(text).toMatch(/^# HOME-2 — Task 2\n/);
+    expect(text).toContain('- **status**: ');
+    const project = await client.readResource({ uri: 'bosun://project/HOME' });
+    expect((project.contents[0] as { text: string }).text).toMatch(/^# HOME — Home lab/);
+    const run = await runBosun(['run', 'start', '--project', 'HOME', '--detach', '--json'], {
+      cwd,
+    });
+    const runId = (JSON.parse(run.stdout) as { id: string }).id;
+    const page = await client.readResource({ uri: `bosun://run/${runId}` });
+    expect((page.contents[0] as { text: string }).text).toContain(
+      '| step | status | attempts | error |',
+    );
+    const missing = await client
+      .readResource({ uri: 'bosun://task/HOME-999' })
+      .catch((e: Error) => e);
+    expect(String(missing)).toMatch(/HOME-999/);
+    const { prompts } = await client.listPrompts();
+    expect(prompts.map((p) => p.name)).toEqual(['work-next-task']);
+    const prompt = await client.getPrompt({
+      name: 'work-next-task',
+      arguments: { project: 'HOME' },
+    });
+    const message = (prompt.messages[0]!.content as { text: string }).text;
+    expect(message).toContain('task_next with project "HOME", claim: true and agent "reader"');
+  });
 });

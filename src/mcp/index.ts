@@ -12,6 +12,7 @@ import { openRuntime } from '../app/runtime.js';
 import { BosunError } from '../shared/errors.js';
 import { VERSION } from '../shared/version.js';
 import type { ToolProfile } from './tools.js';
+import { registerResources } from './resources.js';
 import { registerTools } from './tools.js';
 
 const HELP = `Usage: bosun mcp [--profile core|full] [--tools NAME,NAME,…] [--as NAME]
@@ -113,13 +114,15 @@ async function serve(argv: readonly string[]): Promise<number> {
   });
   const server = new McpServer(
     { name: 'bosun', version: VERSION },
-    { capabilities: { tools: { listChanged: true } } },
+    { capabilities: { tools: { listChanged: true }, resources: {}, prompts: {} } },
   );
+  const actor = () => flags.as ?? server.server.getClientVersion()?.name ?? runtime.workspace.actor;
   registerTools(server, runtime, {
     profile: flags.profile,
     ...(flags.tools ? { tools: flags.tools } : {}),
-    actor: () => flags.as ?? server.server.getClientVersion()?.name ?? runtime.workspace.actor,
+    actor,
   });
+  registerResources(server, runtime, actor);
   const closed = new Promise<void>((resolve) => {
     server.server.onclose = () => resolve();
   });
