@@ -9,6 +9,7 @@ import { createPostgresStore } from '../src/adapters/storage/postgres/index.js';
 import type { PostgresCluster } from '../src/testing/postgres-cluster.js';
 import { startPostgresCluster } from '../src/testing/postgres-cluster.js';
 import { describeEngineConformance } from '../src/testing/engine-conformance.js';
+import { describeSqlConformance } from '../src/testing/sql-conformance.js';
 import { describeStoreConformance } from '../src/testing/store-conformance.js';
 
 let cluster: PostgresCluster | undefined;
@@ -28,6 +29,7 @@ const openStore = async () => {
 
 describeStoreConformance('postgres', openStore);
 describeEngineConformance('postgres', openStore);
+describeSqlConformance('postgres', openStore);
 
 describe('startPostgresCluster', () => {
   it('names the package to install when the server binaries are missing', async () => {

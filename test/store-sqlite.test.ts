@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { createSqliteStore } from '../src/adapters/storage/sqlite/index.js';
 import { describeEngineConformance } from '../src/testing/engine-conformance.js';
+import { describeSqlConformance } from '../src/testing/sql-conformance.js';
 import { describeStoreConformance } from '../src/testing/store-conformance.js';
 
 let dir: string | undefined;
@@ -30,3 +31,4 @@ const openStore = async () => {
 
 describeStoreConformance('sqlite', openStore);
 describeEngineConformance('sqlite', openStore);
+describeSqlConformance('sqlite', openStore);

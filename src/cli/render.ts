@@ -80,10 +80,13 @@ export function renderOutput(output: unknown, hints: CliHints): string {
   }
   if (isRow(output) && hints.rows && Array.isArray(output[hints.rows])) {
     const rows = (output[hints.rows] as unknown[]).filter(isRow);
+    const named = hints.columnsFrom === undefined ? undefined : output[hints.columnsFrom];
     const rest = Object.entries(output).filter(
-      ([key, value]) => key !== hints.rows && !isBlank(value) && value !== false,
+      ([key, value]) =>
+        key !== hints.rows && key !== hints.columnsFrom && !isBlank(value) && value !== false,
     );
-    const table = renderTable(rows, hints.columns ?? defaultColumns(rows), hints.empty);
+    const columns = Array.isArray(named) ? named.map(String) : undefined;
+    const table = renderTable(rows, hints.columns ?? columns ?? defaultColumns(rows), hints.empty);
     return rest.length === 0 ? table : `${table}\n${renderObject(Object.fromEntries(rest), 0)}`;
   }
   if (isRow(output) && hints.columns && !Object.values(output).some(isRow)) {

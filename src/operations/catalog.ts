@@ -2,6 +2,7 @@
 
 import { agentOperations } from './agent-operations.js';
 import { costOperations } from './cost-operations.js';
+import { dbOperations } from './db-operations.js';
 import { modelOperations } from './model-operations.js';
 import type { AnyOperation } from './operation.js';
 import { planOperations } from './plan-operations.js';
@@ -19,6 +20,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ...costOperations,
   ...modelOperations,
   ...workspaceOperations,
+  ...dbOperations,
 ];
 
 const BY_NAME = new Map(OPERATIONS.map((operation) => [operation.name, operation]));

@@ -36,6 +36,7 @@ export function createOperationRunner(settings: OperationRunnerSettings): Operat
         actor,
         operation: operation.name,
         engine: settings.engine,
+        sql: settings.store.readOnlySql,
       };
       // Before the transaction: slow work (a model call) must not hold the store's lock.
       const prepared =

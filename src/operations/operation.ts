@@ -24,6 +24,11 @@ export interface CliHints {
   readonly empty?: string;
   /** Which field of an object output holds the rows to tabulate. */
   readonly rows?: string;
+  /**
+   * A string-array field of the output that names the table's columns, for rows whose columns
+   * are known only when they arrive (`db.query`).
+   */
+  readonly columnsFrom?: string;
   /** Print the output as JSON even without --json (documents meant for files and pipes). */
   readonly json?: boolean;
   /** Print this text field of the output as it is (a YAML snippet, a diagram). */

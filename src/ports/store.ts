@@ -44,7 +44,82 @@ export interface Store {
    * committed a few hundred transactions; PostgreSQL: nothing to move.
    */
   housekeepInBackground(): void;
+  /**
+   * Read-only SQL for agents (`db.query`, `db.schema`), on a connection of its own that the
+   * database itself keeps from writing. Absent on stores that offer none (test doubles).
+   */
+  readonly readOnlySql?: ReadOnlySql | undefined;
   close(): Promise<void>;
+}
+
+/**
+ * One query at a time, each on a fresh read-only connection (docs/decisions/0012): SQLite in a
+ * child process that is killed at the timeout, PostgreSQL in a `READ ONLY` transaction with a
+ * statement timeout, through a cursor.
+ */
+export interface ReadOnlySql {
+  /**
+   * Runs one query and returns at most `maxRows` rows. Rejects with `invalid_input` (details
+   * `field: 'sql'`, `reason: 'refused'`) when the database refuses it — it would write, it is not
+   * a query, it holds more than one statement, it does not parse — or `reason: 'too_large'` when
+   * the rows hold more than 32 MB of JSON; and with `unavailable` (details `reason: 'timeout'`,
+   * not retryable) when it runs past `timeoutMs` and is stopped.
+   */
+  query(sql: string, limits: ReadOnlyQueryLimits): Promise<ReadOnlyQueryResult>;
+  /** The tables of bosun's schema with their columns, keys and indexes, sorted by name. */
+  describeSchema(): Promise<SchemaDescription>;
+}
+
+export interface ReadOnlyQueryLimits {
+  readonly maxRows: number;
+  readonly timeoutMs: number;
+}
+
+export interface ReadOnlyQueryResult {
+  /** As the database names them, duplicates included. */
+  readonly columns: readonly string[];
+  /** One array per row, in column order; values are JSON (a blob is `\x` and its hex digits). */
+  readonly rows: readonly (readonly unknown[])[];
+  /** More rows followed the `maxRows` returned. */
+  readonly truncated: boolean;
+  /** From sending the query to its last row, in ms. */
+  readonly ms: number;
+}
+
+export interface SchemaDescription {
+  /** Which SQL the queries are written in. */
+  readonly dialect: StoreDialect;
+  readonly tables: SchemaTable[];
+}
+
+export interface SchemaTable {
+  readonly name: string;
+  readonly columns: SchemaColumn[];
+  readonly primaryKey: string[];
+  readonly foreignKeys: SchemaForeignKey[];
+  readonly indexes: SchemaIndex[];
+}
+
+export interface SchemaColumn {
+  readonly name: string;
+  /** The declared type, lower case (`text`, `integer`, `double precision`). */
+  readonly type: string;
+  readonly notNull: boolean;
+  readonly primaryKey: boolean;
+}
+
+export interface SchemaForeignKey {
+  readonly columns: string[];
+  readonly references: { readonly table: string; readonly columns: string[] };
+}
+
+export interface SchemaIndex {
+  readonly name: string;
+  /** `(expression)` stands for an indexed expression. */
+  readonly columns: string[];
+  readonly unique: boolean;
+  /** Has a `where` clause: it holds only some rows. */
+  readonly partial: boolean;
 }
 
 export interface Repositories {

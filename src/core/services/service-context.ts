@@ -8,7 +8,7 @@ import type { AgentConfig, ModelProvider } from '../../domain/agent.js';
 import type { Plan } from '../../domain/plan.js';
 import type { WorkflowDefinition } from '../../domain/workflow.js';
 import type { ModelCall } from '../../ports/runner.js';
-import type { Repositories } from '../../ports/store.js';
+import type { ReadOnlySql, Repositories } from '../../ports/store.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
 
@@ -20,6 +20,11 @@ export interface ServiceContext {
   readonly operation: string;
   /** What the engine's operations need from the outside; absent where runs cannot start. */
   readonly engine?: EngineEnvironment | undefined;
+  /**
+   * Read-only SQL on a connection apart from `repos` (`db.query`, `db.schema`); a query can take
+   * seconds, so it belongs in an operation's `prepare`. Absent where the store offers none.
+   */
+  readonly sql?: ReadOnlySql | undefined;
 }
 
 export interface EngineEnvironment {

@@ -15,6 +15,8 @@ import {
   migrateToLatest,
 } from '../sql/index.js';
 import type { Database } from '../sql/index.js';
+import { createPostgresReadOnlyQueries } from './postgres-read-only-query.js';
+import { describePostgresSchema } from './postgres-schema.js';
 
 export interface PostgresStoreSettings {
   /** `postgres://user@host:port/database` */
@@ -83,6 +85,7 @@ export async function createPostgresStore(settings: PostgresStoreSettings): Prom
   }
 
   const definitions = createDefinitionCache();
+  const readOnlyQueries = createPostgresReadOnlyQueries(settings.url);
   return {
     dialect: 'postgres',
     transaction: (mode, work) =>
@@ -109,8 +112,19 @@ export async function createPostgresStore(settings: PostgresStoreSettings): Prom
     housekeepInBackground() {
       // The server checkpoints and vacuums on its own.
     },
+    readOnlySql: {
+      query: (sql, limits) => readOnlyQueries.query(sql, limits),
+      async describeSchema() {
+        try {
+          return await describePostgresSchema(db);
+        } catch (error) {
+          throw mapDriverError(error);
+        }
+      },
+    },
     async close() {
       listeners.clear();
+      await readOnlyQueries.close();
       if (listening) await listening;
       await listenClient?.end().catch(() => undefined);
       await db.destroy();

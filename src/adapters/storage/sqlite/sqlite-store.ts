@@ -18,6 +18,8 @@ import type {
 } from './sqlite-checkpointer.js';
 import { startBackgroundCheckpointer } from './sqlite-checkpointer.js';
 import { createSqliteExecutor } from './sqlite-executor.js';
+import { createSqliteReadOnlyQueries } from './sqlite-read-only-query.js';
+import { describeSqliteSchema } from './sqlite-schema.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 import type { Database } from '../sql/index.js';
 
@@ -109,13 +111,20 @@ export async function createSqliteStore(settings: SqliteStoreSettings): Promise<
 
   // Stateless over the one connection, so built once rather than per transaction.
   const repositories = createSqlRepositories(db, 'sqlite', executor, createDefinitionCache());
+  const readOnlyQueries = createSqliteReadOnlyQueries(settings.path);
   return {
     dialect: 'sqlite',
     transaction: (mode, work) => transaction(mode, () => work(repositories)),
     watch: (listener) => watchers.add(listener),
     housekeepInBackground: () => checkpoints.moveToBackground(),
+    readOnlySql: {
+      query: (sql, limits) => readOnlyQueries.query(sql, limits),
+      describeSchema: () =>
+        transaction('read', () => Promise.resolve(describeSqliteSchema(database))),
+    },
     async close() {
       watchers.stop();
+      await readOnlyQueries.close();
       await checkpoints.stop();
       await db.destroy();
     },
