@@ -45,6 +45,8 @@ export function overviewHelp(operations: readonly AnyOperation[], version: strin
       ['export / import FILE', 'the whole workspace as JSON, and back'],
       ['operations', 'list every operation (what agents and the API call)'],
       ['call OP --input JSON', 'run any operation with a JSON input'],
+      ['worker', 'execute steps of every run in the workspace until stopped'],
+      ['mcp', 'serve the workspace to MCP clients over stdio (bosun mcp --help)'],
     ]),
     '',
     'Commands:',
