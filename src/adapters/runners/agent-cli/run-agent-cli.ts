@@ -18,7 +18,7 @@ import { z } from 'zod';
 import type { ResolvedModel, StepAttemptContext } from '../../../ports/runner.js';
 import { abortFailure, StepFailure, tail } from '../../../shared/step-failure.js';
 import type { StepFailureSpend } from '../../../shared/step-failure.js';
-import { terminateProcessGroup } from '../shell/kill-process-tree.js';
+import { superviseChild } from '../shell/supervise-child.js';
 import type { KillFunction, SpawnFunction } from '../shell/shell-settings.js';
 import { createJsonLineSplitter, parseJsonLine } from './agent-event.js';
 import type { AgentEvent, AgentResult, AgentStreamAccumulator, AgentUsage } from './agent-event.js';
@@ -162,7 +162,6 @@ function startAgent(
   resolve: (exit: AgentCliExit) => void,
   reject: (failure: StepFailure) => void,
 ): void {
-  const { signal } = context;
   const startedAt = performance.now();
   let child: ChildProcess;
   try {
@@ -178,11 +177,6 @@ function startAgent(
     return;
   }
 
-  let settled = false;
-  let aborted = false;
-  let terminating = false;
-  let exit: { readonly code: number | null; readonly signal: NodeJS.Signals | null } | undefined;
-  let drainTimer: ReturnType<typeof setTimeout> | undefined;
   let reportedModel: string | null = null;
   let turnsEnded = 0;
   let kept = '';
@@ -190,31 +184,6 @@ function startAgent(
   const keep = (text: string): void => {
     kept += `${text}\n`;
     if (kept.length > 2 * KEPT_TAIL_CHARS) kept = kept.slice(-KEPT_TAIL_CHARS);
-  };
-  const settle = (finish: () => void): void => {
-    if (settled) return;
-    settled = true;
-    signal.removeEventListener('abort', onAbort);
-    clearTimeout(drainTimer);
-    finish();
-  };
-  const terminate = (): void => {
-    if (terminating || child.pid === undefined) return;
-    terminating = true;
-    void terminateProcessGroup(child.pid, { kill: options.kill, graceMs: options.killGraceMs });
-  };
-  const stopReading = (): void => {
-    child.stdout?.destroy();
-    child.stderr?.destroy();
-  };
-  const onAbort = (): void => {
-    aborted = true;
-    terminate();
-    // Already exited and only draining its pipes: nothing left to wait for.
-    if (exit !== undefined) {
-      stopReading();
-      settle(() => reject(abortFailure(signal)));
-    }
   };
 
   /** One line a call, as `emit` promises; a message's closing newline ends its last line. */
@@ -279,12 +248,11 @@ function startAgent(
   /** Passes lines on; a throw from emit or report fails the attempt and stops the agent. */
   const take = (lines: readonly string[], each: (line: string) => void): void => {
     for (const line of lines) {
-      if (settled) return;
+      if (supervision.settled) return;
       try {
         each(line);
       } catch (error) {
-        terminate();
-        settle(() => reject(StepFailure.from(error)));
+        supervision.fail(error);
       }
     }
   };
@@ -293,47 +261,35 @@ function startAgent(
   const stderrLines = createJsonLineSplitter({ maxLineChars: MAX_LINE_CHARS });
   child.stdout?.setEncoding('utf8');
   child.stderr?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) => take(stdoutLines.push(chunk), takeStdout));
-  child.stderr?.on('data', (chunk: string) => take(stderrLines.push(chunk), takeStderr));
+  const supervision = superviseChild(
+    child,
+    {
+      signal: context.signal,
+      kill: options.kill,
+      killGraceMs: options.killGraceMs,
+      onStdout: (chunk: string) => take(stdoutLines.push(chunk), takeStdout),
+      onStderr: (chunk: string) => take(stderrLines.push(chunk), takeStderr),
+      spawnFailure: (error) => spawnFailure(error, options.command, agent),
+      finish: ({ code, signal: exitSignal }): AgentCliExit => {
+        take(stdoutLines.end(), takeStdout);
+        take(stderrLines.end(), takeStderr);
+        return {
+          result: agent.accumulator.finish(),
+          reportedModel,
+          turnsEnded,
+          exitCode: code,
+          exitSignal,
+          outputTail: tail(kept),
+          elapsedMs: Math.round(performance.now() - startedAt),
+        };
+      },
+    },
+    resolve,
+    reject,
+  );
   // An agent that exits before reading its stdin closes it; writing then fails with EPIPE.
   child.stdin?.on('error', () => undefined);
   child.stdin?.end(invocation.stdin);
-
-  child.on('error', (error) => {
-    terminate();
-    settle(() => reject(spawnFailure(error, options.command, agent)));
-  });
-  child.on('exit', (code, exitSignal) => {
-    exit = { code, signal: exitSignal };
-    // The agent is gone; what its tools left running in its group goes too.
-    terminate();
-    if (aborted) {
-      stopReading();
-      settle(() => reject(abortFailure(signal)));
-      return;
-    }
-    // A process that escaped the group (setsid) may still hold the pipes; stop waiting for it.
-    drainTimer = setTimeout(stopReading, options.killGraceMs + 1000);
-  });
-  child.on('close', () => {
-    if (exit === undefined || settled) return;
-    take(stdoutLines.end(), takeStdout);
-    take(stderrLines.end(), takeStderr);
-    const { code, signal: exitSignal } = exit;
-    settle(() =>
-      resolve({
-        result: agent.accumulator.finish(),
-        reportedModel,
-        turnsEnded,
-        exitCode: code,
-        exitSignal,
-        outputTail: tail(kept),
-        elapsedMs: Math.round(performance.now() - startedAt),
-      }),
-    );
-  });
-
-  signal.addEventListener('abort', onAbort, { once: true });
 }
 
 /**

@@ -21,7 +21,7 @@ import type {
 } from '../../../ports/runner.js';
 import { tryParseJson } from '../../../shared/json.js';
 import { abortFailure, StepFailure, tail } from '../../../shared/step-failure.js';
-import { terminateProcessGroup } from './kill-process-tree.js';
+import { superviseChild } from './supervise-child.js';
 import { parseShellStepSettings } from './shell-settings.js';
 import type {
   KillFunction,
@@ -111,7 +111,6 @@ function startCommand(
   resolve: (outcome: StepOutcome) => void,
   reject: (failure: StepFailure) => void,
 ): void {
-  const { signal } = context;
   let child: ChildProcess;
   try {
     child = options.spawn(options.shell, ['-c', step.command], {
@@ -126,12 +125,6 @@ function startCommand(
     return;
   }
 
-  let settled = false;
-  let aborted = false;
-  let terminating = false;
-  let exit: { readonly code: number | null; readonly signal: NodeJS.Signals | null } | undefined;
-  let drainTimer: ReturnType<typeof setTimeout> | undefined;
-
   const stdout = new TailBuffer(options.maxStdoutBytes);
   let combined = '';
   const keepForTail = (text: string): void => {
@@ -139,97 +132,53 @@ function startCommand(
     if (combined.length > 2 * KEPT_TAIL_CHARS) combined = combined.slice(-KEPT_TAIL_CHARS);
   };
   const lineEmitter = (stream: StepOutputStream) => (line: string) => {
-    if (settled) return;
+    if (supervision.settled) return;
     try {
       context.emit(stream, line);
     } catch (error) {
       // A throw here would escape from a stream callback and take the process down; the attempt
       // fails instead, and stops.
-      terminate();
-      settle(() => reject(StepFailure.from(error)));
+      supervision.fail(error);
     }
   };
   const stdoutLines = new LineSplitter(lineEmitter('stdout'));
   const stderrLines = new LineSplitter(lineEmitter('stderr'));
 
-  const settle = (finish: () => void): void => {
-    if (settled) return;
-    settled = true;
-    signal.removeEventListener('abort', onAbort);
-    clearTimeout(drainTimer);
-    finish();
-  };
-  const terminate = (): void => {
-    if (terminating || child.pid === undefined) return;
-    terminating = true;
-    void terminateProcessGroup(child.pid, { kill: options.kill, graceMs: options.killGraceMs });
-  };
-  const stopReading = (): void => {
-    child.stdout?.destroy();
-    child.stderr?.destroy();
-  };
-  const onAbort = (): void => {
-    aborted = true;
-    terminate();
-    // Already exited and only draining its pipes: nothing left to wait for.
-    if (exit !== undefined) {
-      stopReading();
-      settle(() => reject(abortFailure(signal)));
-    }
-  };
-
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout.push(chunk);
-    keepForTail(stdoutLines.push(chunk));
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    keepForTail(stderrLines.push(chunk));
-  });
+  const supervision = superviseChild(
+    child,
+    {
+      signal: context.signal,
+      kill: options.kill,
+      killGraceMs: options.killGraceMs,
+      onStdout: (chunk: Buffer) => {
+        stdout.push(chunk);
+        keepForTail(stdoutLines.push(chunk));
+      },
+      onStderr: (chunk: Buffer) => keepForTail(stderrLines.push(chunk)),
+      spawnFailure: (error) => spawnFailure(error, options.shell),
+      finish: ({ code, signal: exitSignal }): StepOutcome => {
+        keepForTail(stdoutLines.end());
+        keepForTail(stderrLines.end());
+        if (code === 0) return { output: stdoutOutput(stdout) };
+        throw new StepFailure({
+          kind: 'error',
+          message:
+            code === null
+              ? `killed by ${exitSignal ?? 'a signal'}`
+              : `command exited with status ${code}`,
+          retryable: true,
+          outputTail: tail(combined),
+          details: { exitCode: code, signal: exitSignal },
+        });
+      },
+    },
+    resolve,
+    reject,
+  );
   // A command that does not read stdin closes it early; writing to it then fails with EPIPE,
   // which is no concern of the step's.
   child.stdin?.on('error', () => undefined);
   child.stdin?.end(`${JSON.stringify(stdinDocument(context))}\n`);
-
-  child.on('error', (error) => {
-    terminate();
-    settle(() => reject(spawnFailure(error, options.shell)));
-  });
-  child.on('exit', (code, exitSignal) => {
-    exit = { code, signal: exitSignal };
-    // The shell is gone; whatever it left running in its group goes too, so that no step leaks
-    // processes and a background job holding stdout open cannot keep the step from finishing.
-    terminate();
-    if (aborted) {
-      stopReading();
-      settle(() => reject(abortFailure(signal)));
-      return;
-    }
-    // A process that escaped the group (setsid) may still hold the pipes; stop waiting for it.
-    drainTimer = setTimeout(stopReading, options.killGraceMs + 1000);
-  });
-  child.on('close', () => {
-    if (exit === undefined || settled) return;
-    keepForTail(stdoutLines.end());
-    keepForTail(stderrLines.end());
-    const { code, signal: exitSignal } = exit;
-    if (code === 0) {
-      settle(() => resolve({ output: stdoutOutput(stdout) }));
-      return;
-    }
-    const failure = new StepFailure({
-      kind: 'error',
-      message:
-        code === null
-          ? `killed by ${exitSignal ?? 'a signal'}`
-          : `command exited with status ${code}`,
-      retryable: true,
-      outputTail: tail(combined),
-      details: { exitCode: code, signal: exitSignal },
-    });
-    settle(() => reject(failure));
-  });
-
-  signal.addEventListener('abort', onAbort, { once: true });
 }
 
 /** The parent's environment, the attempt as `BOSUN_*` variables, then the step's own `env`. */
