@@ -19,10 +19,18 @@
  * `retry-after`.
  */
 
-import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { tryParseJson } from '../shared/json.js';
+import type { ScriptedServer } from './fake-http-server.js';
+import {
+  deltasOf,
+  isObject,
+  readBody,
+  sendJson,
+  splitInThree,
+  startScriptedServer,
+  writeSseHead,
+} from './fake-http-server.js';
 
 /** Token counts as the API reports them: `inputTokens` excludes the two cache counts. */
 export interface FakeAnthropicUsage {
@@ -96,20 +104,7 @@ export interface FakeAnthropicServerOptions {
   readonly apiKey?: string;
 }
 
-export interface FakeAnthropicServer {
-  /** The base URL to configure, ending in `/v1` (e.g. `http://127.0.0.1:41234/v1`). */
-  readonly url: string;
-  /** Every request received, in arrival order (refused ones included). */
-  readonly requests: readonly FakeAnthropicRequest[];
-  /** Queues replies, answered in order, one per messages request. */
-  enqueue(...replies: FakeAnthropicReply[]): void;
-  /** How many queued replies are still unused. */
-  readonly pending: number;
-  /** Resolves once `count` requests have arrived (at once if they already have). */
-  waitForRequests(count: number): Promise<void>;
-  /** Stops listening and cuts every open connection, stalled ones included. */
-  close(): Promise<void>;
-}
+export type FakeAnthropicServer = ScriptedServer<FakeAnthropicReply, FakeAnthropicRequest>;
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const DEFAULT_USAGE: FakeAnthropicUsage = { inputTokens: 10, outputTokens: 5 };
@@ -117,149 +112,116 @@ const DEFAULT_USAGE: FakeAnthropicUsage = { inputTokens: 10, outputTokens: 5 };
 export async function startFakeAnthropicServer(
   options: FakeAnthropicServerOptions = {},
 ): Promise<FakeAnthropicServer> {
-  const queue: FakeAnthropicReply[] = [];
-  const requests: FakeAnthropicRequest[] = [];
-  const waiters: { count: number; resolve: () => void }[] = [];
   let messages = 0;
   let toolUses = 0;
 
-  const record = (request: FakeAnthropicRequest): void => {
-    requests.push(request);
-    for (const waiter of waiters.splice(0)) {
-      if (requests.length >= waiter.count) waiter.resolve();
-      else waiters.push(waiter);
-    }
-  };
+  return startScriptedServer<FakeAnthropicReply, FakeAnthropicRequest>(
+    async (incoming, response, script) => {
+      const parsed = tryParseJson(await readBody(incoming));
+      const body = isObject(parsed) ? parsed : {};
+      const request: FakeAnthropicRequest = {
+        method: incoming.method ?? 'GET',
+        path: incoming.url ?? '/',
+        headers: incoming.headers,
+        apiKey: header(incoming.headers, 'x-api-key'),
+        version: header(incoming.headers, 'anthropic-version'),
+        body,
+        model: typeof body['model'] === 'string' ? body['model'] : undefined,
+        system: systemOf(body['system']),
+        messages: Array.isArray(body['messages'])
+          ? (body['messages'] as FakeAnthropicMessage[])
+          : [],
+        toolNames: Array.isArray(body['tools'])
+          ? body['tools'].map((tool: unknown) =>
+              isObject(tool) && typeof tool['name'] === 'string' ? tool['name'] : '',
+            )
+          : [],
+        stream: body['stream'] === true,
+      };
+      script.record(request);
 
-  const handle = async (incoming: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const parsed = tryParseJson(await readBody(incoming));
-    const body = isObject(parsed) ? parsed : {};
-    const request: FakeAnthropicRequest = {
-      method: incoming.method ?? 'GET',
-      path: incoming.url ?? '/',
-      headers: incoming.headers,
-      apiKey: header(incoming.headers, 'x-api-key'),
-      version: header(incoming.headers, 'anthropic-version'),
-      body,
-      model: typeof body['model'] === 'string' ? body['model'] : undefined,
-      system: systemOf(body['system']),
-      messages: Array.isArray(body['messages']) ? (body['messages'] as FakeAnthropicMessage[]) : [],
-      toolNames: Array.isArray(body['tools'])
-        ? body['tools'].map((tool: unknown) =>
-            isObject(tool) && typeof tool['name'] === 'string' ? tool['name'] : '',
-          )
-        : [],
-      stream: body['stream'] === true,
-    };
-    record(request);
-
-    if (request.method !== 'POST' || request.path !== '/v1/messages') {
-      sendError(response, 404, 'not_found_error', `Not found: ${request.method} ${request.path}`);
-      return;
-    }
-    if (options.apiKey !== undefined && request.apiKey !== options.apiKey) {
-      sendError(response, 401, 'authentication_error', 'invalid x-api-key');
-      return;
-    }
-    const problem = invalidRequest(parsed, request);
-    if (problem !== undefined) {
-      sendError(response, 400, 'invalid_request_error', problem);
-      return;
-    }
-    const reply = queue.shift();
-    if (reply === undefined) {
-      sendError(
-        response,
-        500,
-        'api_error',
-        'fake Anthropic server: no reply queued for this request',
-      );
-      return;
-    }
-    messages += 1;
-    const id = `msg_fake_${messages}`;
-    const model = request.model ?? 'unknown';
-    switch (reply.type) {
-      case 'http-error': {
-        const kind = errorType(reply.status);
-        if (reply.retryAfter !== undefined) response.setHeader('retry-after', reply.retryAfter);
+      if (request.method !== 'POST' || request.path !== '/v1/messages') {
+        sendError(response, 404, 'not_found_error', `Not found: ${request.method} ${request.path}`);
+        return;
+      }
+      if (options.apiKey !== undefined && request.apiKey !== options.apiKey) {
+        sendError(response, 401, 'authentication_error', 'invalid x-api-key');
+        return;
+      }
+      const problem = invalidRequest(parsed, request);
+      if (problem !== undefined) {
+        sendError(response, 400, 'invalid_request_error', problem);
+        return;
+      }
+      const reply = script.next();
+      if (reply === undefined) {
         sendError(
           response,
-          reply.status,
-          kind,
-          reply.message ?? defaultMessage(reply.status, model),
+          500,
+          'api_error',
+          'fake Anthropic server: no reply queued for this request',
         );
         return;
       }
-      case 'stall':
-        // Never answer: the client's abort (or close()) ends the exchange.
-        return;
-      case 'malformed':
-        writeSseHead(response);
-        writeEvent(response, 'message_start', messageStart(id, model, DEFAULT_USAGE));
-        writeEvent(response, 'content_block_start', {
-          type: 'content_block_start',
-          index: 0,
-          content_block: { type: 'text', text: '' },
-        });
-        writeEvent(response, 'content_block_delta', {
-          type: 'content_block_delta',
-          index: 0,
-          delta: { type: 'text_delta', text: reply.text ?? 'partial' },
-        });
-        response.end('event: content_block_delta\ndata: {"type": "content_block_delta", "ind\n\n');
-        return;
-      case 'text':
-      case 'tool-use': {
-        const answer: Answer = {
-          id,
-          model,
-          deltas: reply.type === 'text' ? deltasOf(reply.text) : deltasOf(reply.text ?? []),
-          uses:
-            reply.type === 'tool-use'
-              ? reply.calls.map((call) => ({
-                  id: call.id ?? `toolu_${(toolUses += 1)}`,
-                  name: call.name,
-                  input: call.input,
-                }))
-              : [],
-          stopReason: reply.type === 'text' ? (reply.stopReason ?? 'end_turn') : 'tool_use',
-          usage: reply.usage ?? DEFAULT_USAGE,
-        };
-        if (request.stream) streamAnswer(response, answer);
-        else sendAnswer(response, answer);
-        return;
+      messages += 1;
+      const id = `msg_fake_${messages}`;
+      const model = request.model ?? 'unknown';
+      switch (reply.type) {
+        case 'http-error': {
+          const kind = errorType(reply.status);
+          if (reply.retryAfter !== undefined) response.setHeader('retry-after', reply.retryAfter);
+          sendError(
+            response,
+            reply.status,
+            kind,
+            reply.message ?? defaultMessage(reply.status, model),
+          );
+          return;
+        }
+        case 'stall':
+          // Never answer: the client's abort (or close()) ends the exchange.
+          return;
+        case 'malformed':
+          writeSseHead(response);
+          writeEvent(response, 'message_start', messageStart(id, model, DEFAULT_USAGE));
+          writeEvent(response, 'content_block_start', {
+            type: 'content_block_start',
+            index: 0,
+            content_block: { type: 'text', text: '' },
+          });
+          writeEvent(response, 'content_block_delta', {
+            type: 'content_block_delta',
+            index: 0,
+            delta: { type: 'text_delta', text: reply.text ?? 'partial' },
+          });
+          response.end(
+            'event: content_block_delta\ndata: {"type": "content_block_delta", "ind\n\n',
+          );
+          return;
+        case 'text':
+        case 'tool-use': {
+          const answer: Answer = {
+            id,
+            model,
+            deltas: reply.type === 'text' ? deltasOf(reply.text) : deltasOf(reply.text ?? []),
+            uses:
+              reply.type === 'tool-use'
+                ? reply.calls.map((call) => ({
+                    id: call.id ?? `toolu_${(toolUses += 1)}`,
+                    name: call.name,
+                    input: call.input,
+                  }))
+                : [],
+            stopReason: reply.type === 'text' ? (reply.stopReason ?? 'end_turn') : 'tool_use',
+            usage: reply.usage ?? DEFAULT_USAGE,
+          };
+          if (request.stream) streamAnswer(response, answer);
+          else sendAnswer(response, answer);
+          return;
+        }
       }
-    }
-  };
-
-  const server = createServer((incoming, response) => {
-    handle(incoming, response).catch((error: unknown) => {
-      response.destroy(error instanceof Error ? error : new Error(String(error)));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    enqueue: (...replies) => {
-      queue.push(...replies);
     },
-    get pending() {
-      return queue.length;
-    },
-    waitForRequests: (count) =>
-      requests.length >= count
-        ? Promise.resolve()
-        : new Promise((resolve) => waiters.push({ count, resolve })),
-    close: () =>
-      new Promise((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  );
 }
 
 interface Answer {
@@ -415,23 +377,6 @@ function sendError(response: ServerResponse, status: number, type: string, messa
   sendJson(response, status, { type: 'error', error: { type, message } });
 }
 
-function sendJson(response: ServerResponse, status: number, document: unknown): void {
-  const text = JSON.stringify(document);
-  response.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  response.end(text);
-}
-
-function writeSseHead(response: ServerResponse): void {
-  response.writeHead(200, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-  });
-}
-
 function writeEvent(response: ServerResponse, event: string, data: unknown): void {
   response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
@@ -439,30 +384,4 @@ function writeEvent(response: ServerResponse, event: string, data: unknown): voi
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** A text as streamed deltas: a list as given; one string a word (and its spacing) at a time. */
-function deltasOf(text: string | readonly string[]): readonly string[] {
-  if (typeof text !== 'string') return text;
-  return text.match(/\s*\S+\s*/g) ?? (text === '' ? [] : [text]);
-}
-
-/** Tool input JSON in up to three pieces, the way the API streams it. */
-function splitInThree(text: string): string[] {
-  if (text.length < 3) return [text];
-  const third = Math.ceil(text.length / 3);
-  return [text.slice(0, third), text.slice(third, 2 * third), text.slice(2 * third)];
-}
-
-function readBody(incoming: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (data: Buffer) => chunks.push(data));
-    incoming.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    incoming.on('error', reject);
-  });
-}
-
-function isObject(value: unknown): value is { [key: string]: unknown } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

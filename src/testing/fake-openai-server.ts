@@ -15,10 +15,18 @@
  * `{ error: { message, type, param, code } }` with the HTTP status; a 429 carries `retry-after`.
  */
 
-import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { tryParseJson } from '../shared/json.js';
+import type { ScriptedServer } from './fake-http-server.js';
+import {
+  deltasOf,
+  isObject,
+  readBody,
+  sendJson,
+  splitInThree,
+  startScriptedServer,
+  writeSseHead,
+} from './fake-http-server.js';
 
 /** Token counts as the server reports them (`prompt_tokens` includes the cached ones). */
 export interface FakeOpenAIUsage {
@@ -98,20 +106,7 @@ export interface FakeOpenAIServerOptions {
   readonly apiKey?: string;
 }
 
-export interface FakeOpenAIServer {
-  /** The base URL to configure, ending in `/v1` (e.g. `http://127.0.0.1:41234/v1`). */
-  readonly url: string;
-  /** Every request received, in arrival order (refused ones included). */
-  readonly requests: readonly FakeOpenAIRequest[];
-  /** Queues replies, answered in order, one per chat completion request. */
-  enqueue(...replies: FakeOpenAIReply[]): void;
-  /** How many queued replies are still unused. */
-  readonly pending: number;
-  /** Resolves once `count` requests have arrived (at once if they already have). */
-  waitForRequests(count: number): Promise<void>;
-  /** Stops listening and cuts every open connection, stalled ones included. */
-  close(): Promise<void>;
-}
+export type FakeOpenAIServer = ScriptedServer<FakeOpenAIReply, FakeOpenAIRequest>;
 
 /** OpenAI's rule for function names; a dot (`task.note`) is refused. */
 const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -120,143 +115,106 @@ const DEFAULT_USAGE: FakeOpenAIUsage = { promptTokens: 10, completionTokens: 5 }
 export async function startFakeOpenAIServer(
   options: FakeOpenAIServerOptions = {},
 ): Promise<FakeOpenAIServer> {
-  const queue: FakeOpenAIReply[] = [];
-  const requests: FakeOpenAIRequest[] = [];
-  const waiters: { count: number; resolve: () => void }[] = [];
   let completions = 0;
   let toolCalls = 0;
 
-  const record = (request: FakeOpenAIRequest): void => {
-    requests.push(request);
-    for (const waiter of waiters.splice(0)) {
-      if (requests.length >= waiter.count) waiter.resolve();
-      else waiters.push(waiter);
-    }
-  };
+  return startScriptedServer<FakeOpenAIReply, FakeOpenAIRequest>(
+    async (incoming, response, script) => {
+      const text = await readBody(incoming);
+      const parsed = tryParseJson(text);
+      const body = isObject(parsed) ? parsed : {};
+      const authorization = incoming.headers.authorization;
+      const request: FakeOpenAIRequest = {
+        method: incoming.method ?? 'GET',
+        path: incoming.url ?? '/',
+        headers: incoming.headers,
+        authorization,
+        body,
+        model: typeof body['model'] === 'string' ? body['model'] : undefined,
+        messages: Array.isArray(body['messages']) ? (body['messages'] as FakeOpenAIMessage[]) : [],
+        toolNames: toolNamesOf(body['tools']),
+        stream: body['stream'] === true,
+      };
+      script.record(request);
 
-  const handle = async (incoming: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const text = await readBody(incoming);
-    const parsed = tryParseJson(text);
-    const body = isObject(parsed) ? parsed : {};
-    const authorization = incoming.headers.authorization;
-    const request: FakeOpenAIRequest = {
-      method: incoming.method ?? 'GET',
-      path: incoming.url ?? '/',
-      headers: incoming.headers,
-      authorization,
-      body,
-      model: typeof body['model'] === 'string' ? body['model'] : undefined,
-      messages: Array.isArray(body['messages']) ? (body['messages'] as FakeOpenAIMessage[]) : [],
-      toolNames: toolNamesOf(body['tools']),
-      stream: body['stream'] === true,
-    };
-    record(request);
-
-    if (request.method !== 'POST' || request.path !== '/v1/chat/completions') {
-      sendError(response, 404, `Unknown request URL: ${request.method} ${request.path}.`, {
-        type: 'invalid_request_error',
-        code: 'unknown_url',
-      });
-      return;
-    }
-    if (options.apiKey !== undefined && authorization !== `Bearer ${options.apiKey}`) {
-      sendError(response, 401, 'Incorrect API key provided.', {
-        type: 'invalid_request_error',
-        code: 'invalid_api_key',
-      });
-      return;
-    }
-    const problem = invalidRequest(parsed, request);
-    if (problem !== undefined) {
-      sendError(response, 400, problem, { type: 'invalid_request_error', code: null });
-      return;
-    }
-    const reply = queue.shift();
-    if (reply === undefined) {
-      sendError(response, 500, 'fake OpenAI server: no reply queued for this request', {
-        type: 'server_error',
-        code: null,
-      });
-      return;
-    }
-    completions += 1;
-    const id = `chatcmpl-fake-${completions}`;
-    const model = request.model ?? 'unknown';
-    switch (reply.type) {
-      case 'http-error':
-        sendError(response, reply.status, reply.message ?? defaultMessage(reply.status, model), {
-          ...errorKind(reply.status),
-          ...(reply.retryAfter === undefined ? {} : { retryAfter: reply.retryAfter }),
+      if (request.method !== 'POST' || request.path !== '/v1/chat/completions') {
+        sendError(response, 404, `Unknown request URL: ${request.method} ${request.path}.`, {
+          type: 'invalid_request_error',
+          code: 'unknown_url',
         });
         return;
-      case 'stall':
-        // Never answer: the client's abort (or close()) ends the exchange.
-        return;
-      case 'malformed':
-        writeSseHead(response);
-        writeEvent(response, chunk(id, model, { role: 'assistant', content: '' }, null));
-        writeEvent(response, chunk(id, model, { content: reply.text ?? 'partial' }, null));
-        response.end('data: {"id": "chatcmpl-broken", "choices": [{"delta": {"content": tru\n\n');
-        return;
-      case 'text':
-      case 'tool-calls': {
-        const calls =
-          reply.type === 'tool-calls'
-            ? reply.calls.map((call) => ({
-                id: call.id ?? `call_${(toolCalls += 1)}`,
-                name: call.name,
-                arguments:
-                  typeof call.arguments === 'string'
-                    ? call.arguments
-                    : JSON.stringify(call.arguments),
-              }))
-            : [];
-        const answer: Answer = {
-          id,
-          model,
-          deltas: reply.type === 'text' ? deltasOf(reply.text) : deltasOf(reply.text ?? []),
-          calls,
-          finishReason: reply.type === 'text' ? (reply.finishReason ?? 'stop') : 'tool_calls',
-          usage: reply.usage ?? DEFAULT_USAGE,
-        };
-        if (request.stream) {
-          const options = request.body['stream_options'];
-          streamAnswer(response, answer, isObject(options) && options['include_usage'] === true);
-        } else {
-          sendAnswer(response, answer);
-        }
+      }
+      if (options.apiKey !== undefined && authorization !== `Bearer ${options.apiKey}`) {
+        sendError(response, 401, 'Incorrect API key provided.', {
+          type: 'invalid_request_error',
+          code: 'invalid_api_key',
+        });
         return;
       }
-    }
-  };
-
-  const server = createServer((incoming, response) => {
-    handle(incoming, response).catch((error: unknown) => {
-      response.destroy(error instanceof Error ? error : new Error(String(error)));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    enqueue: (...replies) => {
-      queue.push(...replies);
+      const problem = invalidRequest(parsed, request);
+      if (problem !== undefined) {
+        sendError(response, 400, problem, { type: 'invalid_request_error', code: null });
+        return;
+      }
+      const reply = script.next();
+      if (reply === undefined) {
+        sendError(response, 500, 'fake OpenAI server: no reply queued for this request', {
+          type: 'server_error',
+          code: null,
+        });
+        return;
+      }
+      completions += 1;
+      const id = `chatcmpl-fake-${completions}`;
+      const model = request.model ?? 'unknown';
+      switch (reply.type) {
+        case 'http-error':
+          sendError(response, reply.status, reply.message ?? defaultMessage(reply.status, model), {
+            ...errorKind(reply.status),
+            ...(reply.retryAfter === undefined ? {} : { retryAfter: reply.retryAfter }),
+          });
+          return;
+        case 'stall':
+          // Never answer: the client's abort (or close()) ends the exchange.
+          return;
+        case 'malformed':
+          writeSseHead(response);
+          writeEvent(response, chunk(id, model, { role: 'assistant', content: '' }, null));
+          writeEvent(response, chunk(id, model, { content: reply.text ?? 'partial' }, null));
+          response.end('data: {"id": "chatcmpl-broken", "choices": [{"delta": {"content": tru\n\n');
+          return;
+        case 'text':
+        case 'tool-calls': {
+          const calls =
+            reply.type === 'tool-calls'
+              ? reply.calls.map((call) => ({
+                  id: call.id ?? `call_${(toolCalls += 1)}`,
+                  name: call.name,
+                  arguments:
+                    typeof call.arguments === 'string'
+                      ? call.arguments
+                      : JSON.stringify(call.arguments),
+                }))
+              : [];
+          const answer: Answer = {
+            id,
+            model,
+            deltas: reply.type === 'text' ? deltasOf(reply.text) : deltasOf(reply.text ?? []),
+            calls,
+            finishReason: reply.type === 'text' ? (reply.finishReason ?? 'stop') : 'tool_calls',
+            usage: reply.usage ?? DEFAULT_USAGE,
+          };
+          if (request.stream) {
+            const options = request.body['stream_options'];
+            streamAnswer(response, answer, isObject(options) && options['include_usage'] === true);
+          } else {
+            sendAnswer(response, answer);
+          }
+          return;
+        }
+      }
     },
-    get pending() {
-      return queue.length;
-    },
-    waitForRequests: (count) =>
-      requests.length >= count
-        ? Promise.resolve()
-        : new Promise((resolve) => waiters.push({ count, resolve })),
-    close: () =>
-      new Promise((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  );
 }
 
 interface Answer {
@@ -416,49 +374,6 @@ function sendError(
   });
 }
 
-function sendJson(response: ServerResponse, status: number, document: unknown): void {
-  const text = JSON.stringify(document);
-  response.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  response.end(text);
-}
-
-function writeSseHead(response: ServerResponse): void {
-  response.writeHead(200, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-  });
-}
-
 function writeEvent(response: ServerResponse, data: unknown): void {
   response.write(`data: ${JSON.stringify(data)}\n\n`);
-}
-
-/** A text as streamed deltas: a list as given; one string a word (and its spacing) at a time. */
-function deltasOf(text: string | readonly string[]): readonly string[] {
-  if (typeof text !== 'string') return text;
-  return text.match(/\s*\S+\s*/g) ?? (text === '' ? [] : [text]);
-}
-
-/** A tool call's arguments in up to three pieces, the way servers stream them. */
-function splitInThree(text: string): string[] {
-  if (text.length < 3) return [text];
-  const third = Math.ceil(text.length / 3);
-  return [text.slice(0, third), text.slice(third, 2 * third), text.slice(2 * third)];
-}
-
-function readBody(incoming: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (data: Buffer) => chunks.push(data));
-    incoming.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    incoming.on('error', reject);
-  });
-}
-
-function isObject(value: unknown): value is { [key: string]: unknown } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
