@@ -131,7 +131,7 @@ function profileOf(
 }
 
 /** A configured model by name, or null for a name bosun.yaml does not configure. */
-function resolveModel(section: AgentsSection, name: string): ResolvedModel | null {
+export function resolveModel(section: AgentsSection, name: string): ResolvedModel | null {
   const configured: ModelConfig | undefined = section.models[name];
   return configured === undefined ? null : { name, ...configured };
 }

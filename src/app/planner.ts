@@ -24,6 +24,7 @@ import type { ModelCall, ResolvedModel } from '../ports/runner.js';
 import { BosunError } from '../shared/errors.js';
 import { tryParseJson } from '../shared/json.js';
 import type { AgentDirectory } from './agent-directory.js';
+import { resolveModel } from './agent-directory.js';
 
 /** The role whose agent plans when no agent is named. */
 export const PLANNER_ROLE = 'planner';
@@ -147,8 +148,8 @@ export function createPlanner(settings: PlannerSettings): Planner {
 function choosePlanner(directory: AgentDirectory, options: PlannerOptions): PlannerChoice {
   const { section } = directory;
   const modelNamed = (name: string): ResolvedModel => {
-    const configured = section.models[name];
-    if (configured === undefined) {
+    const model = resolveModel(section, name);
+    if (model === null) {
       const known = Object.keys(section.models).join(', ') || 'none configured';
       throw new BosunError(
         'not_found',
@@ -158,7 +159,7 @@ function choosePlanner(directory: AgentDirectory, options: PlannerOptions): Plan
         },
       );
     }
-    return { name, ...configured };
+    return model;
   };
   const named = options.agent !== undefined;
   const found = directory.profile(
