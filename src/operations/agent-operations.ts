@@ -1,12 +1,13 @@
 /** Agents as operations: list, show, add (or replace), remove, and a commented scaffold. */
 
 import { z } from 'zod';
-import type { AgentAdmin, ServiceContext } from '../core/services/service-context.js';
+import type { ServiceContext } from '../core/services/service-context.js';
 import type { AgentConfigSchema } from '../domain/agent.js';
 import { AGENT_RUNNERS, WORKDIR_MODES } from '../domain/agent.js';
 import { BosunError } from '../shared/errors.js';
 import type { AnyOperation } from './operation.js';
 import { defineOperation } from './operation.js';
+import { workspaceCapability } from './workspace-capability.js';
 
 const agentName = z
   .string()
@@ -34,18 +35,6 @@ type AgentView = z.infer<typeof AgentSchema>;
 
 const AGENT_COLUMNS = ['name', 'role', 'runner', 'model', 'route', 'workdir', 'tools'];
 
-function admin(ctx: ServiceContext): AgentAdmin {
-  const agents = ctx.engine?.agents;
-  if (!agents) {
-    throw new BosunError(
-      'unavailable',
-      "agents: this store has no workspace folder (bosun.yaml); run 'bosun init' or pass --workspace",
-      { details: { field: 'workspace' } },
-    );
-  }
-  return agents;
-}
-
 function view(name: string, config: z.output<typeof AgentConfigSchema>): AgentView {
   return {
     name,
@@ -69,7 +58,7 @@ function view(name: string, config: z.output<typeof AgentConfigSchema>): AgentVi
 }
 
 function find(ctx: ServiceContext, name: string): AgentView {
-  const agents = admin(ctx).list();
+  const agents = workspaceCapability(ctx, 'agents', 'agents').list();
   const found = agents.find((agent) => agent.name === name);
   if (!found) {
     throw new BosunError(
@@ -95,7 +84,7 @@ export const agentOperations: readonly AnyOperation[] = [
     },
     handler: (ctx) =>
       Promise.resolve(
-        admin(ctx)
+        workspaceCapability(ctx, 'agents', 'agents')
           .list()
           .map(({ name, config }) => view(name, config)),
       ),
@@ -140,7 +129,7 @@ export const agentOperations: readonly AnyOperation[] = [
     },
     handler: (ctx, input) => {
       const { name, ...config } = input;
-      const written = admin(ctx).put(name, config);
+      const written = workspaceCapability(ctx, 'agents', 'agents').put(name, config);
       return Promise.resolve(view(name, written));
     },
   }),
@@ -152,7 +141,7 @@ export const agentOperations: readonly AnyOperation[] = [
     output: z.object({ removed: z.string() }),
     cli: { positional: ['name'], aliases: ['rm'] },
     handler: (ctx, input) => {
-      admin(ctx).remove(input.name);
+      workspaceCapability(ctx, 'agents', 'agents').remove(input.name);
       return Promise.resolve({ removed: input.name });
     },
   }),
@@ -171,6 +160,9 @@ export const agentOperations: readonly AnyOperation[] = [
       ],
     },
     handler: (ctx, input) =>
-      Promise.resolve({ name: input.name, yaml: admin(ctx).scaffold(input.name, input.write) }),
+      Promise.resolve({
+        name: input.name,
+        yaml: workspaceCapability(ctx, 'agents', 'agents').scaffold(input.name, input.write),
+      }),
   }),
 ];

@@ -6,12 +6,11 @@
  */
 
 import { z } from 'zod';
-import type { ModelAdmin, ServiceContext } from '../core/services/service-context.js';
 import { MODEL_PROVIDERS } from '../domain/agent.js';
 import { parseDuration } from '../shared/duration.js';
-import { BosunError } from '../shared/errors.js';
 import type { AnyOperation } from './operation.js';
 import { defineOperation } from './operation.js';
+import { workspaceCapability } from './workspace-capability.js';
 
 const DEFAULT_TIMEOUT_MS = 20_000;
 
@@ -40,18 +39,6 @@ const ModelCheckSchema = z.object({
   reason: z.string().nullable(),
 });
 
-function admin(ctx: Pick<ServiceContext, 'engine'>): ModelAdmin {
-  const models = ctx.engine?.models;
-  if (!models) {
-    throw new BosunError(
-      'unavailable',
-      "models: this store has no workspace folder (bosun.yaml); run 'bosun init' or pass --workspace",
-      { details: { field: 'workspace' } },
-    );
-  }
-  return models;
-}
-
 export const modelOperations: readonly AnyOperation[] = [
   defineOperation({
     name: 'model.list',
@@ -72,7 +59,7 @@ export const modelOperations: readonly AnyOperation[] = [
       ],
       empty: 'No models yet: add one under models: in .bosun/bosun.yaml.',
     },
-    handler: (ctx) => admin(ctx).list(),
+    handler: (ctx) => workspaceCapability(ctx, 'models', 'models').list(),
   }),
   defineOperation({
     name: 'model.check',
@@ -108,7 +95,7 @@ export const modelOperations: readonly AnyOperation[] = [
     },
     // The calls take up to the timeout, so they run before the (empty) transaction opens.
     prepare: (ctx, input) =>
-      admin(ctx).check({
+      workspaceCapability(ctx, 'models', 'models').check({
         model: input.model,
         timeoutMs:
           input.timeout === undefined

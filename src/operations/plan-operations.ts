@@ -8,12 +8,12 @@
 import { z } from 'zod';
 import { insertPlan, recordPlannerSpend } from '../core/services/plan-service.js';
 import { resolveProject } from '../core/services/resolve.js';
-import type { Planner, PlannerResult, ServiceContext } from '../core/services/service-context.js';
+import type { PlannerResult } from '../core/services/service-context.js';
 import { requiredText } from '../domain/fields.js';
-import { BosunError } from '../shared/errors.js';
 import { actorName, projectKey } from './common-schemas.js';
 import type { PrepareContext } from './operation.js';
 import { defineOperation } from './operation.js';
+import { workspaceCapability } from './workspace-capability.js';
 
 const PlanRowSchema = z.object({
   key: z.string(),
@@ -22,18 +22,6 @@ const PlanRowSchema = z.object({
   role: z.string().nullable(),
   needs: z.array(z.string()),
 });
-
-function plannerOf(ctx: Pick<ServiceContext, 'engine'>): Planner {
-  const planner = ctx.engine?.planner;
-  if (!planner) {
-    throw new BosunError(
-      'unavailable',
-      "plan: this store has no workspace folder (bosun.yaml) to find a planner in; run 'bosun init' or pass --workspace",
-      { details: { field: 'workspace' } },
-    );
-  }
-  return planner;
-}
 
 export const planOperations = [
   defineOperation({
@@ -68,7 +56,7 @@ export const planOperations = [
       ],
     },
     prepare: async (ctx: PrepareContext, input): Promise<PlannerResult> => {
-      const planner = plannerOf(ctx);
+      const planner = workspaceCapability(ctx, 'planner', 'plan', ' to find a planner in');
       // Refuse an unknown project before paying for a model call.
       const project = await ctx.read((read) => resolveProject(read.repos, input.project));
       return planner(input.goal, {
