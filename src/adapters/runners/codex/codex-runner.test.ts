@@ -1,11 +1,9 @@
 // The codex runner against the fake `codex` of test/fixtures/bin, which parses the real CLI's
 // flags and replays recorded `exec --json` transcripts.
-import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentConfigSchema, ModelConfigSchema } from '../../../domain/agent.js';
 import type { JsonValue } from '../../../domain/workflow.js';
@@ -16,13 +14,19 @@ import {
   isProcessRunning,
   waitUntilProcessesExit,
 } from '../../../testing/runner-conformance.js';
+import {
+  AGENT_STREAMS,
+  fakeAgentEnvironment,
+  readAgentLog,
+  readAgentPids,
+  recordingSpawn,
+} from '../../../testing/fake-agent-cli.js';
+import type { SpawnedAgent } from '../../../testing/fake-agent-cli.js';
 import { createStepContext } from '../../../testing/step-context.js';
 import { createCodexRunner } from './index.js';
-import type { CodexRunnerSettings, SpawnFunction } from './index.js';
+import type { CodexRunnerSettings } from './index.js';
 
-const BIN = fileURLToPath(new URL('../../../../test/fixtures/bin', import.meta.url));
-const STREAMS = fileURLToPath(new URL('../../../../test/fixtures/agent-streams/', import.meta.url));
-const PID_FILE = 'agent.pid';
+const STREAMS = AGENT_STREAMS;
 /** Outlives each conformance case's workdir, which the suite removes itself. */
 const SCRATCH = mkdtempSync(join(tmpdir(), 'bosun-codex-test-'));
 const ECHO_LOG = join(SCRATCH, 'echo.jsonl');
@@ -31,66 +35,12 @@ afterAll(() => {
   rmSync(SCRATCH, { recursive: true, force: true });
 });
 
-/** This process's environment with the fake agents first on PATH and none of their knobs set. */
-function fakeEnvironment(): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    PATH: `${BIN}${delimiter}${process.env['PATH'] ?? ''}`,
-  };
-  for (const key of Object.keys(env)) {
-    if (key.startsWith('BOSUN_FAKE_AGENT_')) delete env[key];
-  }
-  return env;
-}
-
-interface Spawned {
-  readonly pid: number | undefined;
-  readonly args: readonly string[];
-  readonly env: NodeJS.ProcessEnv | undefined;
-}
-
-/** `spawn`, recording each agent it starts and writing its pid into the folder it runs in. */
-function recordingSpawn(into: Spawned[]): SpawnFunction {
-  return (command, args, options) => {
-    const child = spawn(command, args, options);
-    into.push({ pid: child.pid, args, env: options.env });
-    if (child.pid !== undefined && typeof options.cwd === 'string') {
-      appendFileSync(join(options.cwd, PID_FILE), `${child.pid}\n`);
-    }
-    return child;
-  };
-}
-
-function readPids(folder: string): number[] {
-  let text = '';
-  try {
-    text = readFileSync(join(folder, PID_FILE), 'utf8');
-  } catch {
-    return [];
-  }
-  return text.split(/\s+/).filter(Boolean).map(Number);
-}
-
-interface LoggedCall {
-  readonly argv: string[];
-  readonly cwd: string;
-  readonly prompt: string;
-  readonly resume: string | null;
-  readonly options: Record<string, unknown>;
-}
-
-function readLog(file: string): LoggedCall[] {
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as LoggedCall);
-}
-
-const conformanceSpawns: Spawned[] = [];
+const conformanceSpawns: SpawnedAgent[] = [];
 
 describeRunnerConformance(
   'codex',
-  () => createCodexRunner({ env: fakeEnvironment(), spawn: recordingSpawn(conformanceSpawns) }),
+  () =>
+    createCodexRunner({ env: fakeAgentEnvironment(), spawn: recordingSpawn(conformanceSpawns) }),
   {
     succeeds: {
       settings: {},
@@ -118,7 +68,7 @@ describeRunnerConformance(
           BOSUN_FAKE_AGENT_DELAY_MS: '60000',
         },
       },
-      processIds: async (workdir) => readPids(workdir),
+      processIds: async (workdir) => readAgentPids(workdir),
     },
     emits: {
       settings: { env: { BOSUN_FAKE_AGENT_SCRIPT: join(STREAMS, 'codex-plain-lines.jsonl') } },
@@ -135,7 +85,7 @@ describeRunnerConformance(
       // What the agent was handed: the idempotency key in its environment, the earlier failures
       // in its prompt (as the fake logged it).
       read: () => {
-        const prompt = readLog(ECHO_LOG).at(-1)?.prompt ?? '';
+        const prompt = readAgentLog(ECHO_LOG).at(-1)?.prompt ?? '';
         return {
           idempotencyKey: conformanceSpawns.at(-1)?.env?.['BOSUN_IDEMPOTENCY_KEY'],
           previousErrors: [...prompt.matchAll(/^- Attempt \d+ \(\w+\): (.*)$/gm)].map(
@@ -183,7 +133,7 @@ function fixer(overrides: Partial<AgentProfile> = {}): AgentProfile {
 describe('codex runner', () => {
   let workdir = '';
   let log = '';
-  let spawned: Spawned[] = [];
+  let spawned: SpawnedAgent[] = [];
   beforeEach(async () => {
     workdir = await realpath(await mkdtemp(join(tmpdir(), 'bosun-codex-')));
     log = join(workdir, 'calls.jsonl');
@@ -194,7 +144,7 @@ describe('codex runner', () => {
   });
 
   const runner = (settings: CodexRunnerSettings = {}) =>
-    createCodexRunner({ env: fakeEnvironment(), spawn: recordingSpawn(spawned), ...settings });
+    createCodexRunner({ env: fakeAgentEnvironment(), spawn: recordingSpawn(spawned), ...settings });
 
   /** A context whose `report` collects activity; `env` is the fake's knobs for this attempt. */
   function attempt(
@@ -323,7 +273,7 @@ describe('codex runner', () => {
     it('runs codex exec in the workdir with the agent’s model, args and instructions', async () => {
       const run = attempt({ agent: fixer(), settings: { args: ['-c', 'web_search="disabled"'] } });
       await runner().execute(run.context);
-      const [call] = readLog(log);
+      const [call] = readAgentLog(log);
       expect(call?.argv).toEqual([
         'exec',
         '--json',
@@ -358,7 +308,7 @@ describe('codex runner', () => {
     it('passes a prompt too long for an argument through stdin', async () => {
       const input = `Summarize this log:\n${'line of log\n'.repeat(12_000)}`;
       await runner().execute(attempt({ input }).context);
-      const [call] = readLog(log);
+      const [call] = readAgentLog(log);
       expect(call?.argv.slice(-2)).toEqual(['--', '-']);
       // The fake trims what it reads from stdin, as Codex does.
       expect(call?.prompt).toBe(input.trim());
@@ -382,7 +332,7 @@ describe('codex runner', () => {
         ],
       });
       const outcome = await runner().execute(run.context);
-      const [call] = readLog(log);
+      const [call] = readAgentLog(log);
       expect(call?.resume).toBe(thread);
       expect(call?.argv.slice(-4)).toEqual([
         'resume',
