@@ -1,12 +1,64 @@
 // Bundles the CLI with esbuild: one ESM entry plus lazily loaded chunks, so a cold `bosun`
 // start loads only what the command needs. Native and optional drivers stay external.
+//
+// The bundle is built in a fresh folder and swapped in with two renames, so a `bosun` process
+// started meanwhile never finds dist/ half written; `--if-stale` skips the build when no source
+// changed since the last one (the test suite's setup uses it).
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+const root = new URL('..', import.meta.url).pathname;
+const dist = join(root, 'dist');
+
+/** A fingerprint of every input: the sources, this script and the lockfile (path, size, mtime). */
+function fingerprint() {
+  const hash = createHash('sha256');
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else {
+        const stat = statSync(path);
+        hash.update(`${path}:${stat.size}:${stat.mtimeMs}\n`);
+      }
+    }
+  };
+  walk(join(root, 'src'));
+  for (const file of ['scripts/build.mjs', 'package-lock.json']) {
+    const path = join(root, file);
+    if (existsSync(path))
+      hash.update(`${file}:${readFileSync(path, 'utf8').length}:${statSync(path).mtimeMs}\n`);
+  }
+  return hash.digest('hex');
+}
+
+const stampFile = join(dist, '.inputs');
+const stamp = fingerprint();
+if (
+  process.argv.includes('--if-stale') &&
+  existsSync(stampFile) &&
+  readFileSync(stampFile, 'utf8') === stamp
+) {
+  process.exit(0);
+}
+
+const fresh = join(root, `dist.${process.pid}`);
+rmSync(fresh, { recursive: true, force: true });
 await build({
   entryPoints: { bosun: 'src/cli/index.ts', mcp: 'src/mcp/index.ts' },
-  outdir: 'dist',
+  outdir: fresh,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -19,3 +71,8 @@ await build({
   },
   logLevel: 'warning',
 });
+writeFileSync(join(fresh, '.inputs'), stamp);
+const old = join(root, `dist.old.${process.pid}`);
+if (existsSync(dist)) renameSync(dist, old);
+renameSync(fresh, dist);
+rmSync(old, { recursive: true, force: true });
