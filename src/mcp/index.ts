@@ -4,6 +4,8 @@
  * stderr. The actor of every write is the client's name (from its `initialize`), or `--as`.
  *
  *   bosun mcp [--profile core|full] [--tools a,b,…] [--workspace DIR] [--db PATH|URL] [--as NAME]
+ *   bosun mcp servers list|test [NAME]     the external MCP servers of bosun.yaml
+ *   bosun mcp config --client NAME [--write]   the snippet that points a client at bosun
  */
 
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -133,8 +135,18 @@ async function serve(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+/** `bosun mcp servers …` and `bosun mcp config …` run their own command; anything else serves. */
+async function main(argv: readonly string[]): Promise<number> {
+  const at = argv.indexOf('mcp');
+  const sub = at >= 0 ? argv[at + 1] : undefined;
+  const rest = () => [...argv.slice(0, at), ...argv.slice(at + 2)];
+  if (sub === 'servers') return (await import('./servers-command.js')).runServersCommand(rest());
+  if (sub === 'config') return (await import('./config-command.js')).runConfigCommand(rest());
+  return serve(argv);
+}
+
 try {
-  process.exitCode = await serve(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   const message =
     error instanceof BosunError ? `error[${error.code}]: ${error.message}` : String(error);
