@@ -68,6 +68,11 @@ export interface Operation<
   readonly output: O;
   readonly effects: Effects;
   readonly cli?: CliHints;
+  /**
+   * The MCP tool's name when it is not the operation's name with `_` for `.`: the command-center
+   * tools `task`, `status`, `activity` and `memory` keep the short names agents know them by.
+   */
+  readonly tool?: string;
   prepare?(ctx: PrepareContext, input: z.output<I>): Promise<P>;
   handler(ctx: ServiceContext, input: z.output<I>, prepared: P): Promise<z.input<O>>;
 }
