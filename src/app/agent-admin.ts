@@ -25,6 +25,7 @@ export function createAgentAdmin(workspaceDir: string): AgentAdmin {
       const config = parseConfig(read(), file);
       return Object.entries(config.agents).map(([name, agent]) => ({ name, config: agent }));
     },
+    budgets: () => parseConfig(read(), file).budgets,
     put(name, config) {
       const document = parseDocument(read());
       // Block style, as a person writes it (an empty map would otherwise print as `{}`).

@@ -17,6 +17,12 @@ import { openAgentDirectory } from './agent-directory.js';
 import { createEngineEnvironment, createRunnerRegistry } from './engine.js';
 import type { ResolvedWorkspace, WorkspaceOptions } from './workspace.js';
 import { openStore, resolveWorkspace } from './workspace.js';
+import { VERSION } from '../shared/version.js';
+
+/** A database URL as it may be shown: `postgres://bosun:***@host/db`. */
+export function redactPassword(db: string): string {
+  return db.replace(/^(postgres(?:ql)?:\/\/[^:/@]+:)[^@]*@/i, '$1***@');
+}
 
 export interface Runtime {
   readonly workspace: ResolvedWorkspace;
@@ -50,7 +56,17 @@ export async function openRuntime(
   return {
     workspace,
     store,
-    runner: (operations = createOperationRunner({ store, clock, newId, engine })),
+    runner: (operations = createOperationRunner({
+      store,
+      clock,
+      newId,
+      engine,
+      system: {
+        version: VERSION,
+        store: { dialect: store.dialect, location: redactPassword(workspace.db) },
+        workspaceDir: workspace.dir,
+      },
+    })),
     runners,
     clock,
     newId,

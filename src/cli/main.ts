@@ -216,6 +216,7 @@ const DRIVEN_FLAGS: Readonly<Record<string, readonly string[]>> = {
   'run.resume': ['follow', 'detach', 'concurrency', 'lease', 'grace'],
   'run.fork': ['follow', 'detach', 'concurrency', 'lease', 'grace'],
   'run.events': ['follow'],
+  'task.submit': ['follow', 'detach', 'concurrency', 'lease', 'grace'],
 };
 
 const EXECUTION_HELP: Readonly<Record<string, string>> = {

@@ -12,6 +12,7 @@ import { createEventFeed } from '../core/engine/event-feed.js';
 import { resolveRun } from '../core/services/run-service.js';
 import type { JournalEvent } from '../domain/run.js';
 import { Run } from '../domain/run.js';
+import type { Task } from '../domain/task.js';
 import type { AnyOperation } from '../operations/catalog.js';
 import { parseDuration } from '../shared/duration.js';
 import { BosunError } from '../shared/errors.js';
@@ -120,7 +121,10 @@ function schedulerFor(
   });
 }
 
-/** Runs `run.start`, `run.resume` or `run.fork`, then executes the run here unless detached. */
+/**
+ * Runs `run.start`, `run.resume`, `run.fork` or `task.submit`, then executes the run here unless
+ * detached (or, for a submitted task, unless no run was started).
+ */
 export async function runAndDrive(
   operation: AnyOperation,
   input: unknown,
@@ -130,16 +134,23 @@ export async function runAndDrive(
   actor: string,
   io: CliIo,
 ): Promise<number> {
-  const run = (await runtime.runner.run(operation, input, actor)) as Run;
-  if (exec.detach) {
+  const output = (await runtime.runner.run(operation, input, actor)) as
+    Run | { task: Task; run: Run | null };
+  const run = 'task' in output ? output.run : output;
+  const task = 'task' in output ? `task ${output.task.ref} created; ` : '';
+  if (run === null || exec.detach) {
     io.write(
       json
-        ? `${stableStringify(run)}\n`
-        : `run ${run.id} recorded (${run.status}); a worker or 'bosun run resume ${run.id}' executes it\n`,
+        ? `${stableStringify(output)}\n`
+        : run === null
+          ? `${task}no run started\n`
+          : `${task}run ${run.id} recorded (${run.status}); a worker or 'bosun run resume ${run.id}' executes it\n`,
     );
     return 0;
   }
-  if (!json && !exec.follow) io.write(`run ${run.id} ${run.name}: ${run.stepsTotal} steps\n`);
+  if (!json && !exec.follow) {
+    io.write(`${task}run ${run.id} ${run.name}: ${run.stepsTotal} steps\n`);
+  }
   // A resumed run's history is already known: follow from here on.
   const after =
     operation.name === 'run.resume'

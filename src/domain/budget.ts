@@ -125,7 +125,7 @@ export function checkBudgets(
 ): string | null {
   for (const { budget, key } of budgets) {
     const spent = used.get(key) ?? NO_SPEND;
-    const name = `${budget.scope} budget${budget.project ? ` ${budget.project}` : ''}${budget.agent ? ` ${budget.agent}` : ''}`;
+    const name = budgetName(budget);
     if (budget.usd !== undefined && spent.usd + worst.usd > budget.usd + 1e-9) {
       return `budget_exceeded: ${name} of ${usd(budget.usd)}: ${usd(spent.usd)} spent or reserved, and this step may cost up to ${usd(worst.usd)} (${worst.how})`;
     }
@@ -134,4 +134,79 @@ export function checkBudgets(
     }
   }
   return null;
+}
+
+/** `project budget HOME`, `day budget`, … as messages and reports name a budget. */
+export function budgetName(budget: BudgetConfig): string {
+  return `${budget.scope} budget${budget.project ? ` ${budget.project}` : ''}${budget.agent ? ` ${budget.agent}` : ''}`;
+}
+
+/** Share of a limit from which a budget is reported as `warning`. */
+export const BUDGET_WARNING_SHARE = 0.8;
+
+/** Where a budget stands now: its limit, what is spent or reserved, and the room left. */
+export interface BudgetStanding {
+  readonly name: string;
+  readonly scope: BudgetConfig['scope'];
+  /** The spend key it watches now; null for run budgets, which apply to each run anew. */
+  readonly key: string | null;
+  readonly limitUsd: number | null;
+  readonly limitTokens: number | null;
+  readonly usedUsd: number | null;
+  readonly usedTokens: number | null;
+  readonly headroomUsd: number | null;
+  readonly headroomTokens: number | null;
+  /** `exceeded` at or over a limit, `warning` from 80% of one, `per_run` for run budgets. */
+  readonly state: 'ok' | 'warning' | 'exceeded' | 'per_run';
+}
+
+/**
+ * The key a budget watches at `at`, outside any run: the day's key for day budgets, the
+ * project's for project budgets (null when the project does not exist), none for run budgets.
+ */
+export function standingKey(
+  budget: BudgetConfig,
+  at: string,
+  projectIdOf: (key: string) => string | null,
+): string | null {
+  const projectId = budget.project !== undefined ? projectIdOf(budget.project) : null;
+  return budgetKey(
+    budget,
+    { runId: null, projectId, agent: budget.agent ?? null, at },
+    () => projectId,
+  );
+}
+
+export function budgetStanding(
+  budget: BudgetConfig,
+  key: string | null,
+  used: Spend | undefined,
+): BudgetStanding {
+  const limitUsd = budget.usd ?? null;
+  const limitTokens = budget.tokens ?? null;
+  const base = { name: budgetName(budget), scope: budget.scope, key, limitUsd, limitTokens };
+  if (key === null) {
+    return {
+      ...base,
+      usedUsd: null,
+      usedTokens: null,
+      headroomUsd: limitUsd,
+      headroomTokens: limitTokens,
+      state: 'per_run',
+    };
+  }
+  const spent = used ?? NO_SPEND;
+  const shares = [
+    limitUsd !== null ? spent.usd / limitUsd : 0,
+    limitTokens !== null ? spent.tokens / limitTokens : 0,
+  ];
+  const share = Math.max(...shares);
+  return {
+    ...base,
+    usedUsd: spent.usd,
+    usedTokens: spent.tokens,
+    headroomUsd: limitUsd !== null ? Math.max(0, limitUsd - spent.usd) : null,
+    headroomTokens: limitTokens !== null ? Math.max(0, limitTokens - spent.tokens) : null,
+    state: share >= 1 - 1e-9 ? 'exceeded' : share >= BUDGET_WARNING_SHARE ? 'warning' : 'ok',
+  };
 }

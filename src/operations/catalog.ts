@@ -1,6 +1,7 @@
 /** The operation catalog: every capability of bosun, in one list. */
 
 import { agentOperations } from './agent-operations.js';
+import { commandCenterOperations } from './command-center-operations.js';
 import { costOperations } from './cost-operations.js';
 import { dbOperations } from './db-operations.js';
 import { modelOperations } from './model-operations.js';
@@ -21,6 +22,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ...modelOperations,
   ...workspaceOperations,
   ...dbOperations,
+  ...commandCenterOperations,
 ];
 
 const BY_NAME = new Map(OPERATIONS.map((operation) => [operation.name, operation]));

@@ -6,7 +6,7 @@
  */
 
 import type { z } from 'zod';
-import type { EngineEnvironment } from '../core/services/service-context.js';
+import type { EngineEnvironment, SystemInfo } from '../core/services/service-context.js';
 import type { Store } from '../ports/store.js';
 import type { Clock } from '../shared/clock.js';
 import { BosunError } from '../shared/errors.js';
@@ -18,6 +18,7 @@ export interface OperationRunnerSettings {
   readonly clock: Clock;
   readonly newId: IdGenerator;
   readonly engine?: EngineEnvironment;
+  readonly system?: SystemInfo;
   /** Check every output against its schema (tests); costs time on large outputs. */
   readonly validateOutput?: boolean;
 }
@@ -37,6 +38,7 @@ export function createOperationRunner(settings: OperationRunnerSettings): Operat
         operation: operation.name,
         engine: settings.engine,
         sql: settings.store.readOnlySql,
+        system: settings.system,
       };
       // Before the transaction: slow work (a model call) must not hold the store's lock.
       const prepared =

@@ -30,7 +30,7 @@ import {
   StepSchema,
 } from '../domain/run.js';
 import { requiredText } from '../domain/fields.js';
-import { limit, projectKey } from './common-schemas.js';
+import { limit, projectKey, taskKey } from './common-schemas.js';
 import { defineOperation } from './operation.js';
 
 const runKey = z
@@ -41,7 +41,7 @@ const stepKey = z.string().trim().min(1, 'must name a step by its id in the work
 const approvalKey = z.string().trim().min(1, 'must name an approval by id or a unique id prefix');
 const runInputValues = z.record(z.string(), z.json());
 
-const RUN_COLUMNS = [
+export const RUN_COLUMNS = [
   'id',
   'name',
   'status',
@@ -108,15 +108,18 @@ export const runOperations = [
   }),
   defineOperation({
     name: 'run.start',
-    summary: 'Start a run of a workflow file (or inline workflow), or of a project’s task graph',
+    summary:
+      'Start a run of a workflow file (or inline workflow), of a project’s task graph, or of one task',
     effects: 'run',
     input: z.strictObject({
       file: z.string().trim().min(1, 'must be a path').optional(),
       workflow: z.record(z.string(), z.unknown()).optional(),
       project: projectKey.optional(),
+      task: taskKey.optional(),
       input: runInputValues.optional(),
       name: requiredText(100).optional(),
       runner: z.string().trim().min(1).optional(),
+      agent: z.string().trim().min(1).optional(),
     }),
     output: RunSchema,
     cli: {
@@ -127,6 +130,7 @@ export const runOperations = [
         'bosun run start examples/hello.yaml --follow',
         'bosun run start release.yaml --input version=1.4.0 --input target=prod',
         'bosun run start --project HOME --detach      # a `bosun worker` executes it',
+        'bosun run start --task HOME-12 --agent coder --follow',
       ],
     },
     handler: (ctx, input) => startRun(ctx, input),

@@ -41,7 +41,7 @@ import {
 } from './common-schemas.js';
 import { defineOperation } from './operation.js';
 
-const TASK_COLUMNS = [
+export const TASK_COLUMNS = [
   'ref',
   'status',
   'priority',
@@ -52,7 +52,7 @@ const TASK_COLUMNS = [
 ];
 
 // null clears a field (`--no-parent` on the command line).
-const taskFields = {
+export const taskFields = {
   description: optionalText(20_000).optional(),
   details: optionalText(100_000).optional(),
   acceptance: z.array(requiredText(1_000)).optional(),

@@ -230,6 +230,8 @@ export interface TaskRepository {
     projectId?: string | undefined;
     includeDeleted?: boolean | undefined;
   }): Promise<number>;
+  /** Tasks (not deleted) per project and status; pairs without tasks are absent. */
+  countByStatus(): Promise<{ projectId: string; status: TaskStatus; count: number }[]>;
 }
 
 export interface DependencyRepository {
@@ -438,6 +440,8 @@ export interface EventQuery {
   readonly limit: number;
   /** Read no event above this number (a follower's settled high-water mark). */
   readonly upTo?: number | undefined;
+  /** The newest `limit` events, newest first (a feed of recent activity), instead of the oldest. */
+  readonly newestFirst?: boolean | undefined;
 }
 
 export interface EventRepository {

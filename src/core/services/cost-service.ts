@@ -32,7 +32,8 @@ export interface CostReport {
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-function sinceOf(ctx: ServiceContext, text: string | undefined): string | null {
+/** `since` as a day (2026-11-01), a time, or a duration back from now (7d, 90m). */
+export function sinceOf(ctx: ServiceContext, text: string | undefined): string | null {
   if (text === undefined) return null;
   if (DAY.test(text)) return `${text}T00:00:00.000Z`;
   if (/^\d{4}-\d{2}-\d{2}T/.test(text) && !Number.isNaN(Date.parse(text))) {

@@ -28,7 +28,8 @@ import {
   setRunPaused,
 } from '../engine/journal.js';
 import { createTaskLink } from '../engine/task-link.js';
-import { resolveProject } from './resolve.js';
+import { resolveProject, resolveTask } from './resolve.js';
+import { createTask } from './task-service.js';
 import type { EngineEnvironment, ServiceContext } from './service-context.js';
 
 function engineOf(ctx: ServiceContext): EngineEnvironment {
@@ -139,35 +140,76 @@ export interface StartInput {
   readonly file?: string | undefined;
   readonly workflow?: unknown;
   readonly project?: string | undefined;
+  /** One task as a one-step run (what `task.submit` starts). */
+  readonly task?: string | undefined;
   readonly input?: Readonly<Record<string, JsonValue>> | undefined;
   readonly name?: string | undefined;
-  /** Project runs: the runner for every task step (default: the agent runner). */
+  /** Project and task runs: the runner for every task step (default: the agent runner). */
   readonly runner?: string | undefined;
+  /** Task runs: the agent that does the task (default: the one bosun.yaml routes its role to). */
+  readonly agent?: string | undefined;
 }
 
 export async function startRun(ctx: ServiceContext, input: StartInput): Promise<Run> {
-  const sources = [input.file, input.workflow, input.project].filter((s) => s !== undefined);
+  const sources = [input.file, input.workflow, input.project, input.task].filter(
+    (s) => s !== undefined,
+  );
   if (sources.length !== 1) {
     throw invalidInput(
       'file',
-      'give exactly one of a workflow file, an inline workflow, or --project',
+      'give exactly one of a workflow file, an inline workflow, --project or --task',
     );
   }
   const engine = engineOf(ctx);
   let definition: WorkflowDefinition;
   let file: string | null = null;
   let projectId: string | null = null;
+  if (input.runner !== undefined && !engine.runnerNames.includes(input.runner)) {
+    throw invalidInput('runner', `must be one of ${engine.runnerNames.join(', ')}`);
+  }
+  if (input.agent !== undefined && input.task === undefined) {
+    throw invalidInput('agent', 'applies to task runs only (--task)');
+  }
   if (input.file !== undefined) {
     ({ definition, file } = engine.loadWorkflowFile(input.file));
   } else if (input.workflow !== undefined) {
     definition = engine.parseWorkflow(input.workflow);
-  } else {
-    const project = await resolveProject(ctx.repos, input.project!);
-    if (input.runner !== undefined && !engine.runnerNames.includes(input.runner)) {
-      throw invalidInput('runner', `must be one of ${engine.runnerNames.join(', ')}`);
+  } else if (input.project !== undefined) {
+    const project = await resolveProject(ctx.repos, input.project);
+    const tasks = (await ctx.repos.tasks.list({ projectId: project.id })).filter(
+      (task) => task.status !== 'done' && task.status !== 'cancelled',
+    );
+    if (tasks.length === 0) {
+      throw new BosunError('conflict', `project: ${project.key} has no open tasks to run`, {
+        details: { field: 'project' },
+      });
     }
-    definition = await definitionFromProject(ctx.repos, project.id, project.key, input.runner);
+    definition = await definitionFromTasks(ctx.repos, tasks, {
+      name: `${project.key} tasks`,
+      field: 'project',
+      runner: input.runner,
+    });
     projectId = project.id;
+  } else {
+    const task = await resolveTask(ctx.repos, input.task!, 'task');
+    if (task.status === 'done' || task.status === 'cancelled') {
+      throw new BosunError('conflict', `task: ${task.ref} is ${task.status}; nothing to run`, {
+        details: { field: 'task' },
+      });
+    }
+    if (input.agent !== undefined && !engine.agents?.list().some((a) => a.name === input.agent)) {
+      throw invalidInput(
+        'agent',
+        `no agent '${input.agent}' in bosun.yaml; see 'bosun agent list'`,
+      );
+    }
+    definition = await definitionFromTasks(ctx.repos, [task], {
+      name: `${task.ref} ${task.title}`.slice(0, 100),
+      field: 'task',
+      runner: input.runner,
+      agent: input.agent,
+    });
+    projectId = task.projectId;
   }
   const values = resolveWorkflowInput(definition, input.input ?? {});
   return inJournal(ctx, (journal) =>
@@ -183,21 +225,22 @@ export async function startRun(ctx: ServiceContext, input: StartInput): Promise<
   );
 }
 
-/** A project's open tasks as a workflow: each task a step run by its role's agent. */
-async function definitionFromProject(
+/**
+ * Open tasks as a workflow: each task a step run by its role's agent (or `agent`), in dependency
+ * order. A dependency on a task outside the set must be done already: the run could not wait
+ * for it.
+ */
+async function definitionFromTasks(
   repos: Repositories,
-  projectId: string,
-  projectKey: string,
-  runner: string | undefined,
+  tasks: readonly Task[],
+  options: {
+    name: string;
+    /** The input field named when a dependency outside the set is still open. */
+    field: string;
+    runner: string | undefined;
+    agent?: string | undefined;
+  },
 ): Promise<WorkflowDefinition> {
-  const tasks = (await repos.tasks.list({ projectId })).filter(
-    (task) => task.status !== 'done' && task.status !== 'cancelled',
-  );
-  if (tasks.length === 0) {
-    throw new BosunError('conflict', `project: ${projectKey} has no open tasks to run`, {
-      details: { field: 'project' },
-    });
-  }
   const byId = new Map(tasks.map((task) => [task.id, task]));
   const edges = await repos.dependencies.dependenciesOf(tasks.map((task) => task.id));
   const outside = edges.filter((edge) => !byId.has(edge.dependsOnId));
@@ -212,12 +255,14 @@ async function definitionFromProject(
     }
     const dependency = outsideTasks.get(edge.dependsOnId);
     if (dependency && dependency.status !== 'done' && dependency.deletedAt === null) {
+      const where =
+        options.field === 'project' ? `, which is outside ${options.name.split(' ')[0]}` : '';
       throw new BosunError(
         'conflict',
-        `project: ${byId.get(edge.taskId)!.ref} depends on ${dependency.ref} (${dependency.status}), which is outside ${projectKey}; finish it or remove the dependency first`,
+        `${options.field}: ${byId.get(edge.taskId)!.ref} depends on ${dependency.ref} (${dependency.status})${where}; finish it or remove the dependency first`,
         {
           details: {
-            field: 'project',
+            field: options.field,
             task: byId.get(edge.taskId)!.ref,
             dependsOn: dependency.ref,
           },
@@ -234,9 +279,9 @@ async function definitionFromProject(
     const task = byId.get(id)!;
     return {
       id: task.ref,
-      runner: runner ?? null,
-      agent: null,
-      role: task.role ?? 'worker',
+      runner: options.runner ?? null,
+      agent: options.agent ?? null,
+      role: options.agent !== undefined ? null : (task.role ?? 'worker'),
       with: {},
       input: { task: taskBrief(task) },
       needs: needs.get(id)!.map((dep) => byId.get(dep)!.ref),
@@ -249,7 +294,7 @@ async function definitionFromProject(
       taskId: task.id,
     };
   });
-  return { name: `${projectKey} tasks`, description: '', inputs: {}, steps };
+  return { name: options.name, description: '', inputs: {}, steps };
 }
 
 function taskBrief(task: Task): JsonValue {
@@ -514,4 +559,35 @@ export async function decide(
       actor: ctx.actor,
     }),
   );
+}
+
+// ── submitting work
+
+export interface SubmitResult {
+  readonly task: Task;
+  /** The run doing the task; null when it was only created (`start: false`). */
+  readonly run: Run | null;
+}
+
+/**
+ * Work handed to the coordinator (the `task` tool): the task is created and, unless `start` is
+ * false, a one-step run for it starts at once — its role's agent (or `agent`) does it. Both
+ * commit together: a task that cannot start (an open dependency) is not created either.
+ */
+export async function submitTask(
+  ctx: ServiceContext,
+  input: Parameters<typeof createTask>[1] & {
+    start?: boolean | undefined;
+    runner?: string | undefined;
+    agent?: string | undefined;
+  },
+): Promise<SubmitResult> {
+  const { start, runner, agent, ...fields } = input;
+  if (start === false && (runner !== undefined || agent !== undefined)) {
+    throw invalidInput(runner !== undefined ? 'runner' : 'agent', 'needs start (no run starts)');
+  }
+  const created = await createTask(ctx, fields);
+  if (start === false) return { task: created, run: null };
+  const run = await startRun(ctx, { task: created.id, runner, agent });
+  return { task: (await ctx.repos.tasks.findById(created.id))!, run };
 }

@@ -4,7 +4,7 @@
  */
 
 import { diffRecords } from '../../domain/audit.js';
-import type { AgentConfig, ModelProvider } from '../../domain/agent.js';
+import type { AgentConfig, BudgetConfig, ModelProvider } from '../../domain/agent.js';
 import type { Plan } from '../../domain/plan.js';
 import type { WorkflowDefinition } from '../../domain/workflow.js';
 import type { ModelCall } from '../../ports/runner.js';
@@ -25,6 +25,19 @@ export interface ServiceContext {
    * seconds, so it belongs in an operation's `prepare`. Absent where the store offers none.
    */
   readonly sql?: ReadOnlySql | undefined;
+  /** What this installation is and where its store lives (`system.health`); absent in tests. */
+  readonly system?: SystemInfo | undefined;
+}
+
+export interface SystemInfo {
+  readonly version: string;
+  readonly store: {
+    readonly dialect: 'sqlite' | 'postgres';
+    /** The SQLite file, or the PostgreSQL URL without its password. */
+    readonly location: string;
+  };
+  /** The workspace's `.bosun/` folder; null when only a database was named. */
+  readonly workspaceDir: string | null;
 }
 
 export interface EngineEnvironment {
@@ -68,6 +81,8 @@ export type Planner = (goal: string, options: PlannerOptions) => Promise<Planner
 /** Agents as bosun.yaml declares them, read and edited in place (comments kept). */
 export interface AgentAdmin {
   list(): { readonly name: string; readonly config: AgentConfig }[];
+  /** The budgets of bosun.yaml, in the order written. */
+  budgets(): readonly BudgetConfig[];
   /** Adds or replaces an agent; the whole file is validated before it is written. */
   put(name: string, config: Record<string, unknown>): AgentConfig;
   remove(name: string): void;

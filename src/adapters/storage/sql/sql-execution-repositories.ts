@@ -950,7 +950,7 @@ function eventRepository(sql: SqlExecutor, dialect: StoreDialect): EventReposito
       }
       params.push(query.limit);
       const rows = await sql.all<EventRow>(
-        `select seq, at, run_id, step_id, kind, data from events where ${where.join(' and ')} order by seq limit ?`,
+        `select seq, at, run_id, step_id, kind, data from events where ${where.join(' and ')} order by seq${query.newestFirst ? ' desc' : ''} limit ?`,
         params,
       );
       return rows.map(toEvent);

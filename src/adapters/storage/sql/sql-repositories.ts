@@ -6,7 +6,7 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { AuditEntry } from '../../../domain/audit.js';
-import type { Dependency, Note, Task, Todo } from '../../../domain/task.js';
+import type { Dependency, Note, Task, TaskStatus, Todo } from '../../../domain/task.js';
 import type {
   AuditQuery,
   AuditRepository,
@@ -313,6 +313,19 @@ function taskRepository(db: Kysely<Database>, dialect: StoreDialect): TaskReposi
       if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
       const row = await query.executeTakeFirstOrThrow();
       return Number(row.n);
+    },
+    async countByStatus() {
+      const rows = await db
+        .selectFrom('tasks')
+        .select(['project_id', 'status', (eb) => eb.fn.countAll().as('n')])
+        .where('deleted_at', 'is', null)
+        .groupBy(['project_id', 'status'])
+        .execute();
+      return rows.map((row) => ({
+        projectId: row.project_id,
+        status: row.status as TaskStatus,
+        count: Number(row.n),
+      }));
     },
   };
   return repository;

@@ -1,0 +1,327 @@
+/**
+ * The command center at a glance (`status`): projects with their tasks by status, the runs in
+ * flight, what waits for a person, spend against budgets and what is next. And the installation's
+ * own health (`system.health`): store, workers, agents, budgets. Both are reads; neither scans a
+ * run's steps except for the runs it shows.
+ */
+
+import type { BudgetStanding } from '../../domain/budget.js';
+import { budgetStanding, standingKey } from '../../domain/budget.js';
+import type { Approval, Run, StepStatus } from '../../domain/run.js';
+import type { Task, TaskStatus } from '../../domain/task.js';
+import type { WorkerRecord } from '../../ports/store.js';
+import { resolveProject } from './resolve.js';
+import { resolveRun } from './run-service.js';
+import type { ServiceContext } from './service-context.js';
+import { nowIso } from './service-context.js';
+
+/** Runs the status shows at most (active ones first, newest first). */
+const STATUS_RUNS = 20;
+/** Ready tasks it shows as next. */
+const STATUS_NEXT = 5;
+
+export interface ProjectStatus {
+  readonly key: string;
+  readonly name: string;
+  readonly status: string;
+  readonly total: number;
+  readonly tasks: Partial<Record<TaskStatus, number>>;
+}
+
+export interface RunStatusLine {
+  readonly id: string;
+  readonly name: string;
+  readonly status: Run['status'];
+  readonly project: string | null;
+  readonly steps: Partial<Record<StepStatus, number>>;
+  readonly stepsTotal: number;
+  readonly costUsd: number;
+  readonly createdAt: string;
+}
+
+export interface WorkspaceStatus {
+  readonly at: string;
+  readonly projects: ProjectStatus[];
+  readonly runs: RunStatusLine[];
+  readonly approvals: Pick<Approval, 'id' | 'runId' | 'stepKey' | 'phase' | 'requestedAt'>[];
+  readonly spend: {
+    readonly todayUsd: number;
+    readonly totalUsd: number;
+    readonly budgets: BudgetStanding[];
+  };
+  readonly next: Pick<Task, 'ref' | 'title' | 'priority' | 'role'>[];
+  /** All of the above as a few readable lines. */
+  readonly report: string;
+}
+
+export async function workspaceStatus(
+  ctx: ServiceContext,
+  input: { project?: string | undefined; run?: string | undefined },
+): Promise<WorkspaceStatus> {
+  const { repos } = ctx;
+  const at = nowIso(ctx);
+  const only = input.project ? await resolveProject(repos, input.project) : undefined;
+  const projects = only ? [only] : await repos.projects.list({});
+  const keyOf = new Map(projects.map((p) => [p.id, p.key]));
+  if (!only) for (const p of await repos.projects.list({})) keyOf.set(p.id, p.key);
+
+  const counts = new Map<string, Partial<Record<TaskStatus, number>>>();
+  for (const row of await repos.tasks.countByStatus()) {
+    const byStatus = counts.get(row.projectId) ?? {};
+    byStatus[row.status] = row.count;
+    counts.set(row.projectId, byStatus);
+  }
+
+  const named = input.run ? await resolveRun(repos, input.run) : undefined;
+  const active = await repos.runs.list({
+    status: ['running', 'paused'],
+    projectId: only?.id,
+    limit: STATUS_RUNS,
+  });
+  const runs = named ? [named, ...active.filter((r) => r.id !== named.id)] : active;
+  const runLines: RunStatusLine[] = [];
+  for (const run of runs.slice(0, STATUS_RUNS)) {
+    runLines.push({
+      id: run.id,
+      name: run.name,
+      status: run.status,
+      project: run.projectId ? (keyOf.get(run.projectId) ?? null) : null,
+      steps: await repos.steps.countByStatus(run.id),
+      stepsTotal: run.stepsTotal,
+      costUsd: run.costUsd,
+      createdAt: run.createdAt,
+    });
+  }
+
+  const shown = new Set(runLines.map((r) => r.id));
+  const approvals = (await repos.approvals.list({ status: 'pending', limit: 50 }))
+    .filter((a) => !only || shown.has(a.runId))
+    .map(({ id, runId, stepKey, phase, requestedAt }) => ({
+      id,
+      runId,
+      stepKey,
+      phase,
+      requestedAt,
+    }));
+
+  const budgets = await budgetStandings(ctx, at);
+  const day = `day:${at.slice(0, 10)}`;
+  const spent = await repos.budgets.usage(['workspace', day]);
+  const next = await repos.tasks.findReady({ projectId: only?.id, limit: STATUS_NEXT });
+
+  const status: Omit<WorkspaceStatus, 'report'> = {
+    at,
+    projects: projects.map((p) => {
+      const tasks = counts.get(p.id) ?? {};
+      return {
+        key: p.key,
+        name: p.name,
+        status: p.status,
+        total: Object.values(tasks).reduce((sum, n) => sum + n, 0),
+        tasks,
+      };
+    }),
+    runs: runLines,
+    approvals,
+    spend: {
+      todayUsd: spent.get(day)?.usd ?? 0,
+      totalUsd: spent.get('workspace')?.usd ?? 0,
+      budgets,
+    },
+    next: next.map(({ ref, title, priority, role }) => ({ ref, title, priority, role })),
+  };
+  return { ...status, report: statusReport(status) };
+}
+
+const money = (usd: number) => `$${usd.toFixed(2)}`;
+
+const countsText = (counts: Readonly<Record<string, number | undefined>>) =>
+  Object.entries(counts)
+    .filter(([, n]) => n)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(' · ');
+
+function budgetLine(b: BudgetStanding): string {
+  const limits = [
+    b.limitUsd !== null ? money(b.limitUsd) : null,
+    b.limitTokens !== null ? `${b.limitTokens} tokens` : null,
+  ].filter(Boolean);
+  if (b.state === 'per_run') return `${b.name} ${limits.join(' / ')} per run`;
+  const used = [
+    b.limitUsd !== null ? `${money(b.usedUsd!)} used, ${money(b.headroomUsd!)} left` : null,
+    b.limitTokens !== null ? `${b.usedTokens} tokens used, ${b.headroomTokens} left` : null,
+  ].filter(Boolean);
+  return `${b.name} ${limits.join(' / ')}: ${used.join('; ')} (${b.state})`;
+}
+
+function statusReport(status: Omit<WorkspaceStatus, 'report'>): string {
+  const lines: string[] = [];
+  lines.push(status.projects.length === 0 ? 'No projects yet.' : 'Projects');
+  for (const p of status.projects) {
+    lines.push(
+      `  ${p.key}  ${p.name}: ${p.total} tasks${p.total ? ` (${countsText(p.tasks)})` : ''}`,
+    );
+  }
+  if (status.runs.length > 0) {
+    lines.push('Runs');
+    for (const r of status.runs) {
+      lines.push(
+        `  ${r.id}  ${r.name}  ${r.status}: ${countsText(r.steps)} of ${r.stepsTotal} steps · ${money(r.costUsd)}`,
+      );
+    }
+  }
+  if (status.approvals.length > 0) {
+    lines.push('Approvals waiting');
+    for (const a of status.approvals) {
+      lines.push(`  ${a.id}  run ${a.runId} step ${a.stepKey} (${a.phase}) since ${a.requestedAt}`);
+    }
+  }
+  lines.push(
+    `Spend  today ${money(status.spend.todayUsd)} · all time ${money(status.spend.totalUsd)}`,
+  );
+  for (const b of status.spend.budgets) lines.push(`  ${budgetLine(b)}`);
+  if (status.next.length > 0) {
+    lines.push('Next');
+    for (const t of status.next) {
+      lines.push(`  ${t.ref}  ${t.priority}  ${t.title}${t.role ? ` (${t.role})` : ''}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Every budget of bosun.yaml as it stands at `at` (none without a workspace folder). */
+async function budgetStandings(ctx: ServiceContext, at: string): Promise<BudgetStanding[]> {
+  const budgets = ctx.engine?.agents?.budgets() ?? [];
+  if (budgets.length === 0) return [];
+  const projectIds = new Map<string, string | null>();
+  for (const budget of budgets) {
+    if (budget.project !== undefined && !projectIds.has(budget.project)) {
+      const project = await ctx.repos.projects.findByKey(budget.project);
+      projectIds.set(budget.project, project?.id ?? null);
+    }
+  }
+  const keys = budgets.map((b) => standingKey(b, at, (key) => projectIds.get(key) ?? null));
+  const used = await ctx.repos.budgets.usage(keys.filter((k): k is string => k !== null));
+  return budgets.map((budget, i) =>
+    budgetStanding(budget, keys[i]!, keys[i] ? used.get(keys[i]) : undefined),
+  );
+}
+
+// ── system health
+
+/** A worker whose heartbeat is older than this is reported as stale. */
+export const WORKER_STALE_MS = 60_000;
+
+export interface SystemHealth {
+  /** False when something below needs a person: a stale worker, an exceeded budget. */
+  readonly ok: boolean;
+  readonly at: string;
+  readonly version: string | null;
+  readonly store: {
+    readonly dialect: 'sqlite' | 'postgres' | null;
+    readonly location: string | null;
+    /** How long a trivial read took, in milliseconds. */
+    readonly latencyMs: number;
+    readonly tasks: number;
+    readonly runsActive: number;
+  };
+  readonly workers: (WorkerRecord & { readonly stale: boolean })[];
+  readonly agents: {
+    readonly name: string;
+    readonly runner: string;
+    readonly model: string | null;
+    readonly role: string | null;
+  }[];
+  readonly budgets: BudgetStanding[];
+  /** What needs attention, one line each; empty when `ok`. */
+  readonly problems: string[];
+  /** All of the above as a few readable lines. */
+  readonly report: string;
+}
+
+export async function systemHealth(ctx: ServiceContext): Promise<SystemHealth> {
+  const { repos } = ctx;
+  const at = nowIso(ctx);
+  const started = performance.now();
+  const tasks = await repos.tasks.count({});
+  const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+  const runsActive = (await repos.runs.list({ status: ['running', 'paused'], limit: 1000 })).length;
+  const now = ctx.clock.now().getTime();
+  const workers = (await repos.workers.list()).map((worker) => ({
+    ...worker,
+    stale: now - Date.parse(worker.heartbeatAt) > WORKER_STALE_MS,
+  }));
+  // A bosun.yaml that does not validate is a problem to report, not a reason to fail the check.
+  const configProblems: string[] = [];
+  let agents: SystemHealth['agents'] = [];
+  let budgets: BudgetStanding[] = [];
+  try {
+    agents = (ctx.engine?.agents?.list() ?? []).map(({ name, config }) => ({
+      name,
+      runner: config.runner,
+      model: config.model ?? null,
+      role: config.role ?? null,
+    }));
+    budgets = await budgetStandings(ctx, at);
+  } catch (error) {
+    configProblems.push(`bosun.yaml: ${(error as Error).message}`);
+  }
+  const problems = [
+    ...configProblems,
+    ...workers
+      .filter((w) => w.stale)
+      .map((w) => `worker ${w.id} on ${w.host} has not sent a heartbeat since ${w.heartbeatAt}`),
+    ...budgets
+      .filter((b) => b.state === 'exceeded')
+      .map((b) => `${b.name} is exhausted: steps that need it are held`),
+    ...(runsActive > 0 && workers.length === 0
+      ? [
+          `${runsActive} run${runsActive === 1 ? '' : 's'} in flight and no worker registered: start 'bosun worker' or 'bosun serve', or drive a run with 'bosun run resume RUN'`,
+        ]
+      : []),
+  ];
+  const health: Omit<SystemHealth, 'report'> = {
+    ok: problems.length === 0,
+    at,
+    version: ctx.system?.version ?? null,
+    store: {
+      dialect: ctx.system?.store.dialect ?? null,
+      location: ctx.system?.store.location ?? null,
+      latencyMs,
+      tasks,
+      runsActive,
+    },
+    workers,
+    agents,
+    budgets,
+    problems,
+  };
+  return { ...health, report: healthReport(health) };
+}
+
+function healthReport(health: Omit<SystemHealth, 'report'>): string {
+  const { store } = health;
+  const lines = [
+    `${health.ok ? 'ok' : 'NEEDS ATTENTION'} · bosun ${health.version ?? '?'}`,
+    `store    ${store.dialect ?? '?'} ${store.location ?? ''} · ${store.tasks} tasks · ${store.runsActive} runs in flight · read in ${store.latencyMs} ms`,
+    `workers  ${
+      health.workers.length === 0
+        ? 'none registered'
+        : health.workers
+            .map((w) => `${w.host}/${w.pid} ×${w.concurrency}${w.stale ? ' (stale)' : ''}`)
+            .join(', ')
+    }`,
+    `agents   ${
+      health.agents.length === 0
+        ? 'none configured'
+        : health.agents
+            .map((a) => `${a.name} (${a.runner}${a.model ? ` ${a.model}` : ''})`)
+            .join(', ')
+    }`,
+    ...(health.budgets.length === 0
+      ? ['budgets  none configured']
+      : health.budgets.map((b, i) => `${i === 0 ? 'budgets ' : '        '} ${budgetLine(b)}`)),
+    ...health.problems.map((p) => `problem  ${p}`),
+  ];
+  return lines.join('\n');
+}
