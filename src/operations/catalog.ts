@@ -4,6 +4,7 @@ import { agentOperations } from './agent-operations.js';
 import { commandCenterOperations } from './command-center-operations.js';
 import { costOperations } from './cost-operations.js';
 import { dbOperations } from './db-operations.js';
+import { memoryOperations } from './memory-operations.js';
 import { modelOperations } from './model-operations.js';
 import type { AnyOperation } from './operation.js';
 import { planOperations } from './plan-operations.js';
@@ -23,6 +24,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ...workspaceOperations,
   ...dbOperations,
   ...commandCenterOperations,
+  ...memoryOperations,
 ];
 
 const BY_NAME = new Map(OPERATIONS.map((operation) => [operation.name, operation]));

@@ -5,6 +5,7 @@
  */
 
 import type { AuditEntry } from '../domain/audit.js';
+import type { MemoryItem, MemoryKind, MemoryScope } from '../domain/memory.js';
 import type { Project } from '../domain/project.js';
 import type {
   Approval,
@@ -138,6 +139,7 @@ export interface Repositories {
   readonly workers: WorkerRepository;
   readonly ledger: LedgerRepository;
   readonly budgets: BudgetRepository;
+  readonly memory: MemoryRepository;
   /**
    * Serializes budget checks and reservations across concurrent workers, so that two never both
    * see the same room. SQLite write transactions are serial already.
@@ -536,4 +538,67 @@ export interface WorkerRepository {
   upsert(worker: WorkerRecord): Promise<void>;
   remove(id: string): Promise<void>;
   list(): Promise<WorkerRecord[]>;
+}
+
+// ── Memory (docs/memory.md)
+
+export type MemoryMatchMode = 'any' | 'all';
+
+export interface MemorySearchQuery {
+  /**
+   * Terms as parsed from a person's query (domain/memory.ts parseMemoryQuery), at least one. Each
+   * is matched as a phrase through the store's own tokenizer and is never read as query syntax.
+   */
+  readonly terms: readonly string[];
+  /** `any`: items holding at least one term; `all`: items holding every term. */
+  readonly match: MemoryMatchMode;
+  readonly scope?: MemoryScope | undefined;
+  /** With `scope`: only items about this project, task, run or agent. */
+  readonly scopeId?: string | undefined;
+  readonly kinds?: readonly MemoryKind[] | undefined;
+  /** Items carrying every one of these tags. */
+  readonly tags?: readonly string[] | undefined;
+  /** ISO 8601: created at or after. */
+  readonly since?: string | undefined;
+  /** ISO 8601: created before. */
+  readonly until?: string | undefined;
+  readonly limit: number;
+  /** The moment ages are counted from, for the recency boost. */
+  readonly now: Date;
+}
+
+/** A search result as the store ranks it: the item's id and its score. */
+export interface MemoryMatch {
+  readonly id: string;
+  readonly score: number;
+}
+
+export interface MemoryForgetMark {
+  readonly at: string;
+  readonly by: string;
+  readonly reason: string | null;
+}
+
+/**
+ * Memory items and their full-text index (SQLite: FTS5, PostgreSQL: tsvector + GIN), kept in step
+ * in the same transaction. Forgotten items stay in the table and leave the index.
+ */
+export interface MemoryRepository {
+  insert(item: MemoryItem): Promise<void>;
+  insertMany(items: readonly MemoryItem[]): Promise<void>;
+  /** `lock` holds the row until the transaction ends (a forget racing another). */
+  findById(id: string, options?: LockOptions): Promise<MemoryItem | undefined>;
+  /** In no particular order; unknown ids are left out. */
+  findByIds(ids: readonly string[]): Promise<MemoryItem[]>;
+  /** Items whose id starts with `prefix` (ids may be abbreviated like git hashes). */
+  findByIdPrefix(prefix: string, limit: number): Promise<MemoryItem[]>;
+  /** Marks the item forgotten unless it already is; resolves whether it changed. */
+  forget(id: string, mark: MemoryForgetMark): Promise<boolean>;
+  /**
+   * The best `limit` items that match the query and its filters, not forgotten, best first: by
+   * score (text relevance raised for recency, domain/memory.ts memoryScore; SQLite: −BM25,
+   * PostgreSQL: ts_rank_cd), then newer first.
+   */
+  search(query: MemorySearchQuery): Promise<MemoryMatch[]>;
+  count(): Promise<number>;
 }

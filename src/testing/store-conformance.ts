@@ -5,6 +5,7 @@
  * The SQLite and PostgreSQL stores run the same suite, so behaviour cannot drift between dialects.
  */
 
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { showProject } from '../core/services/project-service.js';
 import { createProject } from '../core/services/project-service.js';
@@ -12,7 +13,11 @@ import type { ServiceContext } from '../core/services/service-context.js';
 import type { NextResult, TaskDetail } from '../core/services/task-service.js';
 import { nextTasks, setTaskStatus, updateTask } from '../core/services/task-service.js';
 import type { ImportSummary, WorkspaceDocument } from '../core/services/workspace-service.js';
+import type { MemoryHit } from '../core/services/memory-service.js';
+import { forgetMemory, storeMemory } from '../core/services/memory-service.js';
 import type { AuditEntry } from '../domain/audit.js';
+import type { MemoryItem } from '../domain/memory.js';
+import { memoryScore } from '../domain/memory.js';
 import type { Project } from '../domain/project.js';
 import type { Sprint } from '../domain/sprint.js';
 import type { Note, Task, TaskStatus, Todo } from '../domain/task.js';
@@ -58,6 +63,10 @@ interface OperationOutputs {
   'audit.list': AuditEntry[];
   'workspace.export': WorkspaceDocument;
   'workspace.import': ImportSummary;
+  'memory.store': MemoryItem;
+  'memory.search': MemoryHit[];
+  'memory.get': MemoryItem;
+  'memory.forget': MemoryItem;
 }
 
 type OperationName = keyof OperationOutputs;
@@ -93,6 +102,10 @@ const DRIVEN_OPERATIONS: readonly OperationName[] = [
   'audit.list',
   'workspace.export',
   'workspace.import',
+  'memory.store',
+  'memory.search',
+  'memory.get',
+  'memory.forget',
 ];
 
 const START = '2026-01-01T00:00:00.000Z';
@@ -100,6 +113,7 @@ const ACTOR = 'ana';
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 const SUCCEEDED = Symbol('succeeded');
 /**
  * How long a paused writer waits for the other writer to commit. Stores that run writers one at a
@@ -1944,6 +1958,519 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
           expect(error.details['field'], `${operationName} ${JSON.stringify(input)}`).toBe(field);
         }
         expect((await taskOf('HOME-1')).status).toBe('todo');
+      });
+    });
+
+    describe('memory', () => {
+      const remember = (text: string, extra: OperationInput = {}, actor: string = ACTOR) =>
+        run('memory.store', { text, kind: 'lesson', ...extra }, actor);
+      const recall = (query: string, extra: OperationInput = {}) =>
+        run('memory.search', { query, ...extra });
+      const idsOf = (hits: readonly { readonly id: string }[]): string[] =>
+        hits.map((hit) => hit.id);
+      const memoryCount = () => store.transaction('read', (repos) => repos.memory.count());
+      /** A run as the engine records one (this suite has no engine to start it). */
+      const recordRun = async (name: string): Promise<string> => {
+        const id = newId();
+        const now = clock.now().toISOString();
+        await store.transaction('write', (repos) =>
+          repos.runs.insert(
+            {
+              id,
+              name,
+              source: 'workflow',
+              status: 'running',
+              projectId: null,
+              parentRunId: null,
+              forkStep: null,
+              file: null,
+              input: {},
+              stepsTotal: 0,
+              costUsd: 0,
+              inputTokens: 0,
+              outputTokens: 0,
+              error: null,
+              createdBy: ACTOR,
+              createdAt: now,
+              updatedAt: now,
+              endedAt: null,
+            },
+            { name, description: '', inputs: {}, steps: [] },
+            0,
+          ),
+        );
+        return id;
+      };
+
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+        await createTask('Back up the NAS');
+        await createTask('Verify a restore');
+      });
+
+      it('is the MCP memory tool', () => {
+        expect(findOperation('memory.search')?.tool).toBe('memory');
+      });
+
+      it('stores an item under its scope, by its author, at the clock, and reads it back by id or prefix', async () => {
+        clock.advance(MINUTE);
+        const item = await remember(
+          'Restores need the NAS mounted read-write',
+          {
+            scope: 'task:home-1',
+            tags: ['backup', 'nas', 'backup'],
+            metadata: { source: 'review', lines: [3, 4] },
+          },
+          'bob',
+        );
+        expect(item).toMatchObject({
+          kind: 'lesson',
+          scope: 'task',
+          scopeId: (await taskOf('HOME-1')).id,
+          scopeRef: 'HOME-1',
+          text: 'Restores need the NAS mounted read-write',
+          tags: ['backup', 'nas'],
+          metadata: { source: 'review', lines: [3, 4] },
+          author: 'bob',
+          runId: null,
+          createdAt: clock.now().toISOString(),
+          forgottenAt: null,
+          forgottenBy: null,
+          forgetReason: null,
+        });
+        expect(await run('memory.get', { id: item.id })).toEqual(item);
+        expect(await run('memory.get', { id: item.id.slice(0, 12).toLowerCase() })).toEqual(item);
+
+        clock.advance(MINUTE);
+        const everywhere = await remember('Keep two copies of every backup', { kind: 'pattern' });
+        expect(everywhere).toMatchObject({ scope: 'workspace', scopeId: null, scopeRef: null });
+        const project = await remember('HOME runs on the lab rack', { scope: 'project:HOME' });
+        expect(project).toMatchObject({ scope: 'project', scopeRef: 'HOME' });
+        const agent = await remember('Prefers small diffs', { scope: 'agent:coder-1' });
+        expect(agent).toMatchObject({ scope: 'agent', scopeId: 'coder-1', scopeRef: 'coder-1' });
+        expect(await memoryCount()).toBe(4);
+      });
+
+      it('resolves scopes through the resolvers and refuses unknown ones naming the field', async () => {
+        const notFound: OperationInput[] = [
+          { scope: 'project:NOPE' },
+          { scope: 'task:HOME-99' },
+          { scope: 'run:01ARZ3NDEKTSV4RRFFQ69G5FAV' },
+          { scope: 'run:last' },
+        ];
+        for (const input of notFound) {
+          const error = await fails(remember('x', input), 'not_found');
+          expect(error.details['field'], JSON.stringify(input)).toBe('scope');
+        }
+        const missingRun = await fails(remember('x', { run: 'last' }), 'not_found');
+        expect(missingRun.details['field']).toBe('run');
+        for (const scope of ['project', 'task:', 'planet:MARS', 'workspace:HOME', '']) {
+          const error = await fails(remember('x', { scope }), 'invalid_input');
+          expect(error.details['field'], scope).toBe('scope');
+        }
+        await run('task.delete', { task: 'HOME-2' });
+        await fails(remember('x', { scope: 'task:HOME-2' }), 'not_found');
+        const unknownInSearch = await fails(recall('x', { scope: 'project:NOPE' }), 'not_found');
+        expect(unknownInSearch.details['field']).toBe('scope');
+        expect(await memoryCount()).toBe(0);
+      });
+
+      it('records the run lineage: a run scope implies its run, and a run given apart must agree', async () => {
+        const first = await recordRun('nightly');
+        clock.advance(SECOND);
+        const second = await recordRun('weekly');
+        const inRun = await remember('The nightly run restarted the NAS', {
+          scope: `run:${first.slice(0, 16)}`,
+        });
+        expect(inRun).toMatchObject({
+          scope: 'run',
+          scopeId: first,
+          scopeRef: first,
+          runId: first,
+        });
+        const taskInRun = await remember('HOME-1 done in the weekly run', {
+          scope: 'task:HOME-1',
+          run: 'last',
+        });
+        expect(taskInRun).toMatchObject({ scope: 'task', runId: second });
+        const disagreeing = await fails(
+          remember('x', { scope: `run:${first}`, run: second }),
+          'invalid_input',
+        );
+        expect(disagreeing.details['field']).toBe('run');
+        expect(await memoryCount()).toBe(2);
+      });
+
+      it('finds each item first when searched for its own text', async () => {
+        const texts = [
+          'Restores need the NAS mounted read-write before the job starts',
+          'The nightly backup job copies the NAS to the offsite bucket',
+          'Backup verification failed twice because the bucket credentials expired',
+          'Use rsync with --checksum when the NAS clock drifts',
+          'The offsite bucket keeps thirty days of snapshots',
+          'A restore of one file takes about four minutes from the bucket',
+          'Rotate the bucket credentials every ninety days',
+          'Mount the NAS read-only for verification runs',
+        ];
+        const items: MemoryItem[] = [];
+        for (const text of texts) {
+          clock.advance(MINUTE);
+          items.push(await remember(text, { tags: ['backup'] }));
+        }
+        for (const item of items) {
+          const [best] = await recall(item.text);
+          expect(best?.id, item.text).toBe(item.id);
+          expect(best?.snippet).toBe(item.text);
+          expect(best?.score).toBeGreaterThan(0);
+          // Also when no item holds every term, and relevance alone ranks those holding some.
+          expect((await recall(`${item.text} zebra`))[0]?.id, item.text).toBe(item.id);
+        }
+      });
+
+      it('matches words through stemming, phrases in quotes, and every word with match all', async () => {
+        const mount = await remember('Restores need the NAS mounted read-write');
+        clock.advance(MINUTE);
+        const nightly = await remember('The nightly backups restore cleanly');
+        clock.advance(MINUTE);
+        const about = await remember('About HOME-12: write the restore notes');
+
+        expect(idsOf(await recall('restoring'))).toEqual(
+          expect.arrayContaining([mount.id, nightly.id, about.id]),
+        );
+        expect(idsOf(await recall('backup'))).toEqual([nightly.id]);
+        expect(idsOf(await recall('"read-write"'))).toEqual([mount.id]);
+        expect(idsOf(await recall('"write read"'))).toEqual([]);
+        expect(idsOf(await recall('home-12'))).toEqual([about.id]);
+        expect(new Set(idsOf(await recall('nightly mounted')))).toEqual(
+          new Set([mount.id, nightly.id]),
+        );
+        expect(idsOf(await recall('nightly mounted', { match: 'all' }))).toEqual([]);
+        expect(idsOf(await recall('nightly restore', { match: 'all' }))).toEqual([nightly.id]);
+        // Stop words alone are left out when other words are given.
+        expect(idsOf(await recall('how did the nightly backups go'))).toEqual([nightly.id]);
+      });
+
+      it('ranks items holding every term above items holding only some', async () => {
+        for (const text of [
+          'gamma delta',
+          'epsilon zeta',
+          'eta theta',
+          'iota kappa',
+          'lambda mu',
+        ]) {
+          await remember(text);
+        }
+        const every = await remember(
+          `alpha ${'and then some unrelated words about the rack '.repeat(3)} beta`,
+        );
+        const some = await remember('alpha alpha alpha');
+        expect(idsOf(await recall('alpha beta'))).toEqual([every.id, some.id]);
+        expect(idsOf(await recall('alpha beta', { match: 'all' }))).toEqual([every.id]);
+        expect(idsOf(await recall('alpha beta', { limit: 1 }))).toEqual([every.id]);
+      });
+
+      it('raises newer items by the documented recency boost, ties broken by newer first', async () => {
+        const old = await remember('Snapshot pruning keeps the newest thirty');
+        clock.advance(60 * DAY);
+        const fresh = await remember('Snapshot pruning keeps the newest thirty');
+        const [first, second] = await recall('snapshot pruning');
+        expect(first?.id).toBe(fresh.id);
+        expect(second?.id).toBe(old.id);
+        // Equal text, equal relevance: the scores differ by the documented boost alone.
+        const now = clock.now();
+        expect(first!.score / second!.score).toBeCloseTo(
+          memoryScore(1, fresh.createdAt, now) / memoryScore(1, old.createdAt, now),
+          2, // scores are given to 4 significant digits
+        );
+
+        clock.advance(DAY);
+        const twin = await remember('Snapshot pruning keeps the newest thirty');
+        clock.advance(-DAY); // the twin is "from the future": counts as new, like fresh
+        const ranked = idsOf(await recall('snapshot pruning'));
+        expect(ranked).toEqual([twin.id, fresh.id, old.id]);
+      });
+
+      it('ranks over every match: recency lifts new items past old ones stored after them', async () => {
+        // Ten new items stored first, then 120 with the same text dated a year earlier: equal
+        // relevance, so only the recency boost can put the new ones first.
+        const fresh: string[] = [];
+        for (let i = 0; i < 10; i++) {
+          clock.advance(SECOND);
+          fresh.push((await remember('Archive rotation policy for cold storage')).id);
+        }
+        const now = clock.now();
+        clock.advance(-365 * DAY);
+        for (let i = 0; i < 120; i++) {
+          clock.advance(SECOND);
+          await remember('Archive rotation policy for cold storage');
+        }
+        clock.set(now);
+        const hits = await recall('archive rotation', { limit: 10 });
+        expect(idsOf(hits)).toEqual([...fresh].reverse());
+      });
+
+      it('keeps apart more items than fit in one millisecond, written in one go', async () => {
+        const at = clock.now().toISOString();
+        clock.advance(1);
+        const later = await remember('A marker written one millisecond later');
+        const bulk: MemoryItem[] = Array.from({ length: 1_100 }, (_, i) => ({
+          id: newId(),
+          kind: 'raw_interaction',
+          scope: 'workspace',
+          scopeId: null,
+          scopeRef: null,
+          text: `bulk capture number ${i}`,
+          tags: [],
+          metadata: {},
+          author: ACTOR,
+          runId: null,
+          createdAt: at,
+          forgottenAt: null,
+          forgottenBy: null,
+          forgetReason: null,
+        }));
+        await store.transaction('write', (repos) => repos.memory.insertMany(bulk));
+        expect(await memoryCount()).toBe(1_101);
+        const hits = await recall('bulk capture', { limit: 100 });
+        expect(new Set(idsOf(hits)).size).toBe(100);
+        expect(idsOf(await recall('"number 1099"'))).toEqual([bulk[1_099]!.id]);
+        expect(idsOf(await recall('marker'))).toEqual([later.id]);
+      });
+
+      it('filters by scope, kind of scope, kind, tags, time and limit', async () => {
+        const lesson = await remember('backup lesson about the NAS', {
+          scope: 'project:HOME',
+          tags: ['backup', 'nas'],
+        });
+        clock.advance(DAY);
+        const summary = await remember('backup summary of the task', {
+          kind: 'task_summary',
+          scope: 'task:HOME-1',
+          tags: ['backup'],
+        });
+        clock.advance(DAY);
+        const handoff = await remember('backup handoff to the reviewer', {
+          kind: 'handoff',
+          scope: 'agent:reviewer',
+        });
+        clock.advance(DAY);
+        const general = await remember('backup policy of the workspace', { tags: ['nas'] });
+        const found = async (extra: OperationInput) =>
+          new Set(idsOf(await recall('backup', extra)));
+
+        expect(await found({})).toEqual(new Set([lesson.id, summary.id, handoff.id, general.id]));
+        expect(await found({ scope: 'project:home' })).toEqual(new Set([lesson.id]));
+        expect(await found({ scope: 'task' })).toEqual(new Set([summary.id]));
+        expect(await found({ scope: 'task:HOME-2' })).toEqual(new Set());
+        expect(await found({ scope: 'agent:reviewer' })).toEqual(new Set([handoff.id]));
+        expect(await found({ scope: 'workspace' })).toEqual(new Set([general.id]));
+        expect(await found({ kind: ['lesson'] })).toEqual(new Set([lesson.id, general.id]));
+        expect(await found({ kind: ['task_summary', 'handoff'] })).toEqual(
+          new Set([summary.id, handoff.id]),
+        );
+        expect(await found({ tags: ['backup'] })).toEqual(new Set([lesson.id, summary.id]));
+        expect(await found({ tags: ['backup', 'nas'] })).toEqual(new Set([lesson.id]));
+        expect(await found({ tags: ['nas'], kind: ['lesson'], scope: 'workspace' })).toEqual(
+          new Set([general.id]),
+        );
+        expect(await found({ since: summary.createdAt })).toEqual(
+          new Set([summary.id, handoff.id, general.id]),
+        );
+        expect(await found({ until: summary.createdAt })).toEqual(new Set([lesson.id]));
+        expect(await found({ since: '36h' })).toEqual(new Set([handoff.id, general.id]));
+        expect(await found({ since: '2026-01-02', until: '2026-01-04' })).toEqual(
+          new Set([summary.id, handoff.id]),
+        );
+        expect(await recall('backup', { limit: 2 })).toHaveLength(2);
+        const refused = await fails(recall('backup', { since: 'last week' }), 'invalid_input');
+        expect(refused.details['field']).toBe('since');
+        // A tag's words are searched too, below the text's.
+        expect(idsOf(await recall('nas'))).toEqual(expect.arrayContaining([lesson.id, general.id]));
+      });
+
+      it('never fails on hostile query text', async () => {
+        const item = await remember('The backup of HOME-12 needs the NAS');
+        // Each is text, never syntax: these find the item by its word backup…
+        const findIt = [
+          '"backup',
+          'backup AND',
+          'backup*',
+          '-backup',
+          '(backup',
+          '{text tags}: backup',
+          '^backup',
+          '😀 backup 😀',
+          '\ud800backup',
+          'backup & nas | !x <-> y',
+          'NEAR(backup nas, 2)',
+        ];
+        // …and these, with nothing to find or a phrase that is not there, find nothing or
+        // something, but fail never.
+        const others = [
+          '"',
+          '""',
+          "'",
+          'AND',
+          'OR OR NOT',
+          '*',
+          '-',
+          'NEAR(',
+          '(((',
+          ')))',
+          'text:backup',
+          '😀',
+          'back\u0000up',
+          "'; drop table memory_items; --",
+          '\\',
+          '% _ ? $1 :x @x',
+          'a'.repeat(1_000),
+        ];
+        for (const query of findIt) expect(idsOf(await recall(query)), query).toContain(item.id);
+        for (const query of others) expect(Array.isArray(await recall(query)), query).toBe(true);
+        await fc.assert(
+          fc.asyncProperty(
+            fc.oneof(
+              fc.string({ unit: 'binary', maxLength: 40 }),
+              fc
+                .array(
+                  fc.constantFrom(
+                    '"',
+                    '(',
+                    ')',
+                    '*',
+                    '-',
+                    ':',
+                    '^',
+                    '{',
+                    '}',
+                    'AND',
+                    'OR',
+                    'NOT',
+                    'NEAR(',
+                    '😀',
+                    'backup',
+                    'nas',
+                    ' ',
+                    '\\',
+                    "'",
+                    '\u0000',
+                    '&',
+                    '|',
+                    '!',
+                  ),
+                  { maxLength: 12 },
+                )
+                .map((parts) => parts.join('')),
+            ),
+            fc.constantFrom<'any' | 'all'>('any', 'all'),
+            async (query, match) => {
+              if (query.trim() === '') {
+                const error = await fails(recall(query, { match }), 'invalid_input');
+                expect(error.details['field']).toBe('query');
+              } else {
+                expect(Array.isArray(await recall(query, { match }))).toBe(true);
+              }
+            },
+          ),
+          { numRuns: 150 },
+        );
+      });
+
+      it('forgets an item: out of search, readable as forgotten, audited with who, when and why', async () => {
+        const kept = await remember('The NAS backup runs nightly');
+        clock.advance(MINUTE);
+        const wrong = await remember('The NAS backup runs weekly');
+        expect(new Set(idsOf(await recall('nas backup')))).toEqual(new Set([kept.id, wrong.id]));
+
+        clock.advance(MINUTE);
+        const forgotten = await run(
+          'memory.forget',
+          { id: wrong.id, reason: 'it runs nightly' },
+          'bob',
+        );
+        expect(forgotten).toEqual({
+          ...wrong,
+          forgottenAt: clock.now().toISOString(),
+          forgottenBy: 'bob',
+          forgetReason: 'it runs nightly',
+        });
+        expect(idsOf(await recall('nas backup'))).toEqual([kept.id]);
+        expect(await recall('weekly')).toEqual([]);
+        expect(await run('memory.get', { id: wrong.id })).toEqual(forgotten);
+
+        const entries = await auditLog({ target: wrong.id });
+        expect(entries.map((entry) => [entry.operation, entry.actor])).toEqual([
+          ['memory.store', ACTOR],
+          ['memory.forget', 'bob'],
+        ]);
+        expect(entries[1]).toMatchObject({ targetKind: 'memory', targetId: wrong.id });
+        expect(entries[1]?.changes).toEqual({
+          forgottenAt: { before: null, after: clock.now().toISOString() },
+          forgottenBy: { before: null, after: 'bob' },
+          forgetReason: { before: null, after: 'it runs nightly' },
+        });
+        expect(entries[0]?.changes['kind']).toEqual({ before: null, after: 'lesson' });
+
+        clock.advance(MINUTE);
+        expect(await run('memory.forget', { id: wrong.id }, 'carl')).toEqual(forgotten);
+        expect(await auditLog({ target: wrong.id })).toHaveLength(2);
+        const unknown = await fails(
+          run('memory.forget', { id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' }),
+          'not_found',
+        );
+        expect(unknown.details['field']).toBe('id');
+        await fails(run('memory.get', { id: 'ZZZZZZZZ' }), 'not_found');
+      });
+
+      it('changes nothing when an input is refused or a transaction fails', async () => {
+        const kept = await remember('The NAS backup runs nightly');
+        const audits = (await auditLog()).length;
+        const refusals: [OperationInput, string][] = [
+          [{ text: '', kind: 'lesson' }, 'text'],
+          [{ text: 'x', kind: 'memo' }, 'kind'],
+          [{ text: 'x' }, 'kind'],
+          [{ text: 'x', kind: 'lesson', tags: ['has space'] }, 'tags.0'],
+          [{ text: 'x', kind: 'lesson', metadata: { blob: 'y'.repeat(30_000) } }, 'metadata'],
+          [{ text: 'x\u0000y', kind: 'lesson' }, 'text'],
+          [{ text: 'x', kind: 'lesson', colour: 'red' }, '(input)'],
+        ];
+        for (const [input, field] of refusals) {
+          const error = await fails(run('memory.store', input), 'invalid_input');
+          expect(error.details['field'], JSON.stringify(input).slice(0, 80)).toBe(field);
+        }
+        for (const [input, field] of [
+          [{ query: '' }, 'query'],
+          [{ query: 'x', limit: 0 }, 'limit'],
+          [{ query: 'x', match: 'some' }, 'match'],
+          [{ query: 'x', kind: ['memo'] }, 'kind.0'],
+        ] as const) {
+          const error = await fails(run('memory.search', input), 'invalid_input');
+          expect(error.details['field']).toBe(field);
+        }
+
+        // A store whose transaction fails after the insert leaves neither the item nor its
+        // index entry; a failed forget leaves the item searchable.
+        const context = (repos: Repositories, operation: string) => contextFor(repos, operation);
+        await expect(
+          store.transaction('write', async (repos) => {
+            await storeMemory(context(repos, 'memory.store'), {
+              text: 'Phantom memory about the NAS backup',
+              kind: 'lesson',
+            });
+            throw new Error('boom after the insert');
+          }),
+        ).rejects.toThrow('boom after the insert');
+        await expect(
+          store.transaction('write', async (repos) => {
+            await forgetMemory(context(repos, 'memory.forget'), { id: kept.id });
+            throw new Error('boom after the forget');
+          }),
+        ).rejects.toThrow('boom after the forget');
+
+        expect(await memoryCount()).toBe(1);
+        expect(idsOf(await recall('phantom nas backup'))).toEqual([kept.id]);
+        expect((await run('memory.get', { id: kept.id })).forgottenAt).toBeNull();
+        expect(await auditLog()).toHaveLength(audits);
       });
     });
   });

@@ -6,7 +6,7 @@
 
 import type { AuditEntry } from '../../domain/audit.js';
 import type { JournalEvent } from '../../domain/run.js';
-import { sinceOf } from './cost-service.js';
+import { momentOf } from './moment.js';
 import { resolveProject } from './resolve.js';
 import { resolveRun } from './run-service.js';
 import type { ServiceContext } from './service-context.js';
@@ -49,7 +49,7 @@ export async function recentActivity(
 ): Promise<ActivityEntry[]> {
   const { repos } = ctx;
   const limit = input.limit ?? ACTIVITY_LIMIT;
-  const since = sinceOf(ctx, input.since);
+  const since = momentOf(ctx, input.since, 'since') ?? null;
   const run = input.run ? await resolveRun(repos, input.run) : undefined;
   const project = input.project ? await resolveProject(repos, input.project) : undefined;
   const kinds = input.kinds && input.kinds.length > 0 ? new Set(input.kinds) : undefined;

@@ -4,8 +4,7 @@
  */
 
 import type { CostGrouping, CostReportRow } from '../../ports/store.js';
-import { invalidInput } from '../../shared/errors.js';
-import { parseDuration } from '../../shared/duration.js';
+import { momentOf } from './moment.js';
 import { resolveProject } from './resolve.js';
 import { resolveRun } from './run-service.js';
 import type { ServiceContext } from './service-context.js';
@@ -30,26 +29,8 @@ export interface CostReport {
   readonly total: Omit<CostReportRow, 'key'>;
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-/** `since` as a day (2026-11-01), a time, or a duration back from now (7d, 90m). */
-export function sinceOf(ctx: ServiceContext, text: string | undefined): string | null {
-  if (text === undefined) return null;
-  if (DAY.test(text)) return `${text}T00:00:00.000Z`;
-  if (/^\d{4}-\d{2}-\d{2}T/.test(text) && !Number.isNaN(Date.parse(text))) {
-    return new Date(text).toISOString();
-  }
-  if (/^\d/.test(text)) {
-    return new Date(ctx.clock.now().getTime() - parseDuration(text, 'since')).toISOString();
-  }
-  throw invalidInput(
-    'since',
-    `'${text}' is neither a day (2026-11-01), a time, nor a duration (7d)`,
-  );
-}
-
 export async function costReport(ctx: ServiceContext, input: CostReportInput): Promise<CostReport> {
-  const since = sinceOf(ctx, input.since);
+  const since = momentOf(ctx, input.since, 'since') ?? null;
   const project = input.project ? await resolveProject(ctx.repos, input.project) : undefined;
   const run = input.run ? await resolveRun(ctx.repos, input.run) : undefined;
   const rows = await ctx.repos.ledger.report({

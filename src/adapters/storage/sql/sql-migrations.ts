@@ -398,6 +398,93 @@ export const MIGRATIONS: readonly Migration[] = [
       for (const statement of statements) await sql.raw(statement).execute(db);
     },
   },
+  {
+    version: 5,
+    name: 'memory items and full-text search',
+    async up(db, dialect) {
+      // Small columns first and the text last: a row's later columns are read without walking
+      // the overflow pages of a long text. Items are never deleted; forgetting marks them.
+      const serial = dialect === 'postgres' ? 'bigserial primary key' : 'integer primary key';
+      // PostgreSQL indexes the text (weight A) and the tags as words (weight B) in a generated
+      // column; SQLite indexes the same two columns in FTS5.
+      const search =
+        dialect === 'postgres'
+          ? `,
+          search tsvector generated always as (
+            setweight(to_tsvector('english'::regconfig, text), 'A') ||
+            setweight(to_tsvector('english'::regconfig, regexp_replace(tags, '[^[:alnum:]]+', ' ', 'g')), 'B')
+          ) stored`
+          : '';
+      const statements = [
+        // seq: on SQLite the rowid alias and the FTS5 index's key (a VACUUM keeps it, unlike an
+        // implicit rowid), numbered from the creation time so that the index alone knows each
+        // item's age (sql-memory-repository.ts); on PostgreSQL a plain sequence. SQLite's facets
+        // are the scope, kind and tags as index tokens, so filters are part of the MATCH.
+        `create table memory_items (
+          seq ${serial},
+          id text not null unique,
+          scope text not null,
+          scope_id text,
+          scope_ref text,
+          kind text not null,
+          author text not null,
+          run_id text references runs(id),
+          created_at text not null,
+          forgotten_at text,
+          forgotten_by text,
+          forget_reason text,${dialect === 'sqlite' ? '\n          facets text not null,' : ''}
+          tags text not null,
+          metadata text not null,
+          text text not null${search}
+        )`,
+        'create index memory_items_scope on memory_items (scope, scope_id, created_at)',
+        'create index memory_items_run on memory_items (run_id) where run_id is not null',
+        `create table memory_tags (
+          item_id text not null references memory_items(id),
+          tag text not null,
+          primary key (item_id, tag)
+        )${dialect === 'sqlite' ? ' without rowid' : ''}`,
+        ...(dialect === 'postgres'
+          ? [
+              // Only live items are indexed: a forgotten one leaves search with its row kept.
+              'create index memory_items_search on memory_items using gin (search) where forgotten_at is null',
+              // A query's terms, each parsed by phraseto_tsquery (which never fails on any text),
+              // joined into one tsquery with | or &.
+              'create aggregate memory_any_terms(tsquery) (sfunc = tsquery_or, stype = tsquery)',
+              'create aggregate memory_all_terms(tsquery) (sfunc = tsquery_and, stype = tsquery)',
+            ]
+          : [
+              // An external-content index over memory_items (no second copy of the text), kept in
+              // step by triggers in the writing transaction. It holds the live items only, so
+              // forgetting is a 'delete' of the old values, and search needs no filter for it.
+              `create virtual table memory_fts using fts5(
+                text, tags, facets,
+                content = 'memory_items', content_rowid = 'seq',
+                tokenize = 'porter unicode61 remove_diacritics 2'
+              )`,
+              `create trigger memory_items_fts_insert after insert on memory_items
+                when new.forgotten_at is null begin
+                  insert into memory_fts (rowid, text, tags, facets)
+                    values (new.seq, new.text, new.tags, new.facets);
+                end`,
+              `create trigger memory_items_fts_update
+                after update of text, tags, facets, forgotten_at on memory_items begin
+                  insert into memory_fts (memory_fts, rowid, text, tags, facets)
+                    select 'delete', old.seq, old.text, old.tags, old.facets
+                    where old.forgotten_at is null;
+                  insert into memory_fts (rowid, text, tags, facets)
+                    select new.seq, new.text, new.tags, new.facets where new.forgotten_at is null;
+                end`,
+              `create trigger memory_items_fts_delete after delete on memory_items
+                when old.forgotten_at is null begin
+                  insert into memory_fts (memory_fts, rowid, text, tags, facets)
+                    values ('delete', old.seq, old.text, old.tags, old.facets);
+                end`,
+            ]),
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

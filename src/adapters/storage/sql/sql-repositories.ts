@@ -40,6 +40,7 @@ import {
 import type { DefinitionCache } from './sql-execution-repositories.js';
 import { createExecutionRepositories } from './sql-execution-repositories.js';
 import type { SqlExecutor } from './sql-executor.js';
+import { memoryRepository } from './sql-memory-repository.js';
 import type { Database } from './sql-schema.js';
 
 /** Rows per multi-row INSERT: stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
@@ -79,6 +80,7 @@ export function createSqlRepositories(
     notes: noteRepository(db),
     audit: auditRepository(db, dialect),
     ...createExecutionRepositories(executor, dialect, definitions),
+    memory: memoryRepository(executor, dialect),
     lockGraph: () => advisoryLock(GRAPH_LOCK_KEY),
     lockScopes: () => advisoryLock(SCOPES_LOCK_KEY),
     lockBudgets: () => advisoryLock(BUDGETS_LOCK_KEY),

@@ -1,0 +1,163 @@
+/**
+ * Memory as operations: store an item, search by full text (`bosun memory "query"`, the MCP
+ * `memory` tool), read one, forget one (audited). docs/memory.md has the search syntax and ranking.
+ */
+
+import { z } from 'zod';
+import {
+  DEFAULT_SEARCH_LIMIT,
+  SCOPE_RULE,
+  forgetMemory,
+  getMemory,
+  searchMemory,
+  storeMemory,
+} from '../core/services/memory-service.js';
+import { requiredText, tagSchema, timestampSchema } from '../domain/fields.js';
+import { MEMORY_KINDS, MEMORY_SCOPES, MemoryItemSchema } from '../domain/memory.js';
+import type { AnyOperation } from './operation.js';
+import { defineOperation } from './operation.js';
+
+const kind = z.enum(MEMORY_KINDS);
+
+/** `workspace`, or a scope kind with what it names; a search may give the kind alone. */
+const scopeText = (nameRequired: boolean) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(200, 'must be at most 200 characters')
+    .refine((text) => {
+      const [head = '', ...rest] = text.split(':');
+      const named = rest.join(':').trim() !== '';
+      const scope = head.trim().toLowerCase();
+      if (!MEMORY_SCOPES.some((each) => each === scope)) return false;
+      if (scope === 'workspace') return rest.length === 0;
+      return named || !nameRequired;
+    }, SCOPE_RULE);
+
+const memoryId = z
+  .string()
+  .trim()
+  .min(4, 'must be a memory id (or at least its first 4 characters)')
+  .max(26, 'must be a memory id (26 characters)');
+
+const METADATA_MAX_CHARS = 20_000;
+
+const MemoryHitSchema = z.object({
+  id: z.string(),
+  kind,
+  scope: z.enum(MEMORY_SCOPES),
+  scopeId: z.string().nullable(),
+  scopeRef: z.string().nullable(),
+  tags: z.array(z.string()),
+  author: z.string(),
+  runId: z.string().nullable(),
+  createdAt: timestampSchema,
+  score: z.number(),
+  snippet: z.string(),
+});
+
+export const memoryOperations: readonly AnyOperation[] = [
+  defineOperation({
+    name: 'memory.store',
+    summary:
+      'Remember something (a lesson, a summary, a snippet…) under the workspace, a project, task, run or agent',
+    effects: 'write',
+    input: z.strictObject({
+      text: requiredText(100_000).refine(
+        (text) => !text.includes('\u0000'),
+        'must not contain NUL characters',
+      ),
+      kind,
+      scope: scopeText(true).default('workspace'),
+      tags: z.array(tagSchema).max(50, 'at most 50 tags').optional(),
+      metadata: z
+        .record(z.string(), z.json())
+        .refine(
+          (metadata) => JSON.stringify(metadata).length <= METADATA_MAX_CHARS,
+          `must be at most ${METADATA_MAX_CHARS} characters of JSON`,
+        )
+        .optional(),
+      run: z.string().trim().min(1, 'must name a run by id, id prefix or last').optional(),
+    }),
+    output: MemoryItemSchema,
+    cli: {
+      positional: ['text'],
+      aliases: ['add'],
+      short: { k: 'kind', s: 'scope', t: 'tags' },
+      examples: [
+        'bosun memory store "Restores need the NAS mounted read-write" -k lesson -s project:HOME -t backup',
+        'bosun memory store "Checked the restore of one file" -k task_summary -s task:HOME-12 --run last',
+        'bosun memory store "$(cat docs/design.md)" -k design_doc --metadata file=docs/design.md',
+      ],
+    },
+    handler: (ctx, input) => storeMemory(ctx, input),
+  }),
+  defineOperation({
+    name: 'memory.search',
+    summary:
+      'Full-text search of memory, best first (relevance with a mild recency boost), with snippets',
+    effects: 'read',
+    tool: 'memory',
+    input: z.strictObject({
+      query: requiredText(1_000),
+      scope: scopeText(false).optional(),
+      kind: z.array(kind).optional(),
+      tags: z.array(tagSchema).max(20, 'at most 20 tags').optional(),
+      since: z.string().trim().min(1, 'must not be empty').optional(),
+      until: z.string().trim().min(1, 'must not be empty').optional(),
+      match: z.enum(['any', 'all']).default('any'),
+      limit: z
+        .number()
+        .int('must be a whole number')
+        .min(1, 'must be at least 1')
+        .max(100, 'must be at most 100')
+        .default(DEFAULT_SEARCH_LIMIT),
+    }),
+    output: z.array(MemoryHitSchema),
+    cli: {
+      positional: ['query'],
+      // `bosun memory "query"` searches; a query that is one of memory's verbs (store, add,
+      // search, get, show, forget) needs `bosun memory search`.
+      bare: true,
+      short: { k: 'kind', s: 'scope', t: 'tags', n: 'limit' },
+      columns: ['id', 'score', 'kind', 'scope', 'scopeRef:OF', 'snippet'],
+      empty: 'No memory matches.',
+      examples: [
+        'bosun memory "restore NAS"                     # same as: bosun memory search "restore NAS"',
+        'bosun memory "flaky backup test" -s project:HOME -k lesson --since 30d',
+        'bosun memory \'"read-write mount" restore\' --match all -n 3',
+      ],
+    },
+    handler: (ctx, input) => searchMemory(ctx, input),
+  }),
+  defineOperation({
+    name: 'memory.get',
+    summary: 'One memory item in full (forgotten ones too, marked as such)',
+    effects: 'read',
+    input: z.strictObject({ id: memoryId }),
+    output: MemoryItemSchema,
+    cli: {
+      positional: ['id'],
+      aliases: ['show'],
+      examples: ['bosun memory get 01JQ3V7K'],
+    },
+    handler: (ctx, input) => getMemory(ctx, input),
+  }),
+  defineOperation({
+    name: 'memory.forget',
+    summary:
+      'Take a memory item out of search for good; it stays readable, marked with who forgot it and why',
+    effects: 'write',
+    input: z.strictObject({
+      id: memoryId,
+      reason: requiredText(1_000).optional(),
+    }),
+    output: MemoryItemSchema,
+    cli: {
+      positional: ['id'],
+      examples: ['bosun memory forget 01JQ3V7K --reason "superseded by the new backup plan"'],
+    },
+    handler: (ctx, input) => forgetMemory(ctx, input),
+  }),
+];
