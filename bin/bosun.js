@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
-// The `bosun` command: runs the bundled CLI built by `npm run build` — or, for `bosun mcp`, the
-// MCP server, a separate entry point. The young generation is kept at 4 MB per semi-space: a
+// The `bosun` command: runs the bundled CLI built by `npm run build` — or, for `bosun mcp` and
+// `bosun serve`, the MCP server and the HTTP server, separate entry points. The young generation is kept at 4 MB per semi-space: a
 // scheduler that runs for long otherwise grows it to 16 MB each for no measurable speed (decision
 // 0008); `node bin/bosun.js` runs without the flag.
 import { existsSync } from 'node:fs';
@@ -15,7 +15,8 @@ function commandWord(args) {
   return undefined;
 }
 
-const file = commandWord(process.argv.slice(2)) === 'mcp' ? 'mcp.js' : 'bosun.js';
+const ENTRIES = { mcp: 'mcp.js', serve: 'server.js' };
+const file = ENTRIES[commandWord(process.argv.slice(2))] ?? 'bosun.js';
 const entry = new URL(`../dist/${file}`, import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write(

@@ -57,7 +57,11 @@ if (
 const fresh = join(root, `dist.${process.pid}`);
 rmSync(fresh, { recursive: true, force: true });
 await build({
-  entryPoints: { bosun: 'src/cli/index.ts', mcp: 'src/mcp/index.ts' },
+  entryPoints: {
+    bosun: 'src/cli/index.ts',
+    mcp: 'src/mcp/index.ts',
+    server: 'src/server/index.ts',
+  },
   outdir: fresh,
   bundle: true,
   splitting: true,

@@ -5,7 +5,10 @@
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -58,12 +61,13 @@ describe('bosun mcp over stdio', () => {
     const names = tools.map((tool) => tool.name).sort();
     expect(names).toEqual(
       [
+        'activity',
         'approval_approve',
-        'cost_report',
+        'memory',
         'note_add',
-        'run_show',
         'run_start',
-        'task_create',
+        'status',
+        'task',
         'task_heartbeat',
         'task_list',
         'task_next',
@@ -76,18 +80,33 @@ describe('bosun mcp over stdio', () => {
     );
     expect(tools.length).toBeLessThanOrEqual(15);
     expect(JSON.stringify(tools).length).toBeLessThanOrEqual(10_000);
+    // Lean: no output schemas (tools_describe gives them), no repeated $schema or execution.
+    expect(tools.filter((tool) => tool.outputSchema !== undefined)).toEqual([]);
+    expect(JSON.stringify(tools)).not.toContain('$schema');
+    expect(JSON.stringify(tools)).not.toContain('taskSupport');
     const next = tools.find((tool) => tool.name === 'task_next')!;
     expect(next.annotations).toMatchObject({ readOnlyHint: false });
-    expect(tools.find((tool) => tool.name === 'task_list')!.annotations).toMatchObject({
+    expect(tools.find((tool) => tool.name === 'task_list')!.annotations).toEqual({
       readOnlyHint: true,
-      idempotentHint: true,
+      openWorldHint: false,
+    });
+    expect(tools.find((tool) => tool.name === 'task_release')!.annotations).toMatchObject({
+      destructiveHint: true,
     });
   });
 
   it('lists every operation with --profile full, or exactly --tools', async () => {
     const operations = await bosunJson<{ name: string }[]>(['operations'], { cwd });
     const full = await connect(cwd, 'full', ['--profile', 'full']);
-    expect((await full.listTools()).tools).toHaveLength(operations.length);
+    const { tools } = await full.listTools();
+    expect(tools).toHaveLength(operations.length);
+    // Every tool of the full profile declares its output; the client checks answers against it.
+    expect(tools.filter((tool) => tool.outputSchema === undefined).map((t) => t.name)).toEqual([]);
+    const shown = await full.callTool({ name: 'task_show', arguments: { task: 'HOME-1' } });
+    expect(shown.isError).toBeFalsy();
+    expect((shown.structuredContent as { task: { ref: string } }).task.ref).toBe('HOME-1');
+    const listed = await full.callTool({ name: 'project_list', arguments: {} });
+    expect((listed.structuredContent as { total: number }).total).toBeGreaterThanOrEqual(1);
     const two = await connect(cwd, 'two', ['--tools', 'task.next,note.add']);
     expect((await two.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
       'note_add',
@@ -100,11 +119,12 @@ describe('bosun mcp over stdio', () => {
   it('runs the agent loop: create, claim, note, done — audited under the client name', async () => {
     const client = await connect(cwd, 'loop-agent');
     const created = await client.callTool({
-      name: 'task_create',
-      arguments: { project: 'HOME', title: 'From MCP', priority: 'p0' },
+      name: 'task',
+      arguments: { project: 'HOME', title: 'From MCP', priority: 'p0', start: false },
     });
     expect(created.isError).toBeFalsy();
-    const ref = (created.structuredContent as { ref: string }).ref;
+    expect((created.structuredContent as { run: unknown }).run).toBeNull();
+    const ref = (created.structuredContent as { task: { ref: string } }).task.ref;
     expect(textOf(created)).toContain(ref);
     const claimed = await client.callTool({
       name: 'task_next',
@@ -122,7 +142,7 @@ describe('bosun mcp over stdio', () => {
     });
     expect(audit.map((entry) => [entry.operation, entry.actor])).toEqual(
       expect.arrayContaining([
-        ['task.create', 'loop-agent'],
+        ['task.submit', 'loop-agent'],
         ['task.claim', 'loop-agent'],
       ]),
     );
@@ -131,18 +151,87 @@ describe('bosun mcp over stdio', () => {
   it('answers bad arguments with an error naming the field, and refusals as tool errors', async () => {
     const client = await connect(cwd, 'careless');
     const missing = await client
-      .callTool({ name: 'task_create', arguments: { project: 'HOME' } })
+      .callTool({ name: 'task', arguments: { project: 'HOME' } })
       .then((result) => textOf(result))
       .catch((error: Error) => error.message);
     expect(missing).toMatch(/title/);
     const unknown = await client.callTool({
-      name: 'task_create',
-      arguments: { project: 'NOPE', title: 'Lost' },
+      name: 'task',
+      arguments: { project: 'NOPE', title: 'Lost', start: false },
     });
     expect(unknown.isError).toBe(true);
     expect(textOf(unknown)).toMatch(/^error\[not_found\]: .*NOPE/);
     // The server is still there.
     expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+  });
+
+  it('refuses bad arguments to every tool of the full profile naming the field, and lives on', async () => {
+    const client = await connect(cwd, 'fuzzer', ['--profile', 'full']);
+    const { tools } = await client.listTools();
+    for (const tool of tools) {
+      const answer = await client
+        .callTool({ name: tool.name, arguments: { no_such_field: 1 } })
+        .then((result) => ({ error: result.isError === true, text: textOf(result) }))
+        .catch((error: Error) => ({ error: true, text: error.message }));
+      expect(answer.error, `${tool.name} accepted an unknown field`).toBe(true);
+      const required = (tool.inputSchema as { required?: string[] }).required ?? [];
+      expect(answer.text, tool.name).toMatch(new RegExp(['no_such_field', ...required].join('|')));
+    }
+    expect((await client.listTools()).tools).toHaveLength(tools.length);
+  });
+
+  it('offers the command-center tools: task submits work, status, activity', async () => {
+    const client = await connect(cwd, 'coordinator-client');
+    const submitted = await client.callTool({
+      name: 'task',
+      arguments: { project: 'HOME', title: 'Submitted work', runner: 'mock' },
+    });
+    expect(submitted.isError, textOf(submitted)).toBeFalsy();
+    const { task, run } = submitted.structuredContent as {
+      task: { ref: string };
+      run: { id: string; name: string; stepsTotal: number };
+    };
+    expect(run.stepsTotal).toBe(1);
+    expect(run.name).toContain(task.ref);
+    const status = await client.callTool({ name: 'status', arguments: { run: run.id } });
+    expect(status.isError).toBeFalsy();
+    expect(textOf(status)).toContain(run.id);
+    expect((status.structuredContent as { runs: { id: string }[] }).runs[0]!.id).toBe(run.id);
+    const activity = await client.callTool({
+      name: 'activity',
+      arguments: { actor: 'coordinator-client', fields: ['*'] },
+    });
+    const entries = (activity.structuredContent as { items: { kind: string; target: string }[] })
+      .items;
+    expect(entries[0]).toMatchObject({ kind: 'task.submit', target: task.ref });
+    const budgets = await client.callTool({ name: 'status', arguments: {} });
+    expect(textOf(budgets)).toMatch(/Spend {2}today \$/);
+  });
+
+  it('notifies a subscriber of a run page as the run progresses', async () => {
+    const client = await connect(cwd, 'watcher');
+    const { run } = await bosunJson<{ run: { id: string } }>(
+      ['task', 'submit', 'HOME', 'Watched', '--runner', 'mock', '--detach'],
+      { cwd },
+    );
+    const uri = `bosun://run/${run.id}`;
+    const updates: string[] = [];
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
+      updates.push(notification.params.uri);
+    });
+    await client.subscribeResource({ uri });
+    const before = (await client.readResource({ uri })).contents[0] as { text: string };
+    expect(before.text).toContain('running');
+    const resumed = await runBosun(['run', 'resume', run.id], { cwd });
+    expect(resumed.status, resumed.stderr).toBe(0);
+    await expect.poll(() => updates, { timeout: 10_000 }).toContain(uri);
+    const after = (await client.readResource({ uri })).contents[0] as { text: string };
+    expect(after.text).toContain('succeeded');
+    await client.unsubscribeResource({ uri });
+    const refused = await client
+      .subscribeResource({ uri: 'bosun://nothing/1' })
+      .catch((e: Error) => e);
+    expect(String(refused)).toMatch(/bosun:\/\/task/);
   });
 
   it('loads any other operation on demand with tools_describe, announcing the new tool list', async () => {
@@ -238,6 +327,7 @@ describe('bosun mcp over stdio', () => {
     expect(text).toContain('- **status**: ');
     const project = await client.readResource({ uri: 'bosun://project/HOME' });
     expect((project.contents[0] as { text: string }).text).toMatch(/^# HOME — Home lab/);
+    expect((project.contents[0] as { text: string }).text).toMatch(/- \*\*tasks\*\*: \d+ todo/);
     const run = await runBosun(['run', 'start', '--project', 'HOME', '--detach', '--json'], {
       cwd,
     });

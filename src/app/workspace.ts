@@ -10,6 +10,7 @@ import { userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Store } from '../ports/store.js';
 import { BosunError } from '../shared/errors.js';
+import { ensureTokenFile } from './access-token.js';
 import { CONFIG_FILE, DEFAULT_DB_FILE, defaultConfigText, parseConfig } from './config.js';
 
 export const WORKSPACE_DIR = '.bosun';
@@ -106,6 +107,8 @@ export interface InitResult {
   readonly workspace: string;
   readonly config: string;
   readonly db: string;
+  /** The bearer token file that `bosun serve` requires (mode 0600). */
+  readonly token: string;
 }
 
 /** Creates `.bosun/` in `root` with its settings file and an empty, migrated store. */
@@ -127,9 +130,10 @@ export async function initWorkspace(root: string, db: string | undefined): Promi
   writeFileSync(configPath, defaultConfigText(dbSetting));
   writeFileSync(
     join(dir, '.gitignore'),
-    '# the SQLite store and its WAL files\n*.db\n*.db-wal\n*.db-shm\n',
+    '# the SQLite store and its WAL files, and the token of `bosun serve`\n*.db\n*.db-wal\n*.db-shm\ntoken\n',
   );
-  return { workspace: dir, config: configPath, db: dbLocation };
+  const token = ensureTokenFile(dir).path;
+  return { workspace: dir, config: configPath, db: dbLocation, token };
 }
 
 /** Opens the store a workspace names; the PostgreSQL driver is loaded only when used. */

@@ -47,6 +47,7 @@ export function overviewHelp(operations: readonly AnyOperation[], version: strin
       ['call OP --input JSON', 'run any operation with a JSON input'],
       ['worker', 'execute steps of every run in the workspace until stopped'],
       ['mcp', 'serve the workspace to MCP clients over stdio (bosun mcp --help)'],
+      ['serve', 'serve MCP over HTTP (/mcp, token required) and run a worker (bosun serve --help)'],
     ]),
     '',
     'Commands:',

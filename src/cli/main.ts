@@ -14,7 +14,7 @@ import { envValue, initWorkspace } from '../app/workspace.js';
 import { BosunError, toBosunError } from '../shared/errors.js';
 import { stableStringify } from '../shared/json.js';
 import type { CliIo } from './cli-io.js';
-import { CHECK_FAILED_EXIT, EXIT_CODES, RUN_FAILED_EXIT } from './exit-codes.js';
+import { CHECK_FAILED_EXIT, EXIT_CODES, RUN_FAILED_EXIT } from '../shared/exit-codes.js';
 import { nounHelp, nounOf, operationHelp, overviewHelp, verbOf } from './help.js';
 import { parseOperationArgs, readJsonArgument } from './parse-args.js';
 import { renderOutput } from './render.js';
@@ -334,7 +334,7 @@ async function init(words: readonly string[], flags: GlobalFlags, io: CliIo): Pr
   if (flags.json) io.write(`${stableStringify(result)}\n`);
   else
     io.write(
-      `Initialized bosun workspace in ${result.workspace}\nstore: ${result.db}\nNext: bosun project create KEY "Name"\n`,
+      `Initialized bosun workspace in ${result.workspace}\nstore: ${result.db}\ntoken: ${result.token} (for bosun serve; keep it private)\nNext: bosun project create KEY "Name"\n`,
     );
   return 0;
 }

@@ -6,7 +6,7 @@
  */
 
 import type { Runtime } from '../app/runtime.js';
-import { createEngineScheduler, isOwnerAlive } from '../app/engine.js';
+import { createRuntimeScheduler, refuseSecondSqliteWorker } from '../app/worker.js';
 import type { SchedulerResult } from '../core/engine/scheduler.js';
 import { createEventFeed } from '../core/engine/event-feed.js';
 import { resolveRun } from '../core/services/run-service.js';
@@ -20,7 +20,7 @@ import { stableStringify } from '../shared/json.js';
 import type { CliIo } from './cli-io.js';
 import { createLiveTable, formatEventLine } from './run-progress.js';
 
-import { RUN_FAILED_EXIT } from './exit-codes.js';
+import { RUN_FAILED_EXIT } from '../shared/exit-codes.js';
 
 export interface ExecutionFlags {
   detach: boolean;
@@ -103,22 +103,15 @@ function schedulerFor(
   io: CliIo,
   scope: { runId: string } | { worker: true },
 ) {
-  return createEngineScheduler({
-    store: runtime.store,
-    runners: runtime.runners,
-    clock: runtime.clock,
-    newId: runtime.newId,
-    workdir: runtime.workdir,
-    ...scope,
-    ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
-    ...(flags.leaseMs ? { leaseMs: flags.leaseMs } : {}),
-    agents: runtime.agents((error) =>
-      io.writeError(`warning: bosun.yaml changed but was not reloaded: ${error.message}\n`),
-    ),
-    env: runtime.env,
-    workspaceDir: runtime.workspace.dir,
-    onError: (error) => io.writeError(`warning: ${(error as Error).message}\n`),
-  });
+  return createRuntimeScheduler(
+    runtime,
+    {
+      ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+      ...(flags.leaseMs ? { leaseMs: flags.leaseMs } : {}),
+      warn: (message) => io.writeError(`warning: ${message}\n`),
+    },
+    scope,
+  );
 }
 
 /**
@@ -345,7 +338,7 @@ export async function worker(
       },
     );
   }
-  if (runtime.store.dialect === 'sqlite') await refuseSecondSqliteWorker(runtime);
+  await refuseSecondSqliteWorker(runtime);
   const scheduler = schedulerFor(runtime, flags, io, { worker: true });
   const stopSignals = onStopSignals(
     io,
@@ -365,23 +358,4 @@ export async function worker(
     stopSignals();
   }
   return 0;
-}
-
-/**
- * SQLite serializes writers, so a second worker process would only add lock waits; it is refused
- * while the first is alive (a stale registration of a dead process is ignored).
- */
-async function refuseSecondSqliteWorker(runtime: Runtime): Promise<void> {
-  const workers = await runtime.store.transaction('read', (repos) => repos.workers.list());
-  const now = runtime.clock.now().getTime();
-  for (const other of workers) {
-    const fresh = now - Date.parse(other.heartbeatAt) < 60_000;
-    if (fresh && isOwnerAlive(`${other.host}/${other.pid}/`)) {
-      throw new BosunError(
-        'conflict',
-        `worker: another worker (pid ${other.pid} on ${other.host}) already serves this SQLite workspace; SQLite supports one worker process (plus 'run start' in the foreground) — use PostgreSQL for several`,
-        { details: { field: 'worker', pid: other.pid, host: other.host } },
-      );
-    }
-  }
 }

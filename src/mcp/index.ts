@@ -8,14 +8,13 @@
  *   bosun mcp config --client NAME [--write]   the snippet that points a client at bosun
  */
 
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { openRuntime } from '../app/runtime.js';
+import { choiceFlag, listFlag, readCommandFlags, stringFlag } from '../shared/command-flags.js';
 import { BosunError } from '../shared/errors.js';
-import { VERSION } from '../shared/version.js';
-import type { ToolProfile } from './tools.js';
-import { registerResources } from './resources.js';
-import { registerTools } from './tools.js';
+import { EXIT_CODES } from '../shared/exit-codes.js';
+import type { ToolProfile } from '../app/mcp/tools.js';
+import { createMcpServer } from '../app/mcp/server.js';
 
 const HELP = `Usage: bosun mcp [--profile core|full] [--tools NAME,NAME,…] [--as NAME]
 
@@ -31,74 +30,26 @@ Serves this workspace over MCP on stdio. Point an MCP client at the command 'bos
 
 interface McpFlags {
   profile: ToolProfile;
-  tools?: string[];
-  workspace?: string;
-  db?: string;
-  as?: string;
+  tools?: string[] | undefined;
+  workspace?: string | undefined;
+  db?: string | undefined;
+  as?: string | undefined;
   help: boolean;
 }
 
 function parseFlags(argv: readonly string[]): McpFlags {
-  const flags: McpFlags = { profile: 'core', help: false };
-  const words = [...argv];
-  const value = (flag: string): string => {
-    const next = words.shift();
-    if (next === undefined || next.startsWith('--')) {
-      throw new BosunError('invalid_input', `${flag}: needs a value`, { details: { field: flag } });
-    }
-    return next;
+  const flags = readCommandFlags(argv, {
+    command: 'mcp',
+    flags: { profile: 'value', tools: 'value' },
+  });
+  return {
+    profile: choiceFlag(flags, 'profile', ['core', 'full'] as const) ?? 'core',
+    tools: listFlag(flags, 'tools'),
+    workspace: stringFlag(flags, 'workspace'),
+    db: stringFlag(flags, 'db'),
+    as: stringFlag(flags, 'as'),
+    help: flags.help,
   };
-  while (words.length > 0) {
-    const word = words.shift()!;
-    const [flag, inline] = word.includes('=') ? word.split(/=(.*)/s, 2) : [word, undefined];
-    const take = () => inline ?? value(flag!);
-    switch (flag) {
-      case 'mcp':
-        break;
-      case '--help':
-      case '-h':
-        flags.help = true;
-        break;
-      case '--profile': {
-        const profile = take();
-        if (profile !== 'core' && profile !== 'full') {
-          throw new BosunError(
-            'invalid_input',
-            `--profile: must be core or full, not '${profile}'`,
-            {
-              details: { field: 'profile' },
-            },
-          );
-        }
-        flags.profile = profile;
-        break;
-      }
-      case '--tools':
-        flags.tools = take()
-          .split(',')
-          .map((name) => name.trim())
-          .filter(Boolean);
-        break;
-      case '--workspace':
-        flags.workspace = take();
-        break;
-      case '--db':
-        flags.db = take();
-        break;
-      case '--as':
-        flags.as = take();
-        break;
-      default:
-        throw new BosunError(
-          'invalid_input',
-          `mcp: unknown argument '${word}'; see 'bosun mcp --help'`,
-          {
-            details: { field: 'arguments' },
-          },
-        );
-    }
-  }
-  return flags;
 }
 
 async function serve(argv: readonly string[]): Promise<number> {
@@ -114,17 +65,7 @@ async function serve(argv: readonly string[]): Promise<number> {
     db: flags.db,
     actor: flags.as,
   });
-  const server = new McpServer(
-    { name: 'bosun', version: VERSION },
-    { capabilities: { tools: { listChanged: true }, resources: {}, prompts: {} } },
-  );
-  const actor = () => flags.as ?? server.server.getClientVersion()?.name ?? runtime.workspace.actor;
-  registerTools(server, runtime, {
-    profile: flags.profile,
-    ...(flags.tools ? { tools: flags.tools } : {}),
-    actor,
-  });
-  registerResources(server, runtime, actor);
+  const server = createMcpServer(runtime, flags);
   const closed = new Promise<void>((resolve) => {
     server.server.onclose = () => resolve();
   });
@@ -139,10 +80,11 @@ async function serve(argv: readonly string[]): Promise<number> {
 async function main(argv: readonly string[]): Promise<number> {
   const at = argv.indexOf('mcp');
   const sub = at >= 0 ? argv[at + 1] : undefined;
-  const rest = () => [...argv.slice(0, at), ...argv.slice(at + 2)];
-  if (sub === 'servers') return (await import('./servers-command.js')).runServersCommand(rest());
-  if (sub === 'config') return (await import('./config-command.js')).runConfigCommand(rest());
-  return serve(argv);
+  const without = (n: number) => [...argv.slice(0, at), ...argv.slice(at + n)];
+  if (sub === 'servers')
+    return (await import('./servers-command.js')).runServersCommand(without(2));
+  if (sub === 'config') return (await import('./config-command.js')).runConfigCommand(without(2));
+  return serve(at >= 0 ? without(1) : argv);
 }
 
 try {
@@ -151,5 +93,5 @@ try {
   const message =
     error instanceof BosunError ? `error[${error.code}]: ${error.message}` : String(error);
   process.stderr.write(`${message}\n`);
-  process.exitCode = 2;
+  process.exitCode = error instanceof BosunError ? EXIT_CODES[error.code] : 1;
 }

@@ -9,6 +9,7 @@ import type { BudgetStanding } from '../../domain/budget.js';
 import { budgetStanding, standingKey } from '../../domain/budget.js';
 import type { Approval, Run, StepStatus } from '../../domain/run.js';
 import type { Task, TaskStatus } from '../../domain/task.js';
+import { TASK_STATUSES } from '../../domain/task.js';
 import type { WorkerRecord } from '../../ports/store.js';
 import { resolveProject } from './resolve.js';
 import { resolveRun } from './run-service.js';
@@ -112,7 +113,11 @@ export async function workspaceStatus(
   const status: Omit<WorkspaceStatus, 'report'> = {
     at,
     projects: projects.map((p) => {
-      const tasks = counts.get(p.id) ?? {};
+      const found = counts.get(p.id) ?? {};
+      // In the order work moves through, not the database's.
+      const tasks = Object.fromEntries(
+        TASK_STATUSES.filter((status) => found[status]).map((status) => [status, found[status]!]),
+      );
       return {
         key: p.key,
         name: p.name,

@@ -6,9 +6,15 @@
 
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import {
+  ErrorCode,
+  McpError,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { Runtime } from '../app/runtime.js';
-import { findOperation } from '../operations/catalog.js';
+import type { Runtime } from '../runtime.js';
+import { findOperation } from '../../operations/catalog.js';
 
 type Row = Record<string, unknown>;
 
@@ -54,7 +60,7 @@ function taskPage(shown: Row): string {
 
 function projectPage(shown: Row): string {
   const project = (shown['project'] ?? shown) as Row;
-  const counts = (shown['counts'] ?? shown['taskCounts']) as Row | undefined;
+  const counts = shown['tasks'] as Row | undefined;
   return lines(
     `# ${String(project['key'])} — ${String(project['name'])}`,
     '',
@@ -64,7 +70,9 @@ function projectPage(shown: Row): string {
     counts
       ? line(
           'tasks',
-          Object.entries(counts).map(([status, n]) => `${String(n)} ${status}`),
+          Object.entries(counts)
+            .filter(([status, n]) => status !== 'total' && n !== 0)
+            .map(([status, n]) => `${String(n)} ${status}`),
         )
       : null,
     project['description'] ? `\n${String(project['description'])}` : null,
@@ -102,37 +110,113 @@ const WORK_NEXT_TASK = (
 5. When every acceptance criterion holds, move it on with task_status: "review" (or "done" if nobody reviews). If you cannot finish, call task_release with a note saying why, so another agent can take it.
 6. Then take the next task the same way.`;
 
-export function registerResources(server: McpServer, runtime: Runtime, actor: () => string): void {
+/** A resource page changed: notify its subscribers no more often than this. */
+const NOTIFY_DEBOUNCE_MS = 50;
+
+const RESOURCE_URI = /^bosun:\/\/(task|project|run)\/([^/?#]+)$/;
+
+/**
+ * Registers the resources and the prompt. Clients may subscribe to any resource page: after each
+ * commit (in this process or another) the subscribed pages are rendered again, and those whose
+ * text changed are announced with `notifications/resources/updated` — a run's page changes as its
+ * steps progress. Returns what stops the watching.
+ */
+export function registerResources(
+  server: McpServer,
+  runtime: Runtime,
+  actor: () => string,
+): () => void {
   const read = async (operation: string, input: Row): Promise<Row> =>
     (await runtime.runner.run(findOperation(operation)!, input, actor())) as Row;
-  const page = (uri: URL, text: string) => ({
-    contents: [{ uri: uri.href, mimeType: 'text/markdown', text }],
-  });
-  server.registerResource(
-    'task',
-    new ResourceTemplate('bosun://task/{ref}', { list: undefined }),
-    {
+  /** Each kind of page: the template's parameter, its description, and how it is made. */
+  const kinds: Record<
+    string,
+    { param: string; description: string; render: (id: string) => Promise<string> }
+  > = {
+    task: {
+      param: 'ref',
       description: 'A task: status, lease, dependencies, acceptance criteria and notes',
-      mimeType: 'text/markdown',
+      render: async (ref) => taskPage(await read('task.show', { task: ref })),
     },
-    async (uri, { ref }) => page(uri, taskPage(await read('task.show', { task: String(ref) }))),
-  );
-  server.registerResource(
-    'project',
-    new ResourceTemplate('bosun://project/{key}', { list: undefined }),
-    { description: 'A project with its task counts by status', mimeType: 'text/markdown' },
-    async (uri, { key }) =>
-      page(uri, projectPage(await read('project.show', { project: String(key) }))),
-  );
-  server.registerResource(
-    'run',
-    new ResourceTemplate('bosun://run/{id}', { list: undefined }),
-    {
-      description: 'A run: status, cost, and each step with its attempts',
-      mimeType: 'text/markdown',
+    project: {
+      param: 'key',
+      description: 'A project with its task counts by status',
+      render: async (key) => projectPage(await read('project.show', { project: key })),
     },
-    async (uri, { id }) => page(uri, runPage(await read('run.show', { run: String(id) }))),
-  );
+    run: {
+      param: 'id',
+      description: 'A run: status, cost, and each step with its attempts (subscribe to follow it)',
+      render: async (id) => runPage(await read('run.show', { run: id })),
+    },
+  };
+  const render = (uri: string): Promise<string> => {
+    const match = RESOURCE_URI.exec(uri);
+    if (!match) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `uri: not a bosun resource; use bosun://task/{ref}, bosun://project/{key} or bosun://run/{id}`,
+      );
+    }
+    return kinds[match[1]!]!.render(decodeURIComponent(match[2]!));
+  };
+  for (const [name, kind] of Object.entries(kinds)) {
+    server.registerResource(
+      name,
+      new ResourceTemplate(`bosun://${name}/{${kind.param}}`, { list: undefined }),
+      { description: kind.description, mimeType: 'text/markdown' },
+      async (uri) => ({
+        contents: [{ uri: uri.href, mimeType: 'text/markdown', text: await render(uri.href) }],
+      }),
+    );
+  }
+
+  // ── subscriptions: uri → the text its subscriber saw last
+  const subscribed = new Map<string, string>();
+  let unwatch: (() => void) | null = null;
+  let pending: NodeJS.Timeout | null = null;
+  const refresh = async () => {
+    pending = null;
+    for (const [uri, seen] of subscribed) {
+      let text: string;
+      try {
+        text = await render(uri);
+      } catch (error) {
+        text = `error: ${(error as Error).message}`;
+      }
+      if (text !== seen && subscribed.has(uri)) {
+        subscribed.set(uri, text);
+        await server.server.sendResourceUpdated({ uri }).catch(() => undefined);
+      }
+    }
+  };
+  server.server.registerCapabilities({ resources: { subscribe: true } });
+  server.server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+    const { uri } = request.params;
+    let text: string;
+    try {
+      text = await render(uri);
+    } catch (error) {
+      if (error instanceof McpError) throw error;
+      throw new McpError(ErrorCode.InvalidParams, `uri: ${(error as Error).message}`);
+    }
+    subscribed.set(uri, text);
+    unwatch ??= runtime.store.watch(() => {
+      pending ??= setTimeout(() => void refresh(), NOTIFY_DEBOUNCE_MS);
+    });
+    return {};
+  });
+  server.server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
+    subscribed.delete(request.params.uri);
+    if (subscribed.size === 0) stop();
+    return {};
+  });
+  const stop = () => {
+    unwatch?.();
+    unwatch = null;
+    if (pending) clearTimeout(pending);
+    pending = null;
+  };
+
   server.registerPrompt(
     'work-next-task',
     {
@@ -148,4 +232,5 @@ export function registerResources(server: McpServer, runtime: Runtime, actor: ()
       ],
     }),
   );
+  return stop;
 }

@@ -11,48 +11,80 @@
  */
 
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  CallToolResult,
+  ListToolsResult,
+  ToolAnnotations,
+} from '@modelcontextprotocol/sdk/types.js';
+import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { Runtime } from '../app/runtime.js';
-import type { AnyOperation } from '../operations/catalog.js';
-import { findOperation, OPERATIONS } from '../operations/catalog.js';
-import { BosunError } from '../shared/errors.js';
-import { stableStringify } from '../shared/json.js';
+import type { Runtime } from '../runtime.js';
+import type { AnyOperation } from '../../operations/catalog.js';
+import { findOperation, OPERATIONS } from '../../operations/catalog.js';
+import { BosunError } from '../../shared/errors.js';
+import { stableStringify } from '../../shared/json.js';
 
-/** The agent loop: find work, claim it, read it, report, keep the lease, run and approve. */
+/**
+ * The agent loop, 13 operations: find work and claim it, read it, list, report status, note, keep
+ * or give back the lease, start runs and approve steps, and the command-center tools — `task`
+ * (hand work to the coordinator; with `start: false` it only creates the task), `status` (a
+ * run's or the workspace's state, spend against budgets), `activity` and `memory`. With
+ * tools_discover and tools_describe that makes 15 tools.
+ */
 export const CORE_OPERATIONS = [
   'task.next',
   'task.show',
   'task.list',
-  'task.create',
   'task.status',
   'note.add',
   'task.heartbeat',
   'task.release',
   'run.start',
-  'run.show',
   'approval.approve',
-  'cost.report',
+  'task.submit',
+  'workspace.status',
+  'workspace.activity',
+  'memory.search',
 ] as const;
 
 export type ToolProfile = 'core' | 'full';
 
-export const toolName = (operation: string): string => operation.replace(/\./g, '_');
+/** The tool's name: the operation's own (`tool:`), or its catalog name with `_` for `.`. */
+export const toolName = (operation: AnyOperation): string =>
+  operation.tool ?? operation.name.replace(/\./g, '_');
+
+/** The operation a tool name (or a catalog name) stands for. */
+export function operationOfTool(name: string): AnyOperation | undefined {
+  return (
+    findOperation(name) ??
+    OPERATIONS.find((op) => op.tool === name) ??
+    findOperation(name.replace(/_/g, '.'))
+  );
+}
 
 const DESTRUCTIVE = /\.(delete|remove|cancel|release|reject)$/;
 
+/**
+ * The hints, spelling out only what differs from the specification's defaults (not read-only,
+ * destructive, not idempotent, open world) besides `readOnlyHint`, which is always given: the
+ * core list has a size budget. Hints about effects mean something only for tools that write.
+ */
 function annotationsOf(operation: AnyOperation): ToolAnnotations {
-  const readOnly = operation.effects === 'read';
+  if (operation.effects === 'read') return { readOnlyHint: true, openWorldHint: false };
   return {
-    readOnlyHint: readOnly,
-    destructiveHint: !readOnly && DESTRUCTIVE.test(operation.name),
-    idempotentHint: readOnly,
-    openWorldHint: operation.effects === 'run',
+    readOnlyHint: false,
+    destructiveHint: DESTRUCTIVE.test(operation.name),
+    ...(operation.effects === 'run' ? {} : { openWorldHint: false }),
   };
 }
 
 /** A few lines a model can read at a glance; the structured content has everything. */
-export function summarize(output: unknown): string {
+export function summarize(output: unknown, operation?: AnyOperation): string {
+  const textField = operation?.cli?.text;
+  if (textField !== undefined && output !== null && typeof output === 'object') {
+    const text = (output as Record<string, unknown>)[textField];
+    if (typeof text === 'string') return text;
+  }
   if (output !== null && typeof output === 'object' && 'items' in output && 'total' in output) {
     // The rows are in the structured content; the text says what is there, and shows the first.
     const paged = output as { items: unknown[]; total: number; nextCursor?: string };
@@ -79,13 +111,34 @@ export function summarize(output: unknown): string {
 export const PAGE_SIZE = 50;
 
 const PagingSchema = {
-  cursor: z.string().trim().min(1).optional(),
+  cursor: z.string().optional(),
   page_size: z.number().int().min(1).max(200).optional(),
-  fields: z.array(z.string().trim().min(1)).min(1).optional(),
+  fields: z.array(z.string()).optional(),
 };
 
+/** A list tool answers a page at a time (its input must be an object to take the paging). */
 const isListOperation = (operation: AnyOperation): boolean =>
-  operation.output instanceof z.ZodArray;
+  operation.output instanceof z.ZodArray && operation.input instanceof z.ZodObject;
+
+/** A page of a list tool: the chosen fields of each row. */
+const PageSchema = z.object({
+  items: z.array(z.record(z.string(), z.unknown())),
+  total: z.number().int(),
+  nextCursor: z.string().optional(),
+});
+
+/**
+ * The tool's output schema: the operation's own when its output is an object; the page shape
+ * for lists. MCP wants an object at the top, so other outputs (none today) go without.
+ */
+function outputSchemaOf(operation: AnyOperation, list: boolean): z.ZodObject | undefined {
+  if (list) return PageSchema;
+  if (operation.output instanceof z.ZodObject) return operation.output;
+  if (operation.output instanceof z.ZodArray) {
+    return z.object({ items: operation.output });
+  }
+  return undefined;
+}
 
 /** A list tool's default fields: the columns its CLI table shows (`field:HEADER` → field). */
 const defaultFields = (operation: AnyOperation): string[] | null =>
@@ -129,6 +182,43 @@ function page(
   return { items, total: rows.length, ...(next < rows.length ? { nextCursor: String(next) } : {}) };
 }
 
+/**
+ * `tools/list` without what every entry would repeat: the JSON Schema dialect (`$schema`) and
+ * `execution: {taskSupport: 'forbidden'}`, which is what an absent `execution` means. On 15 tools
+ * that is 1.4 KB of a 10 KB budget. The SDK builds the list; this trims its answer.
+ */
+function trimToolList(server: McpServer): void {
+  const inner = server.server;
+  const set = inner.setRequestHandler.bind(inner) as (
+    schema: unknown,
+    handler: (request: unknown, extra: unknown) => unknown,
+  ) => void;
+  const trimmed = (result: ListToolsResult): ListToolsResult => ({
+    ...result,
+    tools: result.tools.map(({ execution, inputSchema, outputSchema, ...tool }) => ({
+      ...tool,
+      ...(execution && execution.taskSupport !== 'forbidden' ? { execution } : {}),
+      inputSchema: withoutDialect(inputSchema),
+      ...(outputSchema ? { outputSchema: withoutDialect(outputSchema) } : {}),
+    })),
+  });
+  (inner as { setRequestHandler: unknown }).setRequestHandler = (
+    schema: unknown,
+    handler: (request: unknown, extra: unknown) => unknown,
+  ) =>
+    set(
+      schema,
+      schema === ListToolsRequestSchema
+        ? async (request, extra) => trimmed((await handler(request, extra)) as ListToolsResult)
+        : handler,
+    );
+}
+
+function withoutDialect<T extends Record<string, unknown>>(schema: T): T {
+  const { $schema: _dialect, ...rest } = schema;
+  return rest as T;
+}
+
 function errorResult(error: unknown): CallToolResult {
   const text =
     error instanceof BosunError
@@ -155,19 +245,22 @@ export function registerTools(
   const enabled = new Set<string>();
   const registered = new Map<string, RegisteredTool>();
 
-  const enable = (name: string): boolean => {
-    const operation = findOperation(name);
+  trimToolList(server);
+  const enable = (name: string, withOutputSchema = true): boolean => {
+    const operation = operationOfTool(name);
     if (!operation) return false;
     if (enabled.has(operation.name)) return true;
     enabled.add(operation.name);
-    const list = isListOperation(operation) && operation.input instanceof z.ZodObject;
+    const list = isListOperation(operation);
+    const outputSchema = withOutputSchema ? outputSchemaOf(operation, list) : undefined;
     registered.set(
       operation.name,
       server.registerTool(
-        toolName(operation.name),
+        toolName(operation),
         {
+          ...(outputSchema ? { outputSchema } : {}),
           description: list
-            ? `${operation.summary} (${PAGE_SIZE} per page: pass nextCursor as cursor; fields picks columns, ["*"] all)`
+            ? `${operation.summary} (${PAGE_SIZE} per page, nextCursor as cursor; fields ["*"] for all)`
             : operation.summary,
           inputSchema: list
             ? (operation.input as z.ZodObject).extend(PagingSchema)
@@ -193,7 +286,7 @@ export function registerTools(
                 ? { items: output }
                 : output;
             return {
-              content: [{ type: 'text', text: summarize(list ? structured : output) }],
+              content: [{ type: 'text', text: summarize(list ? structured : output, operation) }],
               structuredContent: structured as Record<string, unknown>,
             };
           } catch (error) {
@@ -208,8 +301,11 @@ export function registerTools(
   const initial =
     options.tools ??
     (options.profile === 'full' ? OPERATIONS.map((op) => op.name) : [...CORE_OPERATIONS]);
+  // The core profile's tools go without output schemas: with them its list would be 40 KB, not
+  // under 10. Their structured content is the same; tools_describe gives the schema.
+  const lean = options.tools === undefined && options.profile === 'core';
   for (const name of initial) {
-    if (!enable(name)) {
+    if (!enable(name, !lean)) {
       throw new BosunError(
         'invalid_input',
         `tools: unknown operation '${name}'; see 'bosun operations'`,
@@ -234,11 +330,11 @@ export function registerTools(
         const rest = OPERATIONS.filter((op) => !enabled.has(op.name)).filter(
           (op) => word === undefined || `${op.name} ${op.summary}`.toLowerCase().includes(word),
         );
-        const lines = rest.map((op) => `${toolName(op.name)}: ${op.summary}`);
+        const lines = rest.map((op) => `${toolName(op)}: ${op.summary}`);
         return {
           content: [{ type: 'text', text: lines.join('\n') || 'Nothing else matches.' }],
           structuredContent: {
-            tools: rest.map((op) => ({ name: toolName(op.name), summary: op.summary })),
+            tools: rest.map((op) => ({ name: toolName(op), summary: op.summary })),
           },
         };
       },
@@ -247,13 +343,12 @@ export function registerTools(
       'tools_describe',
       {
         description:
-          'Load a bosun operation as a tool (the tool list changes) and return its input schema',
+          'Load a bosun operation as a tool (the tool list changes) and return its input and output schemas',
         inputSchema: z.strictObject({ name: z.string().trim().min(1) }),
         annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
       },
       (input: { name: string }) => {
-        const name = input.name.replace(/_/g, '.');
-        const operation = findOperation(name);
+        const operation = operationOfTool(input.name);
         if (!operation || !enable(operation.name)) {
           return errorResult(
             new BosunError('not_found', `no operation '${input.name}'; tools_discover lists them`),
@@ -261,14 +356,22 @@ export function registerTools(
         }
         server.sendToolListChanged();
         const schema = z.toJSONSchema(operation.input, { io: 'input', unrepresentable: 'any' });
+        const output = outputSchemaOf(operation, isListOperation(operation));
+        const outputSchema = output
+          ? z.toJSONSchema(output, { io: 'output', unrepresentable: 'any' })
+          : undefined;
         return {
           content: [
             {
               type: 'text',
-              text: `${toolName(operation.name)} is loaded: ${operation.summary}\n${stableStringify(schema, 0)}`,
+              text: `${toolName(operation)} is loaded: ${operation.summary}\n${stableStringify(schema, 0)}`,
             },
           ],
-          structuredContent: { name: toolName(operation.name), inputSchema: schema },
+          structuredContent: {
+            name: toolName(operation),
+            inputSchema: schema,
+            ...(outputSchema ? { outputSchema } : {}),
+          },
         };
       },
     );

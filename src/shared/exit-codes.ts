@@ -1,6 +1,6 @@
 /** The one mapping from error codes to exit statuses; scripts may rely on these numbers. */
 
-import type { ErrorCode } from '../shared/errors.js';
+import type { ErrorCode } from './errors.js';
 
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   internal: 1,
