@@ -120,3 +120,104 @@ describe('bosun.yaml', () => {
     );
   });
 });
+
+const WITH_MCP = `version: 1
+models:
+  local: { provider: mock, model: small }
+mcp_servers:
+  files:
+    command: npx
+    args: [-y, "@modelcontextprotocol/server-filesystem", "\${HOME}/notes"]
+    env: { LOG_LEVEL: error }
+  github:
+    url: https://api.githubcopilot.com/mcp/
+    headers:
+      Authorization: "Bearer \${GITHUB_TOKEN}"
+    timeout: 10s
+agents:
+  coder:
+    runner: llm
+    model: local
+    mcp: [files, github/search_*]
+  reviewer:
+    runner: claude-code
+`;
+
+describe('bosun.yaml: mcp_servers and an agent’s mcp', () => {
+  it('reads the servers as written (variables filled in only when used) and the allowlist', () => {
+    const config = parseConfig(WITH_MCP, 'bosun.yaml');
+    expect(config.mcp_servers).toEqual({
+      files: {
+        command: 'npx',
+        args: ['-y', '@modelcontextprotocol/server-filesystem', '${HOME}/notes'],
+        env: { LOG_LEVEL: 'error' },
+        headers: {},
+        timeout: 30_000,
+        tool_timeout: 60_000,
+      },
+      github: {
+        url: 'https://api.githubcopilot.com/mcp/',
+        args: [],
+        env: {},
+        headers: { Authorization: 'Bearer ${GITHUB_TOKEN}' },
+        timeout: 10_000,
+        tool_timeout: 60_000,
+      },
+    });
+    expect(config.agents['coder']!.mcp).toEqual(['files', 'github/search_*']);
+    expect(config.agents['reviewer']!.mcp).toEqual([]);
+  });
+
+  it('refuses an agent entry naming a server that is not configured, at its line', () => {
+    expect(
+      refusal(WITH_MCP.replace('mcp: [files, github/search_*]', 'mcp: [files, gh/search_*]'))
+        .message,
+    ).toBe(
+      "bosun.yaml:18: agents.coder.mcp.1: unknown MCP server 'gh' (mcp_servers: files, github)",
+    );
+    const without =
+      WITH_MCP.slice(0, WITH_MCP.indexOf('mcp_servers:')) +
+      WITH_MCP.slice(WITH_MCP.indexOf('agents:'));
+    expect(refusal(without).message).toBe(
+      "bosun.yaml:8: agents.coder.mcp.0: unknown MCP server 'files' (mcp_servers: none configured)",
+    );
+  });
+
+  it('refuses an entry of the wrong form, and mcp on an agent that is not llm', () => {
+    expect(refusal(WITH_MCP.replace('github/search_*]', 'github/a/b]')).message).toMatch(
+      /^bosun\.yaml:18: agents\.coder\.mcp\.1: must be SERVER \(all its tools\), SERVER\/TOOL or SERVER\/PREFIX\*/,
+    );
+    expect(
+      refusal(
+        WITH_MCP.replace('    runner: claude-code', '    runner: claude-code\n    mcp: [files]'),
+      ).message,
+    ).toBe(
+      'bosun.yaml:21: agents.reviewer.mcp: is for runner llm: claude-code takes MCP servers from its own settings (claude mcp add, or ~/.codex/config.toml)',
+    );
+  });
+
+  it('names the line and key of a server that is wrong', () => {
+    expect(
+      refusal(WITH_MCP.replace('    timeout: 10s\n', '    timeout: 10s\n    command: gh-mcp\n'))
+        .message,
+    ).toBe(
+      'bosun.yaml:10: mcp_servers.github.url: give a command (stdio) or a url (Streamable HTTP), not both',
+    );
+    expect(
+      refusal(WITH_MCP.replace('Bearer ${GITHUB_TOKEN}', 'Bearer ${GITHUB TOKEN}')).message,
+    ).toBe(
+      "bosun.yaml:12: mcp_servers.github.headers.Authorization: '${GITHUB TOKEN}' is not a variable reference: write ${NAME} or ${NAME:-default}",
+    );
+    expect(
+      refusal(WITH_MCP.replace('    env: { LOG_LEVEL: error }', '    headers: { A: b }')).message,
+    ).toBe(
+      'bosun.yaml:8: mcp_servers.files.headers: are for a url server; a stdio server takes env',
+    );
+    expect(refusal(WITH_MCP.replace('  files:\n', '  files/x:\n')).message).toMatch(
+      /^bosun\.yaml:5: mcp_servers\.files\/x: must be a server name/,
+    );
+    expect(refusal(WITH_MCP.replace('    timeout: 10s', '    timeout_ms: 10')).message).toBe(
+      "bosun.yaml:13: mcp_servers.github.timeout_ms: unknown key 'timeout_ms'",
+    );
+  });
+});

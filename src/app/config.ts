@@ -1,7 +1,8 @@
 /**
- * `.bosun/bosun.yaml`: the workspace's settings — where the store is, who acts by default, and
- * the models, agents, routes and budgets (domain/agent.ts) — validated with errors that name the
- * line and the key: `bosun.yaml:12: agents.coder.runner: must be one of llm, claude-code, …`.
+ * `.bosun/bosun.yaml`: the workspace's settings — where the store is, who acts by default, the
+ * models, agents, routes and budgets (domain/agent.ts) and the external MCP servers llm agents may
+ * use (`mcp_servers:`, domain/mcp-server.ts) — validated with errors that name the line and the
+ * key: `bosun.yaml:12: agents.coder.runner: must be one of llm, claude-code, …`.
  */
 
 import { z } from 'zod';
@@ -55,12 +56,23 @@ export function defaultConfigText(db: string): string {
     '#     route: coder                      # or model: sonnet',
     '#     instructions: { file: prompts/coder.md }',
     '#     tools: [note.add, task.create]',
+    '#     mcp: [files, github/search_*]     # tools of mcp_servers (llm agents)',
     '#     workdir: worktree                 # or repo, none',
     '#     timeout: 20m',
     '#',
     "# Routes: a role's models, cheapest first; each retry climbs one.",
     '# routes:',
     '#   coder: [local-coder, sonnet]',
+    '#',
+    '# External MCP servers whose tools llm agents may call (an agent lists them under mcp:).',
+    '# ${VAR} is read from the environment when the server is used; `bosun mcp servers test` checks them.',
+    '# mcp_servers:',
+    '#   files:',
+    '#     command: npx                      # stdio: bosun starts it',
+    '#     args: [-y, "@modelcontextprotocol/server-filesystem", "${HOME}/notes"]',
+    '#   github:',
+    '#     url: https://api.githubcopilot.com/mcp/   # Streamable HTTP',
+    '#     headers: { Authorization: "Bearer ${GITHUB_TOKEN}" }',
     '#',
     '# Budgets: checked before a step starts (its worst case is reserved).',
     '# budgets:',

@@ -21,6 +21,7 @@ import type { Store } from '../ports/store.js';
 import type { Clock } from '../shared/clock.js';
 import type { IdGenerator } from '../shared/ids.js';
 import { createAgentAdmin } from './agent-admin.js';
+import type { McpToolSettings } from './agent-tools.js';
 import type { AgentDirectory } from './agent-directory.js';
 import { openAgentDirectory } from './agent-directory.js';
 import { loadWorkflowFile } from './workflow-file.js';
@@ -28,9 +29,13 @@ import { createWorkdirProvider } from './worktrees.js';
 
 /**
  * The runners of this installation. `operations` gives llm agents bosun's operations as tools
- * (the runtime's operation runner, built after the registry).
+ * (the runtime's operation runner, built after the registry); `mcp` the tools of the external
+ * MCP servers their `mcp:` allows.
  */
-export function createRunnerRegistry(operations?: () => OperationRunner): RunnerRegistry {
+export function createRunnerRegistry(
+  operations?: () => OperationRunner,
+  mcp?: McpToolSettings,
+): RunnerRegistry {
   const runners = [
     createMockRunner(),
     createShellRunner(),
@@ -48,9 +53,12 @@ export function createRunnerRegistry(operations?: () => OperationRunner): Runner
       // The AI SDK prints call warnings on the console unless told not to; bosun journals instead.
       (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
       const { createLlmRunner } = await import('../adapters/runners/llm/index.js');
-      if (operations === undefined) return createLlmRunner();
-      const { createOperationTools } = await import('./agent-tools.js');
-      return createLlmRunner({ tools: createOperationTools(operations) });
+      if (operations === undefined && mcp === undefined) return createLlmRunner();
+      const { createMcpTools, createOperationTools } = await import('./agent-tools.js');
+      return createLlmRunner({
+        ...(operations === undefined ? {} : { tools: createOperationTools(operations) }),
+        ...(mcp === undefined ? {} : { externalTools: createMcpTools(mcp) }),
+      });
     }),
   ];
   return new Map(runners.map((runner) => [runner.name, runner]));

@@ -15,6 +15,7 @@ import { createUlidGenerator } from '../shared/ids.js';
 import type { AgentDirectory } from './agent-directory.js';
 import { openAgentDirectory } from './agent-directory.js';
 import { createEngineEnvironment, createRunnerRegistry } from './engine.js';
+import { lazyMcpClients } from './mcp-clients.js';
 import type { ResolvedWorkspace, WorkspaceOptions } from './workspace.js';
 import { openStore, resolveWorkspace } from './workspace.js';
 import { VERSION } from '../shared/version.js';
@@ -50,9 +51,21 @@ export async function openRuntime(
   const store = await openStore(workspace.db);
   const newId = createUlidGenerator(clock);
   let operations: OperationRunner | undefined;
-  const runners = createRunnerRegistry(() => operations!);
-  const engine = createEngineEnvironment(runners, options.cwd, workspace.dir, options.env);
   let agents: AgentDirectory | undefined;
+  const directory = (onReloadError?: (error: Error) => void) =>
+    (agents ??= openAgentDirectory(workspace.dir, {
+      watch: true,
+      ...(onReloadError ? { onReloadError } : {}),
+    }));
+  const workdir = workspace.dir ? dirname(workspace.dir) : options.cwd;
+  // External MCP servers: connected on first use by an llm agent, closed with the runtime.
+  const mcpClients = lazyMcpClients({ cwd: workdir });
+  const runners = createRunnerRegistry(() => operations!, {
+    clients: mcpClients,
+    servers: () => directory().section.mcp_servers ?? {},
+    env: options.env,
+  });
+  const engine = createEngineEnvironment(runners, options.cwd, workspace.dir, options.env);
   return {
     workspace,
     store,
@@ -70,15 +83,12 @@ export async function openRuntime(
     runners,
     clock,
     newId,
-    workdir: workspace.dir ? dirname(workspace.dir) : options.cwd,
-    agents: (onReloadError) =>
-      (agents ??= openAgentDirectory(workspace.dir, {
-        watch: true,
-        ...(onReloadError ? { onReloadError } : {}),
-      })),
+    workdir,
+    agents: directory,
     env: options.env,
-    close: () => {
+    close: async () => {
       agents?.close();
+      await mcpClients.close();
       return store.close();
     },
   };

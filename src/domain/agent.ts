@@ -8,6 +8,7 @@
 
 import { z } from 'zod';
 import { parseDuration } from '../shared/duration.js';
+import { McpAllowEntrySchema, McpServersSchema, parseAllowEntry } from './mcp-server.js';
 
 export const MODEL_PROVIDERS = [
   'openai-compatible',
@@ -89,6 +90,11 @@ export const AgentConfigSchema = z
       .optional(),
     /** bosun operations the agent may call as tools (llm runner). */
     tools: z.array(z.string().trim().min(1)).default([]),
+    /**
+     * Tools of the external MCP servers of `mcp_servers:` the agent may call (llm runner):
+     * `server` (all its tools), `server/tool`, or `server/prefix*`.
+     */
+    mcp: z.array(McpAllowEntrySchema).default([]),
     max_concurrency: positiveInt.optional(),
     workdir: z.enum(WORKDIR_MODES, `must be one of ${WORKDIR_MODES.join(', ')}`).default('repo'),
     /** workdir worktree: remove the worktree after the attempt (the branch always stays). */
@@ -118,6 +124,16 @@ export const AgentConfigSchema = z
         code: 'custom',
         path: ['model'],
         message: 'runner llm needs a model (a name from models:) or a route',
+      });
+    }
+    if (agent.runner !== 'llm' && agent.mcp.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mcp'],
+        message:
+          agent.runner === 'claude-code' || agent.runner === 'codex'
+            ? `is for runner llm: ${agent.runner} takes MCP servers from its own settings (claude mcp add, or ~/.codex/config.toml)`
+            : 'is for runner llm: only an llm agent calls MCP tools through bosun',
       });
     }
     if (agent.model !== undefined && agent.route !== undefined) {
@@ -191,6 +207,8 @@ export const AgentsSectionSchema = z.object({
   /** role → model names, cheapest first (and rules that start a task further up). */
   routes: z.record(name('role'), RouteSchema).default({}),
   budgets: z.array(BudgetConfigSchema).default([]),
+  /** External MCP servers whose tools llm agents may call (see an agent's `mcp:`). */
+  mcp_servers: McpServersSchema.optional(),
 });
 export type AgentsSection = z.output<typeof AgentsSectionSchema>;
 
@@ -200,7 +218,7 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
-/** Cross-references: agents' models and routes, routes' models. */
+/** Cross-references: agents' models, routes and MCP servers, routes' models. */
 export function checkReferences(section: AgentsSection): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const models = Object.keys(section.models);
@@ -218,6 +236,16 @@ export function checkReferences(section: AgentsSection): ConfigProblem[] {
         message: `unknown route '${agent.route}' (routes: ${Object.keys(section.routes).join(', ') || 'none configured'})`,
       });
     }
+    const servers = section.mcp_servers ?? {};
+    agent.mcp.forEach((entry, i) => {
+      const { server } = parseAllowEntry(entry);
+      if (!(server in servers)) {
+        problems.push({
+          path: ['agents', agentName, 'mcp', i],
+          message: `unknown MCP server '${server}' (mcp_servers: ${Object.keys(servers).join(', ') || 'none configured'})`,
+        });
+      }
+    });
   }
   for (const [role, route] of Object.entries(section.routes)) {
     route.models.forEach((model, i) => {

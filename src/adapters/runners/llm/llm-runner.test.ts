@@ -22,6 +22,7 @@ import type { TestStepContext } from '../../../testing/step-context.js';
 import { createLlmRunner } from './index.js';
 import type { LlmRunnerSettings } from './index.js';
 import { MOCK_USAGE } from './llm-models.js';
+import { wireToolName } from './llm-runner.js';
 
 function modelOf(config: z.input<typeof ModelConfigSchema>, name = 'fast'): ResolvedModel {
   return { name, ...ModelConfigSchema.parse(config) };
@@ -593,6 +594,95 @@ describe('llm runner against an OpenAI-compatible server', () => {
     ]);
   });
 
+  it('offers external MCP tools as server__tool beside the operations, named server/tool in reports', async () => {
+    server.enqueue(
+      {
+        type: 'tool-calls',
+        calls: [{ id: 'call_x', name: 'web__echo', arguments: { text: 'hi' } }],
+      },
+      { type: 'text', text: 'It said hi.' },
+    );
+    const asked: (readonly string[])[] = [];
+    const executed: unknown[] = [];
+    const context = contextOf();
+    const outcome = await run(
+      context,
+      agentOf(model, { tools: ['task.note'], mcp: ['web/echo'] }),
+      {
+        tools: () => noteTool([]),
+        externalTools: (allowlist) => {
+          asked.push(allowlist);
+          return Promise.resolve({
+            'web/echo': tool({
+              description: 'Repeats the text.',
+              inputSchema: jsonSchema<{ text: string }>({
+                type: 'object',
+                properties: { text: { type: 'string' } },
+              }),
+              execute: (input) => {
+                executed.push(input);
+                return `echo: ${input.text}`;
+              },
+            }),
+          });
+        },
+      },
+    );
+    expect(asked).toEqual([['web/echo']]);
+    expect(executed).toEqual([{ text: 'hi' }]);
+    expect(server.requests[0]?.toolNames).toEqual(['task_note', 'web__echo']);
+    expect(server.requests[1]?.messages.at(-1)).toMatchObject({
+      role: 'tool',
+      tool_call_id: 'call_x',
+      content: 'echo: hi',
+    });
+    expect(context.reports.filter((event) => event.kind !== 'agent-message-delta')).toEqual([
+      { kind: 'agent-tool-call', id: 'call_x', tool: 'web/echo', input: { text: 'hi' } },
+      { kind: 'agent-tool-result', id: 'call_x', ok: true, text: 'echo: hi' },
+    ]);
+    expect((outcome.output as { text: string }).text).toBe('It said hi.');
+  });
+
+  it('fails the attempt as the external tools say, before any model call', async () => {
+    const agent = agentOf(model, { mcp: ['web'] });
+    const unreachable = new StepFailure({
+      kind: 'error',
+      message: "agent 'writer': mcp server 'web': unreachable: connect ECONNREFUSED",
+      retryable: true,
+      outputTail: '',
+    });
+    const failure = await failureOf(
+      run(contextOf(), agent, { externalTools: () => Promise.reject(unreachable) }),
+    );
+    expect(failure).toBe(unreachable);
+    const plain = await failureOf(
+      run(contextOf(), agent, { externalTools: () => Promise.reject(new Error('boom')) }),
+    );
+    expect(plain).toMatchObject({ message: 'boom', retryable: true });
+    const without = await failureOf(run(contextOf(), agent));
+    expect(without).toMatchObject({ retryable: false });
+    expect(without.message).toBe(
+      "llm runner: agent 'writer' lists MCP servers (web) but this runner has no MCP client",
+    );
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('does not wait for MCP servers that are slow to start when the attempt is cancelled', async () => {
+    const context = contextOf();
+    let asked!: () => void;
+    const listing = new Promise<void>((resolve) => (asked = resolve));
+    const execution = run(context, agentOf(model, { mcp: ['slow'] }), {
+      externalTools: () => {
+        asked();
+        return new Promise<ToolSet>(() => {});
+      },
+    }).catch((error: unknown) => error);
+    await listing;
+    context.abort();
+    expect(await execution).toMatchObject({ kind: 'cancelled', retryable: false });
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('reads the key from the process environment when the attempt has none', async () => {
     server.enqueue({ type: 'text', text: 'ok' });
     process.env['BOSUN_TEST_LLM_KEY'] = 'sk-local';
@@ -817,6 +907,23 @@ describe('llm runner without a usable model', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('tool names for model APIs', () => {
+  it('turns dots and the server slash into what the APIs accept', () => {
+    expect(wireToolName('task.note')).toBe('task_note');
+    expect(wireToolName('github/search_issues')).toBe('github__search_issues');
+    expect(wireToolName('my.server/get.thing')).toBe('my_server__get_thing');
+  });
+
+  it('keeps a long name within 64 characters and unique, by a hash of the whole', () => {
+    const long = `server/${'a'.repeat(80)}`;
+    const other = `server/${'a'.repeat(79)}b`;
+    expect(wireToolName(long)).toHaveLength(64);
+    expect(wireToolName(long)).toMatch(/^server__a+_[0-9a-f]{8}$/);
+    expect(wireToolName(other)).not.toBe(wireToolName(long));
+    expect(wireToolName(long)).toBe(wireToolName(long));
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * The llm runner: one step attempt is one AI SDK `streamText` conversation with the agent's model
  * — its instructions as the system prompt, the step's input (and, on a retry, what went wrong
- * before) as the user message, and its tools in a loop of at most `max_steps` model calls. Text
+ * before) as the user message, and its tools — bosun operations (`tools:`) and the tools of
+ * external MCP servers its `mcp:` allows — in a loop of at most `max_steps` model calls. Text
  * deltas, tool calls and tool results are reported as they happen; every model call becomes a
  * ledger row with its tokens, latency and cost, and a failed attempt still hands back what it
  * spent.
@@ -13,6 +14,7 @@ import type { LanguageModel, ToolSet } from 'ai';
 import type { JsonValue } from '../../../domain/workflow.js';
 import type {
   AgentActivity,
+  AgentProfile,
   ModelCall,
   ResolvedModel,
   Runner,
@@ -36,6 +38,8 @@ const MAX_CACHED_MODELS = 32;
 
 /** OpenAI and Anthropic accept only these characters in a tool's name, so no dots. */
 const WIRE_TOOL_NAME = /[^a-zA-Z0-9_-]/g;
+/** The longest tool name OpenAI accepts. */
+const MAX_WIRE_TOOL_NAME = 64;
 
 export function createLlmRunner(settings: LlmRunnerSettings = {}): Runner {
   const now = settings.now ?? (() => performance.now());
@@ -94,7 +98,8 @@ export function createLlmRunner(settings: LlmRunnerSettings = {}): Runner {
           { env: keyEnv ?? null },
         );
       }
-      const tools = toolsFor(agent.name, agent.config.tools, settings, context);
+      const tools = await toolsFor(agent, settings, context);
+      if (context.signal.aborted) throw abortFailure(context.signal);
       return converse(context, {
         model,
         keyEnv,
@@ -172,7 +177,7 @@ async function converse(
           report.activity({
             kind: 'agent-tool-call',
             id: part.toolCallId,
-            tool: tools?.operationOf(part.toolName) ?? part.toolName,
+            tool: tools?.nameOf(part.toolName) ?? part.toolName,
             // Parsed from the model's JSON, so it is JSON.
             input: (part.input ?? null) as JsonValue,
           });
@@ -289,40 +294,96 @@ function refused(message: string, details: Record<string, unknown> = {}): StepFa
 /** An agent's tools under names the providers accept, and the way back to bosun's names. */
 interface WireTools {
   readonly set: ToolSet;
-  operationOf(wireName: string): string;
+  /** `task.note` for `task_note`, `github/search_issues` for `github__search_issues`. */
+  nameOf(wireName: string): string;
 }
 
-function toolsFor(
-  agentName: string,
-  names: readonly string[],
+/**
+ * The attempt's tools: the bosun operations of the agent's `tools:` and the external MCP tools its
+ * `mcp:` allows. A model API takes `[a-zA-Z0-9_-]{1,64}` as a tool name, so `task.note` becomes
+ * `task_note` and `github/search_issues` becomes `github__search_issues`; a longer name is cut
+ * and ends in a hash of the whole, so it stays unique.
+ */
+async function toolsFor(
+  agent: AgentProfile,
   settings: LlmRunnerSettings,
   context: StepAttemptContext,
-): WireTools | undefined {
-  if (names.length === 0) return undefined;
-  if (settings.tools === undefined) {
-    throw refused(
-      `llm runner: agent '${agentName}' lists tools (${names.join(', ')}) but this runner has none to give`,
-    );
-  }
-  const given = settings.tools(names, context);
-  const missing = names.filter((name) => !(name in given));
-  if (missing.length > 0) {
-    throw refused(`llm runner: agent '${agentName}' lists unknown tools: ${missing.join(', ')}`);
-  }
-  const set: ToolSet = {};
-  const operations = new Map<string, string>();
-  for (const name of names) {
-    const wire = name.replace(WIRE_TOOL_NAME, '_').slice(0, 64);
-    const taken = operations.get(wire);
-    if (taken !== undefined) {
+): Promise<WireTools | undefined> {
+  const names = agent.config.tools;
+  const allowlist = agent.config.mcp;
+  if (names.length === 0 && allowlist.length === 0) return undefined;
+  const given: [string, ToolSet[string]][] = [];
+  if (names.length > 0) {
+    if (settings.tools === undefined) {
       throw refused(
-        `llm runner: agent '${agentName}': tools '${taken}' and '${name}' both become '${wire}' for the model`,
+        `llm runner: agent '${agent.name}' lists tools (${names.join(', ')}) but this runner has none to give`,
       );
     }
-    operations.set(wire, name);
-    set[wire] = given[name]!;
+    const operations = settings.tools(names, context);
+    const missing = names.filter((name) => !(name in operations));
+    if (missing.length > 0) {
+      throw refused(`llm runner: agent '${agent.name}' lists unknown tools: ${missing.join(', ')}`);
+    }
+    for (const name of names) given.push([name, operations[name]!]);
   }
-  return { set, operationOf: (wire) => operations.get(wire) ?? wire };
+  if (allowlist.length > 0) {
+    if (settings.externalTools === undefined) {
+      throw refused(
+        `llm runner: agent '${agent.name}' lists MCP servers (${allowlist.join(', ')}) but this runner has no MCP client`,
+      );
+    }
+    let external: ToolSet;
+    try {
+      // Starting or reaching a server may take its whole connect timeout: a cancel need not wait.
+      external = await untilAborted(settings.externalTools(allowlist, context), context.signal);
+    } catch (error) {
+      throw context.signal.aborted ? abortFailure(context.signal) : StepFailure.from(error);
+    }
+    given.push(...Object.entries(external));
+  }
+  const set: ToolSet = {};
+  const byWire = new Map<string, string>();
+  for (const [name, tool] of given) {
+    const wire = wireToolName(name);
+    const taken = byWire.get(wire);
+    if (taken === name) continue;
+    if (taken !== undefined) {
+      throw refused(
+        `llm runner: agent '${agent.name}': tools '${taken}' and '${name}' both become '${wire}' for the model`,
+      );
+    }
+    byWire.set(wire, name);
+    set[wire] = tool;
+  }
+  return { set, nameOf: (wire) => byWire.get(wire) ?? wire };
+}
+
+/** `work`, or a rejection as soon as `signal` aborts. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortFailure(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortFailure(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    void work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** `task.note` → `task_note`; `github/search_issues` → `github__search_issues`. */
+export function wireToolName(name: string): string {
+  const wire = name.replace('/', '__').replace(WIRE_TOOL_NAME, '_');
+  if (wire.length <= MAX_WIRE_TOOL_NAME) return wire;
+  const hash = fnv1a(name).toString(16).padStart(8, '0');
+  return `${wire.slice(0, MAX_WIRE_TOOL_NAME - hash.length - 1)}_${hash}`;
+}
+
+/** 32-bit FNV-1a: a short, stable fingerprint (not a security measure). */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
 }
 
 interface ActivityReporter {

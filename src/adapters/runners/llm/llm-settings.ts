@@ -1,6 +1,6 @@
 /**
  * The llm runner's two kinds of settings: the factory's (how it reaches the network, the tools
- * an agent may call, the clock) and a step's `with:` (sampling and provider options for this
+ * an agent may call — bosun's operations and external MCP tools —, the clock) and a step's `with:` (sampling and provider options for this
  * step), validated strictly so a typo in a workflow file fails loudly instead of being ignored.
  */
 
@@ -19,6 +19,16 @@ export interface LlmRunnerSettings {
    * Without it an agent gets no tools.
    */
   readonly tools?: (names: readonly string[], attempt: StepAttemptContext) => ToolSet;
+  /**
+   * The external MCP tools an agent's `mcp:` allows (`github`, `github/search_*`), keyed by
+   * `server/tool`. Asked once per attempt (a server may have to be started or reached first); a
+   * rejection with a StepFailure fails the attempt as it says. Without it an agent that lists
+   * servers is refused.
+   */
+  readonly externalTools?: (
+    allowlist: readonly string[],
+    attempt: StepAttemptContext,
+  ) => Promise<ToolSet>;
   /**
    * How often the AI SDK retries one model call on a 429, a 5xx or a network error, honouring
    * `retry-after` (default 2). Kept small: the engine's own retry policy, with its backoff and
