@@ -4,7 +4,7 @@
  * running worker picks up an agent added to bosun.yaml without a restart.
  */
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer } from '../src/testing/fake-openai-server.js';
@@ -271,6 +271,33 @@ describe('agents from bosun.yaml', () => {
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/bosun\.yaml:\d+: agents\.bad\.model: unknown model 'nope'/);
     expect(readFileSync(config, 'utf8')).toBe(text);
+    // An allowlist of external MCP tools must name servers of mcp_servers:.
+    appendFileSync(config, 'models:\n  local: { provider: mock, model: small }\n');
+    const withModel = readFileSync(config, 'utf8');
+    const unknownServer = await runBosun(
+      ['agent', 'add', 'bad', '--runner', 'llm', '--model', 'local', '--mcp', 'files'],
+      { cwd },
+    );
+    expect(unknownServer.status).toBe(2);
+    expect(unknownServer.stderr).toMatch(/agents\.bad\.mcp\.0: unknown MCP server 'files'/);
+    expect(readFileSync(config, 'utf8')).toBe(withModel);
+    appendFileSync(config, 'mcp_servers:\n  files:\n    command: mcp-files\n');
+    const researcher = await bosunJson<{ mcp: string[] }>(
+      [
+        'agent',
+        'add',
+        'researcher',
+        '--runner',
+        'llm',
+        '--model',
+        'local',
+        '--mcp',
+        'files/read_*',
+      ],
+      { cwd },
+    );
+    expect(researcher.mcp).toEqual(['files/read_*']);
+    expect((await runBosun(['agent', 'remove', 'researcher'], { cwd })).status).toBe(0);
     expect(
       (await bosunJson<{ name: string }[]>(['agent', 'list'], { cwd })).map((a) => a.name),
     ).toEqual(['coder']);

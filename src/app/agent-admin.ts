@@ -96,6 +96,7 @@ function scaffoldText(name: string): string {
     '    instructions: |                # or { file: prompts/NAME.md }, read at every attempt',
     '      You are a careful engineer. Say what you changed and why.',
     '    tools: []                      # bosun operations an llm may call, e.g. [note.add]',
+    '    # mcp: [files, github/search_*]  # llm: tools of mcp_servers it may call',
     '    workdir: repo                  # worktree: a git worktree per task; none: a temp folder',
     '    timeout: 20m                   # per attempt',
     '    max_steps: 8                   # model calls (llm) or turns (claude-code) per attempt',

@@ -70,6 +70,14 @@ describe('bosun.yaml', () => {
     expect(error.details).toMatchObject({ line: 15, field: 'agents.coder.runner' });
   });
 
+  it('takes query_db only as a postgres:// URL', () => {
+    const url = 'postgres://bosun_reader@db.lan/bosun';
+    expect(parseConfig(`version: 1\nquery_db: ${url}\n`, 'bosun.yaml').query_db).toBe(url);
+    expect(refusal('version: 1\nquery_db: mysql://db.lan/bosun\n').message).toBe(
+      'bosun.yaml:2: query_db: must be a postgres:// URL',
+    );
+  });
+
   it('names an unknown key where it is', () => {
     expect(refusal(FULL.replace('    tools: [note.add]', '    tool: [note.add]')).message).toBe(
       "bosun.yaml:17: agents.coder.tool: unknown key 'tool'",

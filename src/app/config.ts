@@ -19,6 +19,15 @@ export const WorkspaceConfigSchema = z.strictObject({
   version: z.literal(1, 'must be 1'),
   /** A path relative to `.bosun/`, an absolute path, or a `postgres://` URL. */
   db: z.string().trim().min(1, 'must not be empty').default(DEFAULT_DB_FILE),
+  /**
+   * PostgreSQL: the URL `db.query` connects to, as a role that may only read (BOSUN_QUERY_DB
+   * overrides it; `bosun db reader` prints how to make the role).
+   */
+  query_db: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\//i, 'must be a postgres:// URL')
+    .optional(),
   /** Who is recorded in the audit log when neither --as nor BOSUN_ACTOR says. */
   actor: z.string().trim().min(1, 'must not be empty').optional(),
   ...AgentsSectionSchema.shape,
@@ -31,6 +40,8 @@ export function defaultConfigText(db: string): string {
     'version: 1',
     '# Store: a SQLite file (relative to this folder) or a postgres:// URL shared by several machines.',
     `db: ${JSON.stringify(db)}`,
+    '# PostgreSQL: db.query connects here, as a role that may only read (see: bosun db reader).',
+    '# query_db: postgres://bosun_reader@db.lan/bosun',
     '# Default actor for the audit log (otherwise --as, BOSUN_ACTOR, or your OS user name).',
     '# actor: ana',
     '',

@@ -48,7 +48,7 @@ export async function openRuntime(
   clock: Clock = systemClock,
 ): Promise<Runtime> {
   const workspace = await resolveWorkspace(options);
-  const store = await openStore(workspace.db);
+  const store = await openStore(workspace.db, workspace.queryDb);
   const newId = createUlidGenerator(clock);
   let operations: OperationRunner | undefined;
   let agents: AgentDirectory | undefined;

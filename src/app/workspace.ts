@@ -31,6 +31,8 @@ export interface ResolvedWorkspace {
   readonly dir: string | null;
   readonly db: string;
   readonly actor: string;
+  /** PostgreSQL: where `db.query` connects, as a read-only role; null: the store's own URL. */
+  readonly queryDb: string | null;
 }
 
 export function isPostgresUrl(db: string): boolean {
@@ -92,7 +94,16 @@ export async function resolveWorkspace(options: WorkspaceOptions): Promise<Resol
   }
   const actor =
     options.actor ?? envValue(options.env, 'BOSUN_ACTOR') ?? config?.actor ?? osUser(options.env);
-  return { dir, db, actor };
+  // A SQLite store's queries run on a read-only connection of their own; no role to pick.
+  const queryDb = isPostgresUrl(db)
+    ? (envValue(options.env, 'BOSUN_QUERY_DB') ?? config?.query_db)
+    : undefined;
+  if (queryDb !== undefined && !isPostgresUrl(queryDb)) {
+    throw new BosunError('invalid_input', 'BOSUN_QUERY_DB: must be a postgres:// URL', {
+      details: { field: 'BOSUN_QUERY_DB' },
+    });
+  }
+  return { dir, db, actor, queryDb: queryDb ?? null };
 }
 
 function osUser(env: Readonly<Record<string, string | undefined>>): string {
@@ -137,10 +148,10 @@ export async function initWorkspace(root: string, db: string | undefined): Promi
 }
 
 /** Opens the store a workspace names; the PostgreSQL driver is loaded only when used. */
-export async function openStore(db: string): Promise<Store> {
+export async function openStore(db: string, queryDb: string | null = null): Promise<Store> {
   if (isPostgresUrl(db)) {
     const { createPostgresStore } = await import('../adapters/storage/postgres/index.js');
-    return createPostgresStore({ url: db });
+    return createPostgresStore({ url: db, queryUrl: queryDb ?? undefined });
   }
   if (!existsSync(dirname(db))) {
     throw new BosunError('not_found', `db: folder ${dirname(db)} does not exist`, {

@@ -208,4 +208,49 @@ export const dbOperations: readonly AnyOperation[] = [
     prepare: (ctx, input) => describeSchema(readOnlySql(ctx, 'db.schema'), input.table),
     handler: (_ctx, _input, schema) => Promise.resolve(schema),
   }),
+  defineOperation({
+    name: 'db.reader',
+    summary:
+      'PostgreSQL: the SQL that makes a role which may only read bosun’s tables, for db.query to connect as (query_db)',
+    effects: 'read',
+    input: z.strictObject({
+      role: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL name (letters, digits, _)')
+        .default('bosun_reader'),
+    }),
+    output: z.object({ role: z.string(), sql: z.string() }),
+    cli: {
+      positional: ['role'],
+      text: 'sql',
+      examples: [
+        'bosun db reader > reader.sql    # then: psql "$BOSUN_DB" -f reader.sql',
+        'bosun db reader agents_ro',
+      ],
+    },
+    handler: (_ctx, input) => Promise.resolve({ role: input.role, sql: readerSql(input.role) }),
+  }),
 ];
+
+/**
+ * A login role that may read every table of bosun's schema, and the tables later migrations add
+ * — and nothing else: `db.query` connected as it (query_db) cannot write even outside a READ
+ * ONLY transaction, and functions it calls act with its rights, not those of bosun's role.
+ */
+export function readerSql(role: string): string {
+  return [
+    `-- A role that may only read bosun's tables, for db.query (docs/sql.md).`,
+    `-- Run it as the role bosun connects as (the tables' owner), once per database:`,
+    `--   psql "$BOSUN_DB" -f reader.sql`,
+    `-- CREATE ROLE needs CREATEROLE; without it, ask an administrator for that line alone.`,
+    `-- Then set query_db: postgres://${role}:PASSWORD@HOST/DATABASE in .bosun/bosun.yaml`,
+    `-- (or BOSUN_QUERY_DB).`,
+    `CREATE ROLE ${role} LOGIN PASSWORD 'change-me' NOSUPERUSER NOCREATEDB NOCREATEROLE;`,
+    `DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO ${role}', current_database()); END $$;`,
+    `GRANT USAGE ON SCHEMA public TO ${role};`,
+    `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role};`,
+    `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO ${role};`,
+    `ALTER ROLE ${role} SET default_transaction_read_only = on;`,
+    '',
+  ].join('\n');
+}

@@ -21,6 +21,12 @@ import { describePostgresSchema } from './postgres-schema.js';
 export interface PostgresStoreSettings {
   /** `postgres://user@host:port/database` */
   readonly url: string;
+  /**
+   * Where `db.query` connects instead: the same database as a role that may only read
+   * (`bosun db reader` prints the statements that make one). Functions a query calls then act
+   * with that role's rights, not bosun's.
+   */
+  readonly queryUrl?: string | undefined;
   readonly maxConnections?: number;
   readonly now?: () => string;
 }
@@ -85,7 +91,7 @@ export async function createPostgresStore(settings: PostgresStoreSettings): Prom
   }
 
   const definitions = createDefinitionCache();
-  const readOnlyQueries = createPostgresReadOnlyQueries(settings.url);
+  const readOnlyQueries = createPostgresReadOnlyQueries(settings.queryUrl ?? settings.url);
   return {
     dialect: 'postgres',
     transaction: (mode, work) =>
