@@ -69,7 +69,7 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
-  external: ['better-sqlite3', 'pg', 'pg-native', '@lydell/node-pty'],
+  external: ['better-sqlite3', 'sqlite-vec', 'pg', 'pg-native', '@lydell/node-pty'],
   banner: {
     js: "import { createRequire as __bosunCreateRequire } from 'node:module'; const require = __bosunCreateRequire(import.meta.url);",
   },

@@ -94,7 +94,7 @@ describe('bosun memory', () => {
 
     const table = await runBosun(['memory', 'restore NAS'], { cwd: dir });
     expect(table.status, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(/^ID\s+SCORE\s+KIND\s+SCOPE\s+OF\s+SNIPPET/);
+    expect(table.stdout).toMatch(/^ID\s+SCORE\s+KIND\s+SCOPE\s+OF\s+MATCHED\s+SNIPPET/);
     expect(table.stdout).toContain(`${item.id}  `);
     expect(table.stdout).toContain('Restores need the NAS mounted read-write');
 

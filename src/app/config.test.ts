@@ -229,3 +229,46 @@ describe('bosun.yaml: mcp_servers and an agent’s mcp', () => {
     );
   });
 });
+
+describe('embeddings:', () => {
+  it('accepts an embedding model and leaves it out when absent', () => {
+    const config = parseConfig(
+      'version: 1\nembeddings:\n  provider: ollama\n  model: nomic-embed-text\n  dimensions: 768\n',
+      'bosun.yaml',
+    );
+    expect(config.embeddings).toEqual({
+      provider: 'ollama',
+      model: 'nomic-embed-text',
+      dimensions: 768,
+    });
+    expect(parseConfig('version: 1\n', 'bosun.yaml').embeddings).toBeUndefined();
+  });
+
+  it('refuses bad embeddings settings naming the line and the key', () => {
+    expect(
+      refusal('version: 1\nembeddings:\n  provider: ollama\n  model: m\n  dimensions: 1.5\n')
+        .message,
+    ).toBe('bosun.yaml:5: embeddings.dimensions: must be a whole number');
+    expect(
+      refusal(
+        'version: 1\nembeddings:\n  provider: openai-compatible\n  model: m\n  dimensions: 8\n',
+      ).message,
+    ).toMatch(/^bosun\.yaml:2: embeddings\.base_url: is required for an openai-compatible/);
+    expect(
+      refusal('version: 1\nembeddings:\n  provider: cohere\n  model: m\n  dimensions: 8\n').message,
+    ).toBe(
+      'bosun.yaml:3: embeddings.provider: must be one of openai-compatible, ollama, openai, mock',
+    );
+    expect(
+      refusal(
+        'version: 1\nembeddings:\n  provider: openai\n  model: m\n  dimensions: 8\n  api_key_env: sk-123\n',
+      ).message,
+    ).toMatch(/embeddings\.api_key_env: must be an environment variable name/);
+  });
+
+  it('documents embeddings in the template, commented out', () => {
+    const text = defaultConfigText('bosun.db');
+    expect(text).toContain('# embeddings:');
+    expect(parseConfig(text, 'bosun.yaml').embeddings).toBeUndefined();
+  });
+});

@@ -1,12 +1,13 @@
 /**
- * `.bosun/bosun.yaml`: the workspace's settings — where the store is, who acts by default, the
- * models, agents, routes and budgets (domain/agent.ts) and the external MCP servers llm agents may
+ * `.bosun/bosun.yaml`: the workspace's settings — where the store is, who acts by default, memory's
+ * embedding model (`embeddings:`, docs/memory.md), the models, agents, routes and budgets (domain/agent.ts) and the external MCP servers llm agents may
  * use (`mcp_servers:`, domain/mcp-server.ts) — validated with errors that name the line and the
  * key: `bosun.yaml:12: agents.coder.runner: must be one of llm, claude-code, …`.
  */
 
 import { z } from 'zod';
 import { AgentsSectionSchema, checkReferences } from '../domain/agent.js';
+import { EmbeddingsConfigSchema } from '../domain/memory.js';
 import { findOperation } from '../operations/catalog.js';
 import { BosunError } from '../shared/errors.js';
 import type { YamlPathSegment } from './yaml-source.js';
@@ -30,6 +31,8 @@ export const WorkspaceConfigSchema = z.strictObject({
     .optional(),
   /** Who is recorded in the audit log when neither --as nor BOSUN_ACTOR says. */
   actor: z.string().trim().min(1, 'must not be empty').optional(),
+  /** Memory's embedding model; without it memory search is full-text only (docs/memory.md). */
+  embeddings: EmbeddingsConfigSchema.optional(),
   ...AgentsSectionSchema.shape,
 });
 export type WorkspaceConfig = z.infer<typeof WorkspaceConfigSchema>;
@@ -84,6 +87,17 @@ export function defaultConfigText(db: string): string {
     '#   github:',
     '#     url: https://api.githubcopilot.com/mcp/   # Streamable HTTP',
     '#     headers: { Authorization: "Bearer ${GITHUB_TOKEN}" }',
+    '#',
+    '# Memory embeddings: vectors for hybrid memory search (full text + meaning). Without this',
+    '# section memory search is full-text only. Items are embedded in the background by',
+    "# 'bosun worker' / 'bosun serve', or now with 'bosun memory embed'. Changing model or",
+    '# dimensions re-embeds every item.',
+    '# embeddings:',
+    '#   provider: ollama                    # or openai-compatible, openai, mock',
+    '#   base_url: http://localhost:11434/v1',
+    '#   model: nomic-embed-text',
+    '#   dimensions: 768                     # the length of the vectors the model returns',
+    "#   # api_key_env: OPENAI_API_KEY       # the variable's NAME, never the key",
     '#',
     '# Budgets: checked before a step starts (its worst case is reserved).',
     '# budgets:',

@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { createMockRunner } from '../adapters/runners/mock/index.js';
 import { createShellRunner } from '../adapters/runners/shell/index.js';
+import { createGptTokenizer } from '../adapters/tokenizer/index.js';
 import type { Scheduler } from '../core/engine/scheduler.js';
 import { createScheduler } from '../core/engine/scheduler.js';
 import type { EngineEnvironment, ModelAdmin, Planner } from '../core/services/service-context.js';
@@ -163,6 +164,12 @@ export interface SchedulerOptions {
   readonly onError?: (error: unknown) => void;
 }
 
+/**
+ * One tokenizer for every scheduler of the process: its vocabulary loads on the first agent step
+ * whose context is packed, never at start.
+ */
+const tokenizer = createGptTokenizer();
+
 export function createEngineScheduler(options: SchedulerOptions): Scheduler {
   const owner = leaseOwner();
   return createScheduler({
@@ -178,7 +185,11 @@ export function createEngineScheduler(options: SchedulerOptions): Scheduler {
     ...(options.worker ? { worker: { host: HOST, pid: process.pid } } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
     ...(options.agents
-      ? { agents: options.agents.resolve, budgets: () => options.agents!.section.budgets }
+      ? {
+          agents: options.agents.resolve,
+          budgets: () => options.agents!.section.budgets,
+          tokenizer: () => tokenizer.load(),
+        }
       : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.workspaceDir

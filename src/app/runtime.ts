@@ -16,6 +16,8 @@ import type { AgentDirectory } from './agent-directory.js';
 import { openAgentDirectory } from './agent-directory.js';
 import { createEngineEnvironment, createRunnerRegistry } from './engine.js';
 import { lazyMcpClients } from './mcp-clients.js';
+import type { MemoryVectors } from '../core/services/memory-embedding.js';
+import { createLazyMemoryVectors } from './embedder.js';
 import type { ResolvedWorkspace, WorkspaceOptions } from './workspace.js';
 import { openStore, resolveWorkspace } from './workspace.js';
 import { VERSION } from '../shared/version.js';
@@ -40,6 +42,8 @@ export interface Runtime {
    */
   agents(onReloadError?: (error: Error) => void): AgentDirectory;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Memory's embedder (`embeddings:` in bosun.yaml); undefined: full-text search only. */
+  readonly memoryVectors: MemoryVectors | undefined;
   close(): Promise<void>;
 }
 
@@ -66,6 +70,9 @@ export async function openRuntime(
     env: options.env,
   });
   const engine = createEngineEnvironment(runners, options.cwd, workspace.dir, options.env);
+  const memoryVectors = workspace.embeddings
+    ? createLazyMemoryVectors(store, workspace.embeddings, { env: options.env })
+    : undefined;
   return {
     workspace,
     store,
@@ -74,6 +81,7 @@ export async function openRuntime(
       clock,
       newId,
       engine,
+      memoryVectors,
       system: {
         version: VERSION,
         store: { dialect: store.dialect, location: redactPassword(workspace.db) },
@@ -86,6 +94,7 @@ export async function openRuntime(
     workdir,
     agents: directory,
     env: options.env,
+    memoryVectors,
     close: async () => {
       agents?.close();
       await mcpClients.close();

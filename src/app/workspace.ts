@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import type { EmbeddingsConfig } from '../domain/memory.js';
 import type { Store } from '../ports/store.js';
 import { BosunError } from '../shared/errors.js';
 import { ensureTokenFile } from './access-token.js';
@@ -33,6 +34,8 @@ export interface ResolvedWorkspace {
   readonly actor: string;
   /** PostgreSQL: where `db.query` connects, as a read-only role; null: the store's own URL. */
   readonly queryDb: string | null;
+  /** Memory's embedding model (`embeddings:` in bosun.yaml); null: full-text search only. */
+  readonly embeddings?: EmbeddingsConfig | null;
 }
 
 export function isPostgresUrl(db: string): boolean {
@@ -103,7 +106,7 @@ export async function resolveWorkspace(options: WorkspaceOptions): Promise<Resol
       details: { field: 'BOSUN_QUERY_DB' },
     });
   }
-  return { dir, db, actor, queryDb: queryDb ?? null };
+  return { dir, db, actor, queryDb: queryDb ?? null, embeddings: config?.embeddings ?? null };
 }
 
 function osUser(env: Readonly<Record<string, string | undefined>>): string {

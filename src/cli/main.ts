@@ -304,7 +304,9 @@ async function runOperation(
   io: CliIo,
 ): Promise<number> {
   return withRuntime(flags, io, async (runtime) => {
-    const output = await runtime.runner.run(operation, input, runtime.workspace.actor);
+    const output = await runtime.runner.run(operation, input, runtime.workspace.actor, {
+      progress: (message) => io.writeError(`${operation.name}: ${message}\n`),
+    });
     if (flags.json || operation.cli?.json) io.write(`${stableStringify(output)}\n`);
     else io.write(`${renderOutput(output, operation.cli ?? {})}\n`);
     const ok = operation.cli?.ok;

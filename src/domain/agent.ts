@@ -104,6 +104,12 @@ export const AgentConfigSchema = z
     timeout: duration.optional(),
     /** Model calls (llm) or turns (claude-code) one attempt may take. */
     max_steps: positiveInt.default(8),
+    /**
+     * The token budget of the context an attempt is given (llm, claude-code, codex): the task,
+     * its dependencies' outputs (as handoffs when long), earlier attempts and memories, packed
+     * most relevant first (docs/agents.md, "Context packing"). The task itself is never cut.
+     */
+    context_tokens: positiveInt.default(8000),
     /** What one attempt may cost at most (CLI agents report cost only afterwards). */
     max_cost_usd: usd.optional(),
     /** process runner: the command line; `{{prompt}}` is replaced by the step's prompt. */

@@ -5,6 +5,9 @@ import {
   MemoryItem,
   SNIPPET_CHARS,
   SNIPPET_WORDS,
+  RRF_K,
+  fuseByReciprocalRank,
+  hashedEmbedding,
   memoryScore,
   memorySnippet,
   parseMemoryQuery,
@@ -112,5 +115,43 @@ describe('MemoryItem.scopeLabel', () => {
   it('writes a scope the way it is typed', () => {
     expect(MemoryItem.scopeLabel({ scope: 'workspace', scopeRef: null })).toBe('workspace');
     expect(MemoryItem.scopeLabel({ scope: 'task', scopeRef: 'HOME-12' })).toBe('task:HOME-12');
+  });
+});
+
+describe('hashedEmbedding', () => {
+  const dot = (a: number[], b: number[]) => a.reduce((sum, value, i) => sum + value * b[i]!, 0);
+
+  it('is deterministic, normalized, and closer for texts sharing words', () => {
+    const a = hashedEmbedding('Restore the NAS backup weekly', 384);
+    expect(hashedEmbedding('Restore the NAS backup weekly', 384)).toEqual(a);
+    expect(dot(a, a)).toBeCloseTo(1, 10);
+    const near = hashedEmbedding('the NAS backup failed', 384);
+    const far = hashedEmbedding('rotate credentials yearly', 384);
+    expect(dot(a, near)).toBeGreaterThan(0.4);
+    // Texts sharing no word meet only where two words hash to the same slot.
+    expect(dot(a, near)).toBeGreaterThan(Math.abs(dot(a, far)));
+  });
+
+  it('gives a text of no words the zero vector', () => {
+    expect(hashedEmbedding('the of and', 8)).toEqual(Array.from({ length: 8 }, () => 0));
+  });
+});
+
+describe('fuseByReciprocalRank', () => {
+  it('sums 1 / (60 + rank) over the rankings holding an item and says which did', () => {
+    const fused = fuseByReciprocalRank(['a', 'b', 'c'], ['c', 'd', 'a']);
+    expect(fused.map((m) => [m.id, m.matched])).toEqual([
+      ['a', ['text', 'vector']],
+      ['c', ['text', 'vector']],
+      ['b', ['text']],
+      ['d', ['vector']],
+    ]);
+    expect(fused[0]!.score).toBeCloseTo(1 / (RRF_K + 1) + 1 / (RRF_K + 3), 12);
+    expect(fused[1]!.score).toBeCloseTo(1 / (RRF_K + 3) + 1 / (RRF_K + 1), 12);
+  });
+
+  it('breaks ties by the text rank, then the vector rank', () => {
+    expect(fuseByReciprocalRank(['a'], ['b']).map((m) => m.id)).toEqual(['a', 'b']);
+    expect(fuseByReciprocalRank([], ['x', 'y']).map((m) => m.id)).toEqual(['x', 'y']);
   });
 });

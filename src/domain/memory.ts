@@ -220,3 +220,155 @@ export function memorySnippet(text: string, terms: readonly string[]): string {
   }
   return cut(best, best + SNIPPET_WORDS);
 }
+
+// ── vectors (docs/memory.md "Embeddings")
+
+export const EMBEDDING_PROVIDERS = ['openai-compatible', 'ollama', 'openai', 'mock'] as const;
+export type EmbeddingProvider = (typeof EMBEDDING_PROVIDERS)[number];
+
+/** The most dimensions a workspace's vectors may have (sqlite-vec's float vectors go further). */
+export const MAX_EMBEDDING_DIMENSIONS = 4096;
+
+/**
+ * `embeddings:` in bosun.yaml: the model that turns memory items (and queries) into vectors. Its
+ * `dimensions` are fixed per workspace: the vectors stored are all of this model and this size.
+ */
+export const EmbeddingsConfigSchema = z
+  .strictObject({
+    provider: z.enum(EMBEDDING_PROVIDERS, `must be one of ${EMBEDDING_PROVIDERS.join(', ')}`),
+    /** The provider's id for the model (`text-embedding-3-small`, `nomic-embed-text`). */
+    model: z.string().trim().min(1, 'must name the embedding model id the provider knows'),
+    base_url: z.url('must be an http(s) URL').optional(),
+    dimensions: z
+      .number()
+      .int('must be a whole number')
+      .min(2, 'must be at least 2')
+      .max(MAX_EMBEDDING_DIMENSIONS, `must be at most ${MAX_EMBEDDING_DIMENSIONS}`),
+    /** The NAME of the environment variable holding the key, never the key itself. */
+    api_key_env: z
+      .string()
+      .regex(
+        /^[A-Z_][A-Z0-9_]*$/,
+        'must be an environment variable name (A-Z, 0-9, _), not the key itself',
+      )
+      .optional(),
+  })
+  .superRefine((config, ctx) => {
+    if (config.provider === 'openai-compatible' && config.base_url === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['base_url'],
+        message: 'is required for an openai-compatible provider (e.g. http://localhost:8000/v1)',
+      });
+    }
+  });
+export type EmbeddingsConfig = z.output<typeof EmbeddingsConfigSchema>;
+
+/** What a workspace's stored vectors are: which model made them, how long each is. */
+export interface EmbeddingSpace {
+  /** `provider:model`, e.g. `ollama:nomic-embed-text`. */
+  readonly model: string;
+  readonly dimensions: number;
+}
+
+export const EmbeddingSpace = {
+  of(config: EmbeddingsConfig): EmbeddingSpace {
+    return { model: `${config.provider}:${config.model}`, dimensions: config.dimensions };
+  },
+  same(a: EmbeddingSpace | null, b: EmbeddingSpace | null): boolean {
+    return a !== null && b !== null && a.model === b.model && a.dimensions === b.dimensions;
+  },
+  label(space: EmbeddingSpace): string {
+    return `${space.model} (${space.dimensions} dimensions)`;
+  },
+};
+
+/** How the store finds nearest vectors: `off` when no embedder is configured or none loads. */
+export const VECTOR_BACKENDS = ['sqlite-vec', 'pgvector', 'exact-scan', 'off'] as const;
+export type VectorBackend = (typeof VECTOR_BACKENDS)[number];
+
+/** A vector scaled to length 1 (a zero vector stays zero), so cosine is a dot product. */
+export function normalizeVector(vector: readonly number[]): number[] {
+  let sum = 0;
+  for (const value of vector) sum += value * value;
+  const length = Math.sqrt(sum);
+  return length === 0 ? vector.map(() => 0) : vector.map((value) => value / length);
+}
+
+/** FNV-1a, 32 bits: a stable hash of a word, the same in every process. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/**
+ * A deterministic stand-in for an embedding model (the `mock` provider and the fake OpenAI
+ * server): a hashed bag of the text's words (stop words left out, each word counted once),
+ * normalized. Texts sharing words are close; texts sharing none are nearly orthogonal. It knows
+ * nothing of meaning, which is exactly what a test of the plumbing wants.
+ */
+export function hashedEmbedding(text: string, dimensions: number): number[] {
+  const vector: number[] = Array.from({ length: dimensions }, () => 0);
+  const words = new Set(wordsOf(text).filter((word) => !STOP_WORDS.has(word)));
+  for (const word of words) {
+    const hash = fnv1a(word);
+    const index = hash % dimensions;
+    vector[index]! += (fnv1a(`${word}#`) & 1) === 0 ? 1 : -1;
+  }
+  return normalizeVector(vector);
+}
+
+/** Reciprocal rank fusion's constant: ranks past a few dozen weigh about the same. */
+export const RRF_K = 60;
+
+export type MemorySide = 'text' | 'vector';
+
+export interface FusedMatch {
+  readonly id: string;
+  /** Σ 1 / (RRF_K + rank) over the sides that found the item (rank from 1). */
+  readonly score: number;
+  /** The sides that found it, text first. */
+  readonly matched: MemorySide[];
+}
+
+/**
+ * Reciprocal rank fusion of the full-text and the vector ranking (each best first, already
+ * raised for recency): an item's score is the sum of 1 / (60 + rank) over the lists holding it.
+ * Ties go to the better text rank, then the better vector rank, so the order is deterministic.
+ */
+export function fuseByReciprocalRank(
+  text: readonly string[],
+  vector: readonly string[],
+): FusedMatch[] {
+  const entries = new Map<string, { score: number; text: number; vector: number }>();
+  const add = (ids: readonly string[], side: MemorySide) => {
+    ids.forEach((id, index) => {
+      const entry = entries.get(id) ?? { score: 0, text: Infinity, vector: Infinity };
+      entry.score += 1 / (RRF_K + index + 1);
+      entry[side] = index + 1;
+      entries.set(id, entry);
+    });
+  };
+  add(text, 'text');
+  add(vector, 'vector');
+  return [...entries.entries()]
+    .sort(([, a], [, b]) => b.score - a.score || a.text - b.text || a.vector - b.vector)
+    .map(([id, entry]) => ({
+      id,
+      score: entry.score,
+      matched: [
+        ...(entry.text !== Infinity ? (['text'] as const) : []),
+        ...(entry.vector !== Infinity ? (['vector'] as const) : []),
+      ],
+    }));
+}
+
+/** memoryScore's recency factor alone: × 1.25 today, × 1.125 at 30 days. */
+export function recencyFactor(createdAtMs: number, now: Date): number {
+  const ageDays = Math.max(0, (now.getTime() - createdAtMs) / DAY_MS);
+  return 1 + RECENCY_BOOST / (1 + ageDays / RECENCY_HALF_DAYS);
+}

@@ -164,6 +164,7 @@ export const EVENT_KINDS = [
   'step-lost',
   'step-release',
   'step-end',
+  'context-pack',
   'approval-request',
   'approval-decide',
 ] as const;

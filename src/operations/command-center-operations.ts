@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ACTIVITY_SOURCES, recentActivity } from '../core/services/activity-service.js';
 import { submitTask } from '../core/services/run-service.js';
 import { systemHealth, workspaceStatus } from '../core/services/status-service.js';
+import { VECTOR_BACKENDS } from '../domain/memory.js';
 import { RUN_STATUSES, RunSchema, STEP_STATUSES } from '../domain/run.js';
 import { requiredText } from '../domain/fields.js';
 import { PRIORITIES, TASK_STATUSES, TaskSchema } from '../domain/task.js';
@@ -122,6 +123,13 @@ const HealthSchema = z.object({
     }),
   ),
   budgets: z.array(BudgetStandingSchema),
+  memory: z.object({
+    items: z.number().int(),
+    embedded: z.number().int(),
+    pending: z.number().int(),
+    backend: z.enum(VECTOR_BACKENDS),
+    model: z.string().nullable(),
+  }),
   problems: z.array(z.string()),
   report: z.string(),
 });

@@ -4,16 +4,24 @@
  */
 
 import { z } from 'zod';
+import { EMBED_DEFAULT_LIMIT } from '../core/services/memory-embedding.js';
 import {
   DEFAULT_SEARCH_LIMIT,
   SCOPE_RULE,
+  embedSearchQuery,
   forgetMemory,
   getMemory,
   searchMemory,
   storeMemory,
 } from '../core/services/memory-service.js';
+import { BosunError } from '../shared/errors.js';
 import { requiredText, tagSchema, timestampSchema } from '../domain/fields.js';
-import { MEMORY_KINDS, MEMORY_SCOPES, MemoryItemSchema } from '../domain/memory.js';
+import {
+  MEMORY_KINDS,
+  MEMORY_SCOPES,
+  MemoryItemSchema,
+  VECTOR_BACKENDS,
+} from '../domain/memory.js';
 import type { AnyOperation } from './operation.js';
 import { defineOperation } from './operation.js';
 
@@ -55,6 +63,10 @@ const MemoryHitSchema = z.object({
   createdAt: timestampSchema,
   score: z.number(),
   snippet: z.string(),
+  /** Which rankings found the item: full text, vectors, or both. */
+  matched: z.array(z.enum(['text', 'vector'])),
+  /** Why vectors did not take part although an embedder is configured. */
+  note: z.string().optional(),
 });
 
 export const memoryOperations: readonly AnyOperation[] = [
@@ -96,7 +108,7 @@ export const memoryOperations: readonly AnyOperation[] = [
   defineOperation({
     name: 'memory.search',
     summary:
-      'Full-text search of memory, best first (relevance with a mild recency boost), with snippets',
+      'Search memory, best first: full text, fused with vector similarity when embeddings are configured; with snippets',
     effects: 'read',
     tool: 'memory',
     input: z.strictObject({
@@ -121,7 +133,7 @@ export const memoryOperations: readonly AnyOperation[] = [
       // search, get, show, forget) needs `bosun memory search`.
       bare: true,
       short: { k: 'kind', s: 'scope', t: 'tags', n: 'limit' },
-      columns: ['id', 'score', 'kind', 'scope', 'scopeRef:OF', 'snippet'],
+      columns: ['id', 'score', 'kind', 'scope', 'scopeRef:OF', 'matched', 'snippet'],
       empty: 'No memory matches.',
       examples: [
         'bosun memory "restore NAS"                     # same as: bosun memory search "restore NAS"',
@@ -129,7 +141,57 @@ export const memoryOperations: readonly AnyOperation[] = [
         'bosun memory \'"read-write mount" restore\' --match all -n 3',
       ],
     },
-    handler: (ctx, input) => searchMemory(ctx, input),
+    // The query's vector is a model call: made before the transaction, never inside it.
+    prepare: (ctx, input) => embedSearchQuery(ctx, input.query),
+    handler: (ctx, input, vector) => searchMemory(ctx, input, vector),
+  }),
+  defineOperation({
+    name: 'memory.embed',
+    summary:
+      'Embed the memory items still waiting for a vector (workers do it in the background) and report the counts',
+    effects: 'write',
+    input: z.strictObject({
+      limit: z
+        .number()
+        .int('must be a whole number')
+        .min(1, 'must be at least 1')
+        .max(1_000_000, 'must be at most 1000000')
+        .default(EMBED_DEFAULT_LIMIT),
+    }),
+    output: z.object({
+      model: z.string(),
+      dimensions: z.number().int(),
+      backend: z.enum(VECTOR_BACKENDS),
+      embedded: z.number().int(),
+      reembedding: z.boolean(),
+      items: z.number().int(),
+      embeddedTotal: z.number().int(),
+      pending: z.number().int(),
+    }),
+    cli: {
+      short: { n: 'limit' },
+      examples: [
+        'bosun memory embed              # everything pending (up to 10,000 items)',
+        'bosun memory embed -n 500 --json',
+      ],
+    },
+    // Many model calls, each followed by a short write of its own: never one long transaction.
+    prepare: (ctx, input) => {
+      if (ctx.memoryVectors === undefined) {
+        throw new BosunError(
+          'unavailable',
+          "memory embed: no embedding model is configured; add 'embeddings:' to .bosun/bosun.yaml (see docs/memory.md)",
+          { details: { field: 'embeddings' } },
+        );
+      }
+      return ctx.memoryVectors.embedPending({
+        limit: input.limit,
+        onProgress: ctx.progress
+          ? ({ embedded, pending }) => ctx.progress!(`embedded ${embedded}, ${pending} pending`)
+          : undefined,
+      });
+    },
+    handler: (_ctx, _input, report) => Promise.resolve(report),
   }),
   defineOperation({
     name: 'memory.get',

@@ -7,6 +7,7 @@
 
 import type { z } from 'zod';
 import type { EngineEnvironment, SystemInfo } from '../core/services/service-context.js';
+import type { MemoryVectors } from '../core/services/memory-embedding.js';
 import type { Store } from '../ports/store.js';
 import type { Clock } from '../shared/clock.js';
 import { BosunError } from '../shared/errors.js';
@@ -19,17 +20,24 @@ export interface OperationRunnerSettings {
   readonly newId: IdGenerator;
   readonly engine?: EngineEnvironment;
   readonly system?: SystemInfo;
+  /** Memory's embedder (bosun.yaml `embeddings:`); without it memory search is full-text only. */
+  readonly memoryVectors?: MemoryVectors | undefined;
   /** Check every output against its schema (tests); costs time on large outputs. */
   readonly validateOutput?: boolean;
 }
 
 export interface OperationRunner {
-  run(operation: AnyOperation, input: unknown, actor: string): Promise<unknown>;
+  run(
+    operation: AnyOperation,
+    input: unknown,
+    actor: string,
+    options?: { readonly progress?: (message: string) => void },
+  ): Promise<unknown>;
 }
 
 export function createOperationRunner(settings: OperationRunnerSettings): OperationRunner {
   return {
-    async run(operation, rawInput, actor) {
+    async run(operation, rawInput, actor, options) {
       const input = parseInput(operation.input, rawInput ?? {});
       const base = {
         clock: settings.clock,
@@ -39,6 +47,8 @@ export function createOperationRunner(settings: OperationRunnerSettings): Operat
         engine: settings.engine,
         sql: settings.store.readOnlySql,
         system: settings.system,
+        memoryVectors: settings.memoryVectors,
+        progress: options?.progress,
       };
       // Before the transaction: slow work (a model call) must not hold the store's lock.
       const prepared =

@@ -71,7 +71,13 @@ const RunDetailSchema = z.object({
 
 const StepDetailSchema = z.object({
   step: StepSchema.extend({ spec: z.unknown() }),
-  attempts: z.array(AttemptSchema),
+  attempts: z.array(
+    AttemptSchema.extend({
+      /** Tokens of the packed context (agent steps), and of the naive prompt it replaced. */
+      contextTokens: z.number().nullable(),
+      naiveTokens: z.number().nullable(),
+    }),
+  ),
 });
 
 const APPROVAL_COLUMNS = [
@@ -250,7 +256,16 @@ export const runOperations = [
       positional: ['run', 'step'],
       aliases: ['get'],
       rows: 'attempts',
-      columns: ['number', 'status', 'idempotencyKey:KEY', 'owner', 'startedAt', 'endedAt'],
+      columns: [
+        'number',
+        'status',
+        'idempotencyKey:KEY',
+        'owner',
+        'startedAt',
+        'endedAt',
+        'contextTokens:CONTEXT',
+        'naiveTokens:NAIVE',
+      ],
     },
     handler: (ctx, input) => showStep(ctx, input),
   }),

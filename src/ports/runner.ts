@@ -75,6 +75,12 @@ export type AgentActivity =
     }
   | { readonly kind: 'agent-session'; readonly session: string; readonly model: string | null };
 
+/** The packed context of an attempt and what it costs (core/agents/context-packer.ts). */
+export interface PackedPrompt {
+  readonly text: string;
+  readonly tokens: number;
+}
+
 export interface StepAttemptContext {
   readonly runId: string;
   readonly stepId: string;
@@ -97,6 +103,12 @@ export interface StepAttemptContext {
   readonly workdir: string;
   /** Set when the step names an agent or a role: who does it, on which model. */
   readonly agent?: AgentProfile | undefined;
+  /**
+   * An agent step's packed context (llm, claude-code, codex): the task, its dependencies'
+   * outputs, earlier attempts and memories under the agent's token budget. When set, a runner
+   * sends this text instead of the bare input and its own account of earlier attempts.
+   */
+  readonly context?: PackedPrompt | undefined;
   /** The environment runners read API keys from (`api_key_env`); the process's by default. */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Streams progress (a line of output, a text delta); the engine journals it in batches. */

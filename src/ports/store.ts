@@ -5,7 +5,13 @@
  */
 
 import type { AuditEntry } from '../domain/audit.js';
-import type { MemoryItem, MemoryKind, MemoryScope } from '../domain/memory.js';
+import type {
+  EmbeddingSpace,
+  MemoryItem,
+  MemoryKind,
+  MemoryScope,
+  VectorBackend,
+} from '../domain/memory.js';
 import type { Project } from '../domain/project.js';
 import type {
   Approval,
@@ -601,4 +607,38 @@ export interface MemoryRepository {
    */
   search(query: MemorySearchQuery): Promise<MemoryMatch[]>;
   count(): Promise<number>;
+
+  // ── vectors (docs/memory.md "Embeddings"): one embedding space per workspace
+
+  /** How nearest vectors are found here: `sqlite-vec`, `pgvector`, `exact-scan`, or `off`. */
+  readonly vectorBackend: VectorBackend;
+  /** The model and length of the stored vectors; null before the first embedding pass. */
+  vectorSpace(): Promise<EmbeddingSpace | null>;
+  /**
+   * Makes `space` the workspace's. When it differs from the stored one, every stored vector is
+   * dropped and every live item is pending again (a changed model is re-embedded, never mixed);
+   * resolves whether it changed.
+   */
+  useVectorSpace(space: EmbeddingSpace): Promise<boolean>;
+  /** Live items without a vector yet, oldest first. */
+  pendingEmbeddings(limit: number): Promise<{ readonly id: string; readonly text: string }[]>;
+  /**
+   * Stores each item's vector (of the current space, normalized) and marks it embedded; items
+   * forgotten or embedded meanwhile are skipped. Resolves how many were stored.
+   */
+  storeEmbeddings(
+    vectors: readonly { readonly id: string; readonly vector: readonly number[] }[],
+  ): Promise<number>;
+  /**
+   * The live embedded items nearest to `embedding` that pass the query's filters, best first by
+   * cosine similarity raised for recency (the same factor as the full-text score).
+   */
+  searchVectors(query: MemoryVectorQuery): Promise<MemoryMatch[]>;
+  /** Live items, and how many of them have a vector or wait for one. */
+  vectorCounts(): Promise<{ items: number; embedded: number; pending: number }>;
+}
+
+export interface MemoryVectorQuery extends Omit<MemorySearchQuery, 'terms' | 'match'> {
+  /** The query's vector, normalized, of the workspace's embedding space. */
+  readonly embedding: readonly number[];
 }

@@ -13,9 +13,17 @@
  * `stream_options.include_usage`, one more chunk with empty `choices` and the `usage` (and
  * `usage: null` on every chunk before it); then `data: [DONE]`. Errors are
  * `{ error: { message, type, param, code } }` with the HTTP status; a 429 carries `retry-after`.
+ *
+ * It also answers `POST /v1/embeddings` ("Create embeddings",
+ * https://platform.openai.com/docs/api-reference/embeddings/create) without a queued reply:
+ * `{ object: 'list', data: [{ object: 'embedding', index, embedding }], model, usage:
+ * { prompt_tokens, total_tokens } }`, each vector a hashed bag of the input's words (texts
+ * sharing words are close; domain/memory.ts hashedEmbedding), `dimensions` long when the request
+ * asks, else `embeddingDimensions`. `failEmbeddings(n)` makes the next n such requests fail.
  */
 
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { hashedEmbedding } from '../domain/memory.js';
 import { tryParseJson } from '../shared/json.js';
 import type { ScriptedServer } from './fake-http-server.js';
 import {
@@ -96,6 +104,8 @@ export interface FakeOpenAIRequest {
   /** The tools' function names, in the order sent. */
   readonly toolNames: readonly string[];
   readonly stream: boolean;
+  /** `/v1/embeddings`: the texts to embed (`input`, a string or a list); empty otherwise. */
+  readonly input: readonly string[];
 }
 
 export interface FakeOpenAIServerOptions {
@@ -104,9 +114,14 @@ export interface FakeOpenAIServerOptions {
    * before the queue is consulted, as OpenAI does.
    */
   readonly apiKey?: string;
+  /** The length of embeddings when a request names no `dimensions` (default 384). */
+  readonly embeddingDimensions?: number;
 }
 
-export type FakeOpenAIServer = ScriptedServer<FakeOpenAIReply, FakeOpenAIRequest>;
+export type FakeOpenAIServer = ScriptedServer<FakeOpenAIReply, FakeOpenAIRequest> & {
+  /** The next `count` embedding requests are answered with this HTTP error (default 500). */
+  failEmbeddings(count: number, status?: number): void;
+};
 
 /** OpenAI's rule for function names; a dot (`task.note`) is refused. */
 const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -117,8 +132,9 @@ export async function startFakeOpenAIServer(
 ): Promise<FakeOpenAIServer> {
   let completions = 0;
   let toolCalls = 0;
+  let embeddingFailures: { count: number; status: number } = { count: 0, status: 500 };
 
-  return startScriptedServer<FakeOpenAIReply, FakeOpenAIRequest>(
+  const server = await startScriptedServer<FakeOpenAIReply, FakeOpenAIRequest>(
     async (incoming, response, script) => {
       const text = await readBody(incoming);
       const parsed = tryParseJson(text);
@@ -134,8 +150,55 @@ export async function startFakeOpenAIServer(
         messages: Array.isArray(body['messages']) ? (body['messages'] as FakeOpenAIMessage[]) : [],
         toolNames: toolNamesOf(body['tools']),
         stream: body['stream'] === true,
+        input: inputOf(body['input']),
       };
       script.record(request);
+
+      if (request.method === 'POST' && request.path === '/v1/embeddings') {
+        if (options.apiKey !== undefined && authorization !== `Bearer ${options.apiKey}`) {
+          sendError(response, 401, 'Incorrect API key provided.', {
+            type: 'invalid_request_error',
+            code: 'invalid_api_key',
+          });
+          return;
+        }
+        if (embeddingFailures.count > 0) {
+          embeddingFailures.count -= 1;
+          const status = embeddingFailures.status;
+          sendError(
+            response,
+            status,
+            defaultMessage(status, request.model ?? 'unknown'),
+            errorKind(status),
+          );
+          return;
+        }
+        const problem = invalidEmbeddingRequest(parsed, request);
+        if (problem !== undefined) {
+          sendError(response, 400, problem, { type: 'invalid_request_error', code: null });
+          return;
+        }
+        const asked = body['dimensions'];
+        const dimensions =
+          typeof asked === 'number' && Number.isInteger(asked) && asked > 0
+            ? asked
+            : (options.embeddingDimensions ?? 384);
+        const tokens = request.input.reduce(
+          (sum, text) => sum + Math.max(1, text.split(/\s+/).filter(Boolean).length),
+          0,
+        );
+        sendJson(response, 200, {
+          object: 'list',
+          data: request.input.map((text, index) => ({
+            object: 'embedding',
+            index,
+            embedding: hashedEmbedding(text, dimensions),
+          })),
+          model: request.model,
+          usage: { prompt_tokens: tokens, total_tokens: tokens },
+        });
+        return;
+      }
 
       if (request.method !== 'POST' || request.path !== '/v1/chat/completions') {
         sendError(response, 404, `Unknown request URL: ${request.method} ${request.path}.`, {
@@ -215,6 +278,36 @@ export async function startFakeOpenAIServer(
       }
     },
   );
+  return Object.assign(server, {
+    failEmbeddings(count: number, status = 500) {
+      embeddingFailures = { count, status };
+    },
+  });
+}
+
+function inputOf(input: unknown): string[] {
+  if (typeof input === 'string') return [input];
+  if (Array.isArray(input)) return input.filter((each): each is string => typeof each === 'string');
+  return [];
+}
+
+/** What OpenAI refuses with 400 on the embeddings endpoint, as far as this fake checks. */
+function invalidEmbeddingRequest(parsed: unknown, request: FakeOpenAIRequest): string | undefined {
+  if (!isObject(parsed)) return 'We could not parse the JSON body of your request.';
+  if (request.model === undefined) return 'you must provide a model parameter';
+  const input = parsed['input'];
+  if (
+    request.input.length === 0 ||
+    (Array.isArray(input) && request.input.length !== input.length) ||
+    request.input.some((text) => text === '')
+  ) {
+    return "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.";
+  }
+  const format = parsed['encoding_format'];
+  if (format !== undefined && format !== 'float') {
+    return "This fake server sends only encoding_format 'float'.";
+  }
+  return undefined;
 }
 
 interface Answer {

@@ -16,8 +16,12 @@ import type { ImportSummary, WorkspaceDocument } from '../core/services/workspac
 import type { MemoryHit } from '../core/services/memory-service.js';
 import { forgetMemory, storeMemory } from '../core/services/memory-service.js';
 import type { AuditEntry } from '../domain/audit.js';
-import type { MemoryItem } from '../domain/memory.js';
-import { memoryScore } from '../domain/memory.js';
+import type { EmbedReport, MemoryVectors } from '../core/services/memory-embedding.js';
+import { createMemoryVectors } from '../core/services/memory-embedding.js';
+import type { SystemHealth } from '../core/services/status-service.js';
+import type { EmbeddingSpace, MemoryItem } from '../domain/memory.js';
+import { hashedEmbedding, memoryScore } from '../domain/memory.js';
+import type { Embedder } from '../ports/embedder.js';
 import type { Project } from '../domain/project.js';
 import type { Sprint } from '../domain/sprint.js';
 import type { Note, Task, TaskStatus, Todo } from '../domain/task.js';
@@ -67,6 +71,8 @@ interface OperationOutputs {
   'memory.search': MemoryHit[];
   'memory.get': MemoryItem;
   'memory.forget': MemoryItem;
+  'memory.embed': EmbedReport;
+  'system.health': SystemHealth;
 }
 
 type OperationName = keyof OperationOutputs;
@@ -106,6 +112,7 @@ const DRIVEN_OPERATIONS: readonly OperationName[] = [
   'memory.search',
   'memory.get',
   'memory.forget',
+  'memory.embed',
 ];
 
 const START = '2026-01-01T00:00:00.000Z';
@@ -2471,6 +2478,261 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
         expect(idsOf(await recall('phantom nas backup'))).toEqual([kept.id]);
         expect((await run('memory.get', { id: kept.id })).forgottenAt).toBeNull();
         expect(await auditLog()).toHaveLength(audits);
+      });
+
+      describe('vectors', () => {
+        /** A deterministic embedder (hashed bag of words) that counts its calls and can fail. */
+        const hashedEmbedder = (space: EmbeddingSpace, calls: string[][] = []) => {
+          let failing: string | undefined;
+          const embedder: Embedder & { fail(reason?: string): void } = {
+            space,
+            embed(texts) {
+              calls.push([...texts]);
+              if (failing !== undefined) return Promise.reject(new Error(failing));
+              return Promise.resolve(texts.map((text) => hashedEmbedding(text, space.dimensions)));
+            },
+            fail(reason) {
+              failing = reason;
+            },
+          };
+          return embedder;
+        };
+        const SPACE: EmbeddingSpace = { model: 'mock:hashed', dimensions: 64 };
+        let calls: string[][];
+        let embedder: ReturnType<typeof hashedEmbedder>;
+        let vectors: MemoryVectors;
+        let hybrid: OperationRunner;
+        const search = (query: string, extra: OperationInput = {}) =>
+          runOn(hybrid, 'memory.search', { query, ...extra }, ACTOR);
+        const counts = () => store.transaction('read', (repos) => repos.memory.vectorCounts());
+        const backendOf = () => (store.dialect === 'sqlite' ? 'sqlite-vec' : 'exact-scan');
+        const useEmbedder = (next: ReturnType<typeof hashedEmbedder>) => {
+          embedder = next;
+          vectors = createMemoryVectors(store, embedder);
+          hybrid = createOperationRunner({
+            store,
+            clock,
+            newId,
+            validateOutput: true,
+            memoryVectors: vectors,
+          });
+        };
+
+        beforeEach(() => {
+          calls = [];
+          useEmbedder(hashedEmbedder(SPACE, calls));
+        });
+
+        it('stores items as pending and embeds each once, in batches, outside memory.store', async () => {
+          for (let i = 0; i < 5; i++) {
+            await runOn(
+              hybrid,
+              'memory.store',
+              { text: `lesson number ${i}`, kind: 'lesson' },
+              ACTOR,
+            );
+          }
+          // Storing never called the embedder.
+          expect(calls).toEqual([]);
+          expect(await counts()).toEqual({ items: 5, embedded: 0, pending: 5 });
+          const progress: number[] = [];
+          const report = await vectors.embedPending({
+            batchSize: 2,
+            onProgress: (p) => progress.push(p.embedded),
+          });
+          expect(report).toMatchObject({
+            model: 'mock:hashed',
+            dimensions: 64,
+            backend: backendOf(),
+            embedded: 5,
+            reembedding: true,
+            items: 5,
+            embeddedTotal: 5,
+            pending: 0,
+          });
+          expect(calls.map((batch) => batch.length)).toEqual([2, 2, 1]);
+          expect(progress).toEqual([2, 4, 5]);
+          // Nothing pending: no call, no write.
+          expect((await runOn(hybrid, 'memory.embed', {}, ACTOR)).embedded).toBe(0);
+          expect(calls).toHaveLength(3);
+          expect(await counts()).toEqual({ items: 5, embedded: 5, pending: 0 });
+        });
+
+        it('fuses vector and full-text rankings by reciprocal rank and says which side matched', async () => {
+          const both = await remember('Restore the NAS backup weekly from the offsite copy');
+          const vectorOnly = await remember('The NAS mirror lives offsite');
+          await remember('Rotate the bucket credentials yearly');
+          await vectors.embedPending();
+          // `all`: only items holding every term on the text side; the vector side still finds
+          // the item sharing some of the words.
+          const hits = await search('nas offsite backup', { match: 'all' });
+          expect(idsOf(hits)).toEqual([both.id, vectorOnly.id]);
+          expect(hits.map((hit) => hit.matched)).toEqual([['text', 'vector'], ['vector']]);
+          // Reciprocal rank fusion: 1/61 + 1/61 for the first, 1/62 for the second.
+          expect(hits[0]!.score).toBeCloseTo(2 / 61, 4);
+          expect(hits[1]!.score).toBeCloseTo(1 / 62, 4);
+          expect(hits.every((hit) => hit.note === undefined)).toBe(true);
+          // Without an embedder the same search is full-text only.
+          const text = await recall('nas offsite backup', { match: 'all' });
+          expect(idsOf(text)).toEqual([both.id]);
+          expect(text[0]!.matched).toEqual(['text']);
+        });
+
+        it('applies scope, kind, tag and time filters on the vector side too', async () => {
+          const inProject = await remember('NAS offsite mirror notes', {
+            scope: 'project:HOME',
+            kind: 'design_doc',
+            tags: ['storage'],
+          });
+          clock.advance(2 * DAY);
+          const elsewhere = await remember('NAS offsite mirror checklist');
+          await vectors.embedPending();
+          const only = async (extra: OperationInput) =>
+            idsOf(await search('offsite nas replica', extra));
+          expect(await only({})).toEqual(expect.arrayContaining([inProject.id, elsewhere.id]));
+          expect(await only({ scope: 'project:HOME' })).toEqual([inProject.id]);
+          expect(await only({ kind: ['design_doc'] })).toEqual([inProject.id]);
+          expect(await only({ tags: ['storage'] })).toEqual([inProject.id]);
+          expect(await only({ since: '1d' })).toEqual([elsewhere.id]);
+          expect(await only({ until: '1d' })).toEqual([inProject.id]);
+          expect(await only({ scope: 'task' })).toEqual([]);
+        });
+
+        it('finds the nearest items by kNN among many, filtered or not', async () => {
+          const bulk: MemoryItem[] = [];
+          for (let i = 0; i < 300; i++) {
+            bulk.push({
+              id: newId(),
+              kind: i >= 150 && i < 162 ? 'design_doc' : 'lesson',
+              scope: 'workspace',
+              scopeId: null,
+              scopeRef: null,
+              text: `filler item ${i} about topic${i % 17} and subject${i % 23}${i < 162 ? ' drill' : ''}`,
+              tags: [],
+              metadata: {},
+              author: ACTOR,
+              runId: null,
+              createdAt: clock.now().toISOString(),
+              forgottenAt: null,
+              forgottenBy: null,
+              forgetReason: null,
+            });
+          }
+          await store.transaction('write', (repos) => repos.memory.insertMany(bulk));
+          const target = await remember('Quarterly restore drill for the tape library', {
+            kind: 'design_doc',
+          });
+          await vectors.embedPending({ batchSize: 100 });
+          const nearest = await store.transaction('read', (repos) =>
+            repos.memory.searchVectors({
+              embedding: hashedEmbedding('restore drill tape', 64),
+              limit: 3,
+              now: clock.now(),
+            }),
+          );
+          expect(nearest[0]!.id).toBe(target.id);
+          expect(nearest).toHaveLength(3);
+          expect(nearest.slice(1).every((hit) => hit.score > 0)).toBe(true);
+          // 162 items share 'drill' with the query, 12 of them design docs: a filter that drops
+          // most neighbours still fills the answer (an exact scan of what passes it).
+          const docs = await store.transaction('read', (repos) =>
+            repos.memory.searchVectors({
+              embedding: hashedEmbedding('restore drill tape', 64),
+              kinds: ['design_doc'],
+              limit: 13,
+              now: clock.now(),
+            }),
+          );
+          expect(docs[0]!.id).toBe(target.id);
+          const kinds = new Map(bulk.map((item) => [item.id, item.kind]));
+          expect(docs).toHaveLength(13);
+          expect(docs.slice(1).every((hit) => kinds.get(hit.id) === 'design_doc')).toBe(true);
+          // Items sharing no word with the query have no positive similarity: never found.
+          const none = await store.transaction('read', (repos) =>
+            repos.memory.searchVectors({
+              embedding: hashedEmbedding('zebra', 64),
+              limit: 10,
+              now: clock.now(),
+            }),
+          );
+          expect(none.every((hit) => hit.score > 0)).toBe(true);
+        });
+
+        it('forgetting an item removes its vector and it leaves the counts', async () => {
+          const wrong = await remember('NAS offsite mirror is in the garage');
+          const right = await remember('NAS offsite mirror is at the office');
+          await vectors.embedPending();
+          await run('memory.forget', { id: wrong.id });
+          const nearest = await store.transaction('read', (repos) =>
+            repos.memory.searchVectors({
+              embedding: hashedEmbedding(wrong.text, 64),
+              limit: 10,
+              now: clock.now(),
+            }),
+          );
+          expect(idsOf(nearest)).toEqual([right.id]);
+          expect(await counts()).toEqual({ items: 1, embedded: 1, pending: 0 });
+          expect(idsOf(await search('garage'))).toEqual([]);
+        });
+
+        it('falls back to full text, saying so, when the embedder fails at search time', async () => {
+          const item = await remember('Restore the NAS backup weekly');
+          await vectors.embedPending();
+          embedder.fail('connect ECONNREFUSED');
+          const hits = await search('nas backup');
+          expect(idsOf(hits)).toEqual([item.id]);
+          expect(hits[0]!.matched).toEqual(['text']);
+          expect(hits[0]!.note).toMatch(/embedder failed: connect ECONNREFUSED/);
+        });
+
+        it('re-embeds everything when the model or dimensions change, and refuses to mix them meanwhile', async () => {
+          const item = await remember('Restore the NAS backup weekly');
+          await remember('Rotate the bucket credentials yearly');
+          await vectors.embedPending();
+          useEmbedder(hashedEmbedder({ model: 'mock:bigger', dimensions: 128 }));
+          const before = await search('nas backup');
+          expect(idsOf(before)).toEqual([item.id]);
+          expect(before[0]!.note).toMatch(
+            /stored vectors are of mock:hashed \(64 dimensions\).*bosun memory embed/,
+          );
+          const report = await runOn(hybrid, 'memory.embed', {}, ACTOR);
+          expect(report).toMatchObject({
+            reembedding: true,
+            embedded: 2,
+            pending: 0,
+            dimensions: 128,
+          });
+          const after = await search('nas backup');
+          expect(after[0]).toMatchObject({ id: item.id, matched: ['text', 'vector'] });
+          expect(after[0]!.note).toBeUndefined();
+        });
+
+        it('reports items, embedded, pending and the vector backend in system.health', async () => {
+          await remember('Restore the NAS backup weekly');
+          await remember('Rotate the bucket credentials yearly');
+          expect((await run('system.health', {})).memory).toEqual({
+            items: 2,
+            embedded: 0,
+            pending: 2,
+            backend: 'off',
+            model: null,
+          });
+          await vectors.embedPending({ limit: 1 });
+          const health = await runOn(hybrid, 'system.health', {}, ACTOR);
+          expect(health.memory).toEqual({
+            items: 2,
+            embedded: 1,
+            pending: 1,
+            backend: backendOf(),
+            model: 'mock:hashed',
+          });
+          expect(health.report).toContain(`1 embedded, 1 pending · mock:hashed on ${backendOf()}`);
+        });
+
+        it('refuses memory.embed without an embedder, naming embeddings', async () => {
+          const error = await fails(run('memory.embed', {}), 'unavailable');
+          expect(error.message).toMatch(/embeddings:/);
+        });
       });
     });
   });

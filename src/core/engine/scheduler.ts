@@ -18,9 +18,11 @@ import type {
   StepOutputStream,
 } from '../../ports/runner.js';
 import type { Repositories, Store } from '../../ports/store.js';
+import type { CountTokens } from '../../ports/tokenizer.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import { StepFailure } from '../../shared/step-failure.js';
+import { PACKED_RUNNERS, packStepContext } from '../agents/step-context.js';
 import type { ServiceContext } from '../services/service-context.js';
 import type {
   AgentResolver,
@@ -84,6 +86,8 @@ export interface SchedulerSettings {
   readonly isOwnerAlive?: (owner: string) => boolean;
   /** Registers the scheduler in the workers table (`bosun worker`). */
   readonly worker?: { readonly host: string; readonly pid: number };
+  /** Loads the token counter that packs agent steps' contexts (only when one is claimed). */
+  readonly tokenizer?: () => Promise<CountTokens>;
   /** Called with failures of the scheduler itself (a store error); it keeps going. */
   readonly onError?: (error: unknown) => void;
 }
@@ -319,9 +323,31 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
       });
       return;
     }
-    const execute = (workdir: string): Promise<StepOutcome> => {
+    // An agent step's context is packed now, after its claim committed, outside any transaction.
+    const tokenizer = settings.tokenizer;
+    const packing =
+      tokenizer !== undefined && claim.agent && PACKED_RUNNERS.has(claim.agent.config.runner)
+        ? packStepContext(
+            settings.store,
+            settings.clock,
+            {
+              step,
+              attempt,
+              input: claim.input,
+              previousAttempts: claim.previousAttempts,
+              budget: claim.agent.config.context_tokens,
+            },
+            tokenizer,
+          ).catch((error: unknown) => {
+            // Without its packed context the runner builds the prompt from the input alone.
+            settings.onError?.(error);
+            return undefined;
+          })
+        : Promise.resolve(undefined);
+    const execute = async (workdir: string): Promise<StepOutcome> => {
+      const context = await packing;
       try {
-        return runner.execute({
+        return await runner.execute({
           runId: step.runId,
           stepId: step.id,
           stepKey: step.key,
@@ -335,6 +361,7 @@ export function createScheduler(settings: SchedulerSettings): Scheduler {
           emit: emitFor(claim),
           report: reportFor(claim),
           agent: claim.agent,
+          context,
           env: settings.env,
         });
       } catch (error) {

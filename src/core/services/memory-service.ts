@@ -5,8 +5,15 @@
  * summaries and the reasoning bank build on this later (issue 6; docs/memory.md).
  */
 
-import type { MemoryKind, MemoryScope } from '../../domain/memory.js';
-import { MEMORY_SCOPES, MemoryItem, memorySnippet, parseMemoryQuery } from '../../domain/memory.js';
+import type { MemoryKind, MemoryScope, MemorySide } from '../../domain/memory.js';
+import {
+  EmbeddingSpace,
+  MEMORY_SCOPES,
+  MemoryItem,
+  fuseByReciprocalRank,
+  memorySnippet,
+  parseMemoryQuery,
+} from '../../domain/memory.js';
 import type { MemoryMatchMode, Repositories } from '../../ports/store.js';
 import { BosunError, invalidInput } from '../../shared/errors.js';
 import { isUlid } from '../../shared/ids.js';
@@ -196,16 +203,54 @@ export interface MemoryHit {
   readonly author: string;
   readonly runId: string | null;
   readonly createdAt: string;
-  /** Relevance × recency (docs/memory.md); compare scores within one answer only. */
+  /**
+   * Full-text only: relevance × recency (docs/memory.md). Hybrid: the reciprocal-rank fusion of
+   * both rankings. Compare scores within one answer only.
+   */
   readonly score: number;
   readonly snippet: string;
+  /** Which rankings found it: `text`, `vector`, or both. */
+  readonly matched: MemorySide[];
+  /** Set when vectors are configured but could not take part (the embedder failed, …). */
+  readonly note?: string;
 }
+
+/**
+ * What a search's `prepare` made of the query's vector: none wanted (no embedder, or a query of
+ * no words), the vector, or why there is none.
+ */
+export type QueryVector =
+  | { readonly kind: 'none' }
+  | {
+      readonly kind: 'vector';
+      readonly embedding: readonly number[];
+      readonly space: EmbeddingSpace;
+    }
+  | { readonly kind: 'failed'; readonly reason: string };
+
+/** Before the transaction: the query's vector from the embedder, or why it could not be had. */
+export async function embedSearchQuery(
+  ctx: Pick<ServiceContext, 'memoryVectors'>,
+  query: string,
+): Promise<QueryVector> {
+  const vectors = ctx.memoryVectors;
+  if (vectors === undefined || parseMemoryQuery(query).length === 0) return { kind: 'none' };
+  try {
+    return { kind: 'vector', embedding: await vectors.embedQuery(query), space: vectors.space };
+  } catch (error) {
+    return { kind: 'failed', reason: `the embedder failed: ${(error as Error).message}` };
+  }
+}
+
+/** Results each ranking contributes to a hybrid answer, at least. */
+const HYBRID_DEPTH = 20;
 
 export const DEFAULT_SEARCH_LIMIT = 10;
 
 export async function searchMemory(
   ctx: ServiceContext,
   input: SearchMemoryInput,
+  vector: QueryVector = { kind: 'none' },
 ): Promise<MemoryHit[]> {
   const scope =
     input.scope === undefined
@@ -215,6 +260,20 @@ export async function searchMemory(
   const until = momentOf(ctx, input.until, 'until');
   const terms = parseMemoryQuery(input.query);
   if (terms.length === 0) return []; // punctuation, emoji: nothing a tokenizer indexes
+  const limit = input.limit ?? DEFAULT_SEARCH_LIMIT;
+  // Hybrid: each ranking gives more than `limit`, so fusion can lift what one of them ranks low.
+  let note: string | undefined = vector.kind === 'failed' ? vector.reason : undefined;
+  let embedding: readonly number[] | undefined;
+  if (vector.kind === 'vector') {
+    const stored = await ctx.repos.memory.vectorSpace();
+    if (ctx.repos.memory.vectorBackend === 'off') {
+      note = 'this store keeps no vectors (sqlite-vec did not load)';
+    } else if (stored !== null && !EmbeddingSpace.same(stored, vector.space)) {
+      note = `the stored vectors are of ${EmbeddingSpace.label(stored)}, not ${EmbeddingSpace.label(vector.space)}: run 'bosun memory embed' to re-embed`;
+    } else {
+      embedding = vector.embedding;
+    }
+  }
   const query = {
     terms,
     scope: scope?.scope,
@@ -223,7 +282,7 @@ export async function searchMemory(
     tags: input.tags,
     since,
     until,
-    limit: input.limit ?? DEFAULT_SEARCH_LIMIT,
+    limit: embedding === undefined ? limit : Math.min(100, Math.max(HYBRID_DEPTH, 2 * limit)),
     now: ctx.clock.now(),
   };
   // Items holding every term come first; with `any`, items holding only some fill the places
@@ -242,13 +301,34 @@ export async function searchMemory(
       if (!seen.has(match.id)) matches.push(match);
     }
   }
+  let ranked: { id: string; score: number; matched: MemorySide[] }[] = matches.map((match) => ({
+    ...match,
+    matched: ['text'],
+  }));
+  if (embedding !== undefined) {
+    const nearest = await ctx.repos.memory.searchVectors({
+      embedding,
+      scope: query.scope,
+      scopeId: query.scopeId,
+      kinds: query.kinds,
+      tags: query.tags,
+      since,
+      until,
+      limit: query.limit,
+      now: query.now,
+    });
+    ranked = fuseByReciprocalRank(
+      matches.map((match) => match.id),
+      nearest.map((match) => match.id),
+    ).slice(0, limit);
+  }
   const items = new Map(
-    (await ctx.repos.memory.findByIds(matches.map((match) => match.id))).map((item) => [
+    (await ctx.repos.memory.findByIds(ranked.map((match) => match.id))).map((item) => [
       item.id,
       item,
     ]),
   );
-  return matches.flatMap((match) => {
+  return ranked.flatMap((match) => {
     const item = items.get(match.id);
     if (!item) return [];
     return [
@@ -264,6 +344,8 @@ export async function searchMemory(
         createdAt: item.createdAt,
         score: Number(match.score.toPrecision(4)),
         snippet: memorySnippet(item.text, terms),
+        matched: match.matched,
+        ...(note === undefined ? {} : { note }),
       },
     ];
   });

@@ -373,13 +373,46 @@ export async function listRuns(
   return ctx.repos.runs.list({ status: input.status, projectId, limit: input.limit ?? 50 });
 }
 
+/** An attempt with its packed context's tokens and the naive prompt's (agent steps; else null). */
+export type AttemptDetail = Attempt & {
+  readonly contextTokens: number | null;
+  readonly naiveTokens: number | null;
+};
+
+/** The most `context-pack` events read for one step's accounting. */
+const CONTEXT_EVENTS_LIMIT = 10_000;
+
 export async function showStep(
   ctx: ServiceContext,
   input: { run: string; step: string },
-): Promise<{ step: Step; attempts: Attempt[] }> {
+): Promise<{ step: Step; attempts: AttemptDetail[] }> {
   const run = await resolveRun(ctx.repos, input.run);
   const step = await resolveStep(ctx.repos, run, input.step);
-  return { step, attempts: await ctx.repos.attempts.listForStep(step.id) };
+  const attempts = await ctx.repos.attempts.listForStep(step.id);
+  const packs = new Map<number, { tokens: number; naiveTokens: number }>();
+  if (step.runner === 'agent') {
+    const events = await ctx.repos.events.list({
+      after: 0,
+      runId: run.id,
+      kinds: ['context-pack'],
+      limit: CONTEXT_EVENTS_LIMIT,
+    });
+    for (const event of events) {
+      const { attempt, tokens, naiveTokens } = event.data;
+      if (event.stepId !== step.id || typeof attempt !== 'number') continue;
+      if (typeof tokens === 'number' && typeof naiveTokens === 'number') {
+        packs.set(attempt, { tokens, naiveTokens });
+      }
+    }
+  }
+  return {
+    step,
+    attempts: attempts.map((attempt) => ({
+      ...attempt,
+      contextTokens: packs.get(attempt.number)?.tokens ?? null,
+      naiveTokens: packs.get(attempt.number)?.naiveTokens ?? null,
+    })),
+  };
 }
 
 export async function runGraph(

@@ -10,6 +10,7 @@ import type { WorkflowDefinition } from '../../domain/workflow.js';
 import type { ModelCall } from '../../ports/runner.js';
 import type { ReadOnlySql, Repositories } from '../../ports/store.js';
 import type { Clock } from '../../shared/clock.js';
+import type { MemoryVectors } from './memory-embedding.js';
 import type { IdGenerator } from '../../shared/ids.js';
 
 export interface ServiceContext {
@@ -27,6 +28,13 @@ export interface ServiceContext {
   readonly sql?: ReadOnlySql | undefined;
   /** What this installation is and where its store lives (`system.health`); absent in tests. */
   readonly system?: SystemInfo | undefined;
+  /**
+   * Memory's vectors (`embeddings:` in bosun.yaml): embeds a query or the pending items over the
+   * network, so only in `prepare`. Absent without an embedder: memory search is full-text only.
+   */
+  readonly memoryVectors?: MemoryVectors | undefined;
+  /** Hears how long work is getting on (the CLI prints it on stderr); absent elsewhere. */
+  readonly progress?: ((message: string) => void) | undefined;
 }
 
 export interface SystemInfo {

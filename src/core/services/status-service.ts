@@ -10,6 +10,7 @@ import { budgetStanding, standingKey } from '../../domain/budget.js';
 import type { Approval, Run, StepStatus } from '../../domain/run.js';
 import type { Task, TaskStatus } from '../../domain/task.js';
 import { TASK_STATUSES } from '../../domain/task.js';
+import type { VectorBackend } from '../../domain/memory.js';
 import type { WorkerRecord } from '../../ports/store.js';
 import { resolveProject } from './resolve.js';
 import { resolveRun } from './run-service.js';
@@ -238,6 +239,15 @@ export interface SystemHealth {
     readonly role: string | null;
   }[];
   readonly budgets: BudgetStanding[];
+  /** Memory items and their vectors; `backend: off` when no embedder is configured. */
+  readonly memory: {
+    readonly items: number;
+    readonly embedded: number;
+    readonly pending: number;
+    readonly backend: VectorBackend;
+    /** The configured embedding model (`provider:model`), or null. */
+    readonly model: string | null;
+  };
   /** What needs attention, one line each; empty when `ok`. */
   readonly problems: string[];
   /** All of the above as a few readable lines. */
@@ -271,8 +281,19 @@ export async function systemHealth(ctx: ServiceContext): Promise<SystemHealth> {
   } catch (error) {
     configProblems.push(`bosun.yaml: ${(error as Error).message}`);
   }
+  const vectorCounts = await repos.memory.vectorCounts();
+  const memory: SystemHealth['memory'] = {
+    ...vectorCounts,
+    backend: ctx.memoryVectors ? repos.memory.vectorBackend : 'off',
+    model: ctx.memoryVectors?.space.model ?? null,
+  };
   const problems = [
     ...configProblems,
+    ...(ctx.memoryVectors && memory.backend === 'off'
+      ? [
+          'memory: embeddings are configured but this store keeps no vectors (sqlite-vec did not load); search is full-text only',
+        ]
+      : []),
     ...workers
       .filter((w) => w.stale)
       .map((w) => `worker ${w.id} on ${w.host} has not sent a heartbeat since ${w.heartbeatAt}`),
@@ -299,6 +320,7 @@ export async function systemHealth(ctx: ServiceContext): Promise<SystemHealth> {
     workers,
     agents,
     budgets,
+    memory,
     problems,
   };
   return { ...health, report: healthReport(health) };
@@ -326,6 +348,11 @@ function healthReport(health: Omit<SystemHealth, 'report'>): string {
     ...(health.budgets.length === 0
       ? ['budgets  none configured']
       : health.budgets.map((b, i) => `${i === 0 ? 'budgets ' : '        '} ${budgetLine(b)}`)),
+    `memory   ${health.memory.items} items · ${
+      health.memory.backend === 'off'
+        ? 'full-text search only'
+        : `${health.memory.embedded} embedded, ${health.memory.pending} pending · ${health.memory.model} on ${health.memory.backend}`
+    }`,
     ...health.problems.map((p) => `problem  ${p}`),
   ];
   return lines.join('\n');

@@ -14,6 +14,20 @@ function attempt(overrides: Partial<PreviousAttempt> & { attempt: number }): Pre
 }
 
 describe('composeAgentPrompt', () => {
+  it('sends the packed context instead of the input, with no second list of failures', () => {
+    const packed =
+      '## Task\nFix issue #42\n\n## Earlier attempts (they failed)\n- Attempt 1 (error)';
+    const prompt = composeAgentPrompt(
+      {
+        input: 'Fix issue #42',
+        previousAttempts: [attempt({ attempt: 1 })],
+        context: { text: packed, tokens: 20 },
+      },
+      { preamble: 'Be careful.' },
+    );
+    expect(prompt).toEqual({ text: `Be careful.\n\n${packed}`, resumeSession: null });
+  });
+
   it('gives a string input as it is, in a new conversation', () => {
     expect(composeAgentPrompt({ input: 'Fix issue #42', previousAttempts: [] })).toEqual({
       text: 'Fix issue #42',

@@ -3,7 +3,9 @@
  * step's input is the task (a string as it is, anything else as JSON). A retry learns from the
  * attempts before it: when the last one left a conversation, that conversation is resumed and
  * the prompt only says what went wrong, since the agent remembers the task and its own work;
- * otherwise the task is sent again with a short list of how the earlier attempts failed.
+ * otherwise the task is sent again with a short list of how the earlier attempts failed. An agent
+ * step's packed context (core/agents/context-packer.ts), when the engine made one, is sent as the
+ * task and already says how earlier attempts failed.
  */
 
 import type { PreviousAttempt, StepAttemptContext } from '../../../ports/runner.js';
@@ -22,17 +24,22 @@ const MAX_NOTE_CHARS = 1000;
  * instructions); a resumed conversation already holds it.
  */
 export function composeAgentPrompt(
-  context: Pick<StepAttemptContext, 'input' | 'previousAttempts'>,
+  context: Pick<StepAttemptContext, 'input' | 'previousAttempts' | 'context'>,
   options: { readonly preamble?: string | undefined } = {},
 ): AgentPrompt {
   const last = context.previousAttempts.at(-1);
   if (last?.session != null && last.session !== '') {
     return { text: resumeText(last), resumeSession: last.session };
   }
+  // A packed context already holds the task, what it builds on and how earlier attempts failed.
+  const packed = context.context?.text;
   const task =
-    typeof context.input === 'string' ? context.input : JSON.stringify(context.input, null, 2);
+    packed ??
+    (typeof context.input === 'string' ? context.input : JSON.stringify(context.input, null, 2));
   const parts = [options.preamble?.trim() ?? '', task];
-  if (context.previousAttempts.length > 0) parts.push(failuresText(context.previousAttempts));
+  if (packed === undefined && context.previousAttempts.length > 0) {
+    parts.push(failuresText(context.previousAttempts));
+  }
   return { text: parts.filter((part) => part !== '').join('\n\n'), resumeSession: null };
 }
 

@@ -3,7 +3,8 @@
  * retry, what the earlier attempts of the step left behind — their errors, the end of their
  * output, a reviewer's comment — so the model does not repeat the same mistake. The attempt's
  * idempotency key is named there too: an earlier try may already have done part of the work, and
- * a tool with lasting effects can pass the key along to recognize it.
+ * a tool with lasting effects can pass the key along to recognize it. An agent step's packed
+ * context (core/agents/context-packer.ts), when the engine made one, is sent instead.
  */
 
 import type { PreviousAttempt, StepAttemptContext } from '../../../ports/runner.js';
@@ -13,8 +14,13 @@ import { tail } from '../../../shared/step-failure.js';
 const PREVIOUS_TAIL_CHARS = 1000;
 
 export function userMessageOf(
-  context: Pick<StepAttemptContext, 'input' | 'previousAttempts' | 'attempt' | 'idempotencyKey'>,
+  context: Pick<
+    StepAttemptContext,
+    'input' | 'previousAttempts' | 'attempt' | 'idempotencyKey' | 'context'
+  >,
 ): string {
+  // A packed context already holds the task, what it builds on and how earlier attempts failed.
+  if (context.context !== undefined) return context.context.text;
   const input =
     typeof context.input === 'string' ? context.input : JSON.stringify(context.input, null, 2);
   if (context.previousAttempts.length === 0) return input;

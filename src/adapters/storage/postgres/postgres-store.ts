@@ -96,7 +96,15 @@ export async function createPostgresStore(settings: PostgresStoreSettings): Prom
     dialect: 'postgres',
     transaction: (mode, work) =>
       transaction(mode, (tx) =>
-        work(createSqlRepositories(tx, 'postgres', createKyselyExecutor(tx), definitions)),
+        work(
+          createSqlRepositories(
+            tx,
+            'postgres',
+            createKyselyExecutor(tx),
+            definitions,
+            'exact-scan',
+          ),
+        ),
       ),
     watch(listener) {
       listeners.add(listener);

@@ -12,12 +12,19 @@
  * its scope, kind and tags are indexed as `facets` tokens, so filters are part of the MATCH.
  */
 
-import type { MemoryItem, MemoryKind, MemoryScope } from '../../../domain/memory.js';
-import { RECENCY_BOOST, RECENCY_HALF_DAYS } from '../../../domain/memory.js';
+import type {
+  EmbeddingSpace,
+  MemoryItem,
+  MemoryKind,
+  MemoryScope,
+  VectorBackend,
+} from '../../../domain/memory.js';
+import { RECENCY_BOOST, RECENCY_HALF_DAYS, recencyFactor } from '../../../domain/memory.js';
 import type {
   MemoryMatch,
   MemorySearchQuery,
   MemoryRepository,
+  MemoryVectorQuery,
   StoreDialect,
 } from '../../../ports/store.js';
 import type { SqlExecutor, SqlParameter } from './sql-executor.js';
@@ -161,7 +168,32 @@ const ftsString = (term: string): string => `"${term.replace(/"/g, '""')}"`;
 /** A JSON array bound as one parameter, read back by json_each / jsonb_array_elements_text. */
 const jsonList = (values: readonly (string | number)[]): string => JSON.stringify(values);
 
-export function memoryRepository(sql: SqlExecutor, dialect: StoreDialect): MemoryRepository {
+/** sqlite-vec's kNN answers at most this many neighbours per query. */
+const VEC0_MAX_K = 4096;
+/**
+ * SQLite: candidates the coarse index (one bit per dimension, Hamming distance) offers per result
+ * wanted, re-ranked by exact cosine; a kNN over float32 vectors would read ~150 MB per query at
+ * 100,000 × 384 dimensions, the bits read 5 MB.
+ */
+const COARSE_OVERSAMPLE = 10;
+const COARSE_MIN_CANDIDATES = 100;
+/** Candidates per result wanted when filters may drop some of them. */
+const FILTERED_OVERFETCH = 8;
+
+/** A vector as SQL text: JSON for sqlite-vec's vec_f32(), an array literal for PostgreSQL. */
+const padTo8 = (vector: readonly number[]): number[] => [
+  ...vector,
+  ...Array.from({ length: (8 - (vector.length % 8)) % 8 }, () => 0),
+];
+
+const vectorText = (dialect: StoreDialect, vector: readonly number[]): string =>
+  dialect === 'postgres' ? `{${vector.join(',')}}` : JSON.stringify(vector);
+
+export function memoryRepository(
+  sql: SqlExecutor,
+  dialect: StoreDialect,
+  vectorBackend: VectorBackend = 'off',
+): MemoryRepository {
   const listOf =
     dialect === 'postgres'
       ? (placeholder: string) => `select jsonb_array_elements_text(${placeholder}::jsonb)`
@@ -190,8 +222,10 @@ export function memoryRepository(sql: SqlExecutor, dialect: StoreDialect): Memor
       await sql.all<MemoryRow>(`select ${COLUMN_LIST} from memory_items where ${where}`, params)
     ).map(toMemoryItem);
 
-  /** PostgreSQL: the filters on `m` (memory_items) with their parameters, in order. */
-  const filtersOf = (query: MemorySearchQuery): { where: string[]; params: SqlParameter[] } => {
+  /** The filters on `m` (memory_items) with their parameters, in order. */
+  const filtersOf = (
+    query: Omit<MemorySearchQuery, 'terms' | 'match'>,
+  ): { where: string[]; params: SqlParameter[] } => {
     const where: string[] = [];
     const params: SqlParameter[] = [];
     if (query.scope !== undefined) {
@@ -209,17 +243,20 @@ export function memoryRepository(sql: SqlExecutor, dialect: StoreDialect): Memor
     if (query.tags !== undefined && query.tags.length > 0) {
       // Every tag asked for: none of them is missing from the item.
       where.push(
-        'not exists (select 1 from jsonb_array_elements_text(?::jsonb) w(tag) where not exists (select 1 from memory_tags g where g.item_id = m.id and g.tag = w.tag))',
+        dialect === 'postgres'
+          ? 'not exists (select 1 from jsonb_array_elements_text(?::jsonb) w(tag) where not exists (select 1 from memory_tags g where g.item_id = m.id and g.tag = w.tag))'
+          : 'not exists (select 1 from json_each(?) w where not exists (select 1 from memory_tags g where g.item_id = m.id and g.tag = w.value))',
       );
       params.push(jsonList(query.tags));
     }
+    // SQLite: by seq, the creation time in ms × SEQ_PER_MS (an index range, no date parsing).
     if (query.since !== undefined) {
-      where.push('m.created_at >= ?');
-      params.push(query.since);
+      where.push(dialect === 'postgres' ? 'm.created_at >= ?' : `m.seq >= ? * ${SEQ_PER_MS}`);
+      params.push(dialect === 'postgres' ? query.since : Date.parse(query.since));
     }
     if (query.until !== undefined) {
-      where.push('m.created_at < ?');
-      params.push(query.until);
+      where.push(dialect === 'postgres' ? 'm.created_at < ?' : `m.seq < ? * ${SEQ_PER_MS}`);
+      params.push(dialect === 'postgres' ? query.until : Date.parse(query.until));
     }
     return { where, params };
   };
@@ -279,7 +316,154 @@ export function memoryRepository(sql: SqlExecutor, dialect: StoreDialect): Memor
     return toMatches(rows);
   };
 
+  // ── vectors
+
+  const vectorsOn = vectorBackend !== 'off';
+  /** SQLite: the vec0 table exists once an embedding space was chosen. */
+  const hasVecTable = async (): Promise<boolean> =>
+    (
+      await sql.all<{ n: number }>(
+        "select count(*) as n from sqlite_master where type = 'table' and name = 'memory_vec'",
+      )
+    )[0]?.n === 1;
+
+  const vectorSpace = async (): Promise<EmbeddingSpace | null> => {
+    const [row] = await sql.all<{ model: string; dimensions: number }>(
+      'select model, dimensions from memory_vector_space where id = 1',
+    );
+    return row === undefined ? null : { model: row.model, dimensions: Number(row.dimensions) };
+  };
+
+  const searchVectorsSqlite = async (query: MemoryVectorQuery): Promise<MemoryMatch[]> => {
+    if (!(await hasVecTable())) return [];
+    const filters = filtersOf(query);
+    const filtered = filters.where.length > 0;
+    const target = vectorText(dialect, query.embedding);
+    const wanted = filtered ? query.limit * FILTERED_OVERFETCH : query.limit;
+    const k = Math.min(VEC0_MAX_K, Math.max(COARSE_MIN_CANDIDATES, wanted * COARSE_OVERSAMPLE));
+    const where = filters.where.map((w) => ` and ${w}`).join('');
+    // The k nearest of all items by their bits, re-ranked by exact cosine, then the filters;
+    // forgotten items have no vector left.
+    let rows = await sql.all<{ id: string; seq: number; distance: number }>(
+      `select m.id, m.seq, vec_distance_cosine(d.embedding, vec_f32(?)) as distance from (select rowid, distance from memory_vec where coarse match vec_quantize_binary(vec_f32(?)) and k = ?) v join memory_vectors d on d.seq = v.rowid join memory_items m on m.seq = v.rowid where m.forgotten_at is null${where} order by distance, m.seq desc limit ?`,
+      [target, target, k, ...filters.params, query.limit],
+    );
+    if (filtered && rows.length < query.limit) {
+      // Narrow filters: the nearest overall were mostly elsewhere, so measure every item that
+      // passes them.
+      rows = await sql.all<{ id: string; seq: number; distance: number }>(
+        `select m.id, m.seq, vec_distance_cosine(d.embedding, vec_f32(?)) as distance from memory_items m join memory_vectors d on d.seq = m.seq where m.forgotten_at is null${where} order by distance, m.seq desc limit ?`,
+        [target, ...filters.params, query.limit],
+      );
+    }
+    return rows
+      .map((row) => ({
+        id: row.id,
+        seq: row.seq,
+        score:
+          Math.max(0, 1 - Number(row.distance)) *
+          recencyFactor(Math.floor(Number(row.seq) / SEQ_PER_MS), query.now),
+      }))
+      .filter((row) => row.score > 0)
+      .sort((a, b) => b.score - a.score || b.seq - a.seq)
+      .slice(0, query.limit)
+      .map((row) => ({ id: row.id, score: row.score }));
+  };
+
+  const searchVectorsPostgres = async (query: MemoryVectorQuery): Promise<MemoryMatch[]> => {
+    const filters = filtersOf(query);
+    // An exact scan: the dot product of normalized vectors is their cosine similarity.
+    const similarity =
+      'greatest(0, (select sum(a * b) from unnest(v.embedding, (select target from q)) t(a, b)))::float8';
+    const score = scored(
+      similarity,
+      'greatest(0, extract(epoch from (?::timestamptz - m.created_at::timestamptz))::float8 * 1000)',
+    );
+    const rows = await sql.all<{ id: string; score: number }>(
+      `with q as (select ?::real[] as target)
+      select * from (select m.id, m.created_at, m.seq, ${score} as score
+        from memory_vectors v join memory_items m on m.seq = v.seq
+        where m.forgotten_at is null${filters.where.map((w) => ` and ${w}`).join('')}) s
+      where s.score > 0 order by s.score desc, s.created_at desc, s.seq desc limit ?`,
+      [
+        vectorText(dialect, query.embedding),
+        query.now.toISOString(),
+        ...filters.params,
+        query.limit,
+      ],
+    );
+    return toMatches(rows);
+  };
+
   return {
+    vectorBackend,
+    vectorSpace,
+    async useVectorSpace(space) {
+      if (!vectorsOn) return false;
+      const current = await vectorSpace();
+      if (current?.model === space.model && current.dimensions === space.dimensions) return false;
+      await sql.run('delete from memory_vectors');
+      if (dialect === 'sqlite') {
+        // One bit per dimension, padded to whole bytes (the extra bits are always 0).
+        const bits = Math.ceil(Math.trunc(space.dimensions) / 8) * 8;
+        await sql.run('drop table if exists memory_vec');
+        await sql.run(`create virtual table memory_vec using vec0(coarse bit[${bits}])`);
+      }
+      await sql.run('update memory_items set embedded = 0 where embedded = 1');
+      await sql.run('delete from memory_vector_space');
+      await sql.run(
+        'insert into memory_vector_space (id, model, dimensions, since) values (1, ?, ?, ?)',
+        [space.model, space.dimensions, new Date().toISOString()],
+      );
+      return true;
+    },
+    async pendingEmbeddings(limit) {
+      return sql.all<{ id: string; text: string }>(
+        'select id, text from memory_items where embedded = 0 and forgotten_at is null order by seq limit ?',
+        [limit],
+      );
+    },
+    async storeEmbeddings(vectors) {
+      if (!vectorsOn) return 0;
+      const insert =
+        dialect === 'postgres'
+          ? 'insert into memory_vectors (seq, embedding) select seq, ?::real[] from memory_items where id = ?'
+          : 'insert into memory_vectors (seq, embedding) select seq, vec_f32(?) from memory_items where id = ?';
+      let stored = 0;
+      for (const { id, vector } of vectors) {
+        const marked = await sql.run(
+          'update memory_items set embedded = 1 where id = ? and embedded = 0 and forgotten_at is null',
+          [id],
+        );
+        if (marked === 0) continue;
+        const text = vectorText(dialect, vector);
+        await sql.run(insert, [text, id]);
+        if (dialect === 'sqlite') {
+          // Padded to whole bytes like the table (a length of 8·n needs no padding).
+          const padded = vector.length % 8 === 0 ? text : vectorText(dialect, padTo8(vector));
+          await sql.run(
+            'insert into memory_vec (rowid, coarse) select seq, vec_quantize_binary(vec_f32(?)) from memory_items where id = ?',
+            [padded, id],
+          );
+        }
+        stored += 1;
+      }
+      return stored;
+    },
+    searchVectors: (query) =>
+      !vectorsOn
+        ? Promise.resolve([])
+        : dialect === 'postgres'
+          ? searchVectorsPostgres(query)
+          : searchVectorsSqlite(query),
+    async vectorCounts() {
+      const [row] = await sql.all<{ items: number; embedded: number | null }>(
+        'select count(*) as items, sum(embedded) as embedded from memory_items where forgotten_at is null',
+      );
+      const items = Number(row?.items ?? 0);
+      const embedded = Number(row?.embedded ?? 0);
+      return { items, embedded, pending: items - embedded };
+    },
     async insert(item) {
       await insertOne(item);
       await insertTags([item]);
@@ -319,6 +503,20 @@ export function memoryRepository(sql: SqlExecutor, dialect: StoreDialect): Memor
         'update memory_items set forgotten_at = ?, forgotten_by = ?, forget_reason = ? where id = ? and forgotten_at is null',
         [mark.at, mark.by, mark.reason, id],
       );
+      // Its vector goes with it (without sqlite-vec loaded it stays, unreachable: search
+      // joins live items only).
+      if (changed > 0) {
+        await sql.run(
+          'delete from memory_vectors where seq = (select seq from memory_items where id = ?)',
+          [id],
+        );
+      }
+      if (changed > 0 && dialect === 'sqlite' && vectorsOn && (await hasVecTable())) {
+        await sql.run(
+          'delete from memory_vec where rowid = (select seq from memory_items where id = ?)',
+          [id],
+        );
+      }
       return changed > 0;
     },
     search: (query) =>

@@ -485,6 +485,38 @@ export const MIGRATIONS: readonly Migration[] = [
       for (const statement of statements) await sql.raw(statement).execute(db);
     },
   },
+  {
+    version: 6,
+    name: 'memory vectors',
+    async up(db, dialect) {
+      // Which items have a vector in the workspace's embedding space: 0 pending, 1 embedded. A
+      // new embedding space (another model or length) sets every item back to pending.
+      const statements = [
+        'alter table memory_items add column embedded integer not null default 0',
+        'create index memory_items_pending on memory_items (seq) where embedded = 0 and forgotten_at is null',
+        // One row: the model and length of every stored vector (docs/memory.md "Embeddings").
+        `create table memory_vector_space (
+          id integer primary key check (id = 1),
+          model text not null,
+          dimensions integer not null,
+          since text not null
+        )`,
+        // The vectors, keyed by the item's seq. SQLite: float32 blobs here, and a sqlite-vec
+        // vec0 index of their signs (memory_vec, bit[N]) created once the length is known (the
+        // first embedding pass). PostgreSQL without pgvector: real[], searched by an exact scan.
+        dialect === 'postgres'
+          ? `create table memory_vectors (
+              seq bigint primary key references memory_items(seq),
+              embedding real[] not null
+            )`
+          : `create table memory_vectors (
+              seq integer primary key references memory_items(seq),
+              embedding blob not null
+            )`,
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

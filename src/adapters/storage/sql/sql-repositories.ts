@@ -41,6 +41,7 @@ import type { DefinitionCache } from './sql-execution-repositories.js';
 import { createExecutionRepositories } from './sql-execution-repositories.js';
 import type { SqlExecutor } from './sql-executor.js';
 import { memoryRepository } from './sql-memory-repository.js';
+import type { VectorBackend } from '../../../domain/memory.js';
 import type { Database } from './sql-schema.js';
 
 /** Rows per multi-row INSERT: stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
@@ -67,6 +68,7 @@ export function createSqlRepositories(
   dialect: StoreDialect,
   executor: SqlExecutor,
   definitions: DefinitionCache,
+  vectors: VectorBackend = 'off',
 ): Repositories {
   const advisoryLock = async (key: number): Promise<void> => {
     if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${key})`.execute(db);
@@ -80,7 +82,7 @@ export function createSqlRepositories(
     notes: noteRepository(db),
     audit: auditRepository(db, dialect),
     ...createExecutionRepositories(executor, dialect, definitions),
-    memory: memoryRepository(executor, dialect),
+    memory: memoryRepository(executor, dialect, vectors),
     lockGraph: () => advisoryLock(GRAPH_LOCK_KEY),
     lockScopes: () => advisoryLock(SCOPES_LOCK_KEY),
     lockBudgets: () => advisoryLock(BUDGETS_LOCK_KEY),

@@ -5,6 +5,8 @@
 
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import * as sqliteVec from 'sqlite-vec';
+import type { VectorBackend } from '../../../domain/memory.js';
 import type { CommitOrigin, Store, TransactionMode } from '../../../ports/store.js';
 import {
   createDefinitionCache,
@@ -56,6 +58,7 @@ export async function createSqliteStore(settings: SqliteStoreSettings): Promise<
   } catch (error) {
     throw mapDriverError(error);
   }
+  const vectors = loadSqliteVec(database);
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(database) }),
   });
@@ -110,7 +113,13 @@ export async function createSqliteStore(settings: SqliteStoreSettings): Promise<
   );
 
   // Stateless over the one connection, so built once rather than per transaction.
-  const repositories = createSqlRepositories(db, 'sqlite', executor, createDefinitionCache());
+  const repositories = createSqlRepositories(
+    db,
+    'sqlite',
+    executor,
+    createDefinitionCache(),
+    vectors,
+  );
   const readOnlyQueries = createSqliteReadOnlyQueries(settings.path);
   return {
     dialect: 'sqlite',
@@ -129,6 +138,19 @@ export async function createSqliteStore(settings: SqliteStoreSettings): Promise<
       await db.destroy();
     },
   };
+}
+
+/**
+ * sqlite-vec (memory's vectors) on this connection. A platform without its prebuilt extension
+ * still opens the store: memory search is then full-text only, and `system.health` says so.
+ */
+export function loadSqliteVec(database: BetterSqlite3.Database): VectorBackend {
+  try {
+    sqliteVec.load(database);
+    return 'sqlite-vec';
+  } catch {
+    return 'off';
+  }
 }
 
 /** How often a watched database checks whether another process committed. */

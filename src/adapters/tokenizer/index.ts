@@ -1,0 +1,1 @@
+export { createGptTokenizer, GPT_TOKENIZER_ENCODING } from './gpt-tokenizer-counter.js';
