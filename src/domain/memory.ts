@@ -8,6 +8,7 @@
 
 import { z } from 'zod';
 import { idSchema, tagSchema, timestampSchema } from './fields.js';
+import { fnv1a } from '../shared/fnv1a.js';
 
 export const MEMORY_KINDS = [
   'raw_interaction',
@@ -293,16 +294,6 @@ export function normalizeVector(vector: readonly number[]): number[] {
   for (const value of vector) sum += value * value;
   const length = Math.sqrt(sum);
   return length === 0 ? vector.map(() => 0) : vector.map((value) => value / length);
-}
-
-/** FNV-1a, 32 bits: a stable hash of a word, the same in every process. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 /**

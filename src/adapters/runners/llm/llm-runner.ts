@@ -29,6 +29,7 @@ import { apiKeyEnvOf, createLanguageModel, requiresApiKey } from './llm-models.j
 import { userMessageOf } from './llm-prompt.js';
 import { DEFAULT_LLM_STEP_SETTINGS, parseLlmStepSettings } from './llm-settings.js';
 import type { LlmRunnerSettings, LlmStepSettings } from './llm-settings.js';
+import { fnv1a } from '../../../shared/fnv1a.js';
 
 /** Retries of one model call inside the AI SDK unless the settings say otherwise. */
 const MODEL_CALL_RETRIES = 2;
@@ -374,16 +375,6 @@ export function wireToolName(name: string): string {
   if (wire.length <= MAX_WIRE_TOOL_NAME) return wire;
   const hash = fnv1a(name).toString(16).padStart(8, '0');
   return `${wire.slice(0, MAX_WIRE_TOOL_NAME - hash.length - 1)}_${hash}`;
-}
-
-/** 32-bit FNV-1a: a short, stable fingerprint (not a security measure). */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 interface ActivityReporter {
