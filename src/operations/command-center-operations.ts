@@ -11,12 +11,11 @@ import { submitTask } from '../core/services/run-service.js';
 import { systemHealth, workspaceStatus } from '../core/services/status-service.js';
 import { VECTOR_BACKENDS } from '../domain/memory.js';
 import { RUN_STATUSES, RunSchema, STEP_STATUSES } from '../domain/run.js';
-import { requiredText } from '../domain/fields.js';
 import { PRIORITIES, TASK_STATUSES, TaskSchema } from '../domain/task.js';
-import { actorName, projectKey, taskKey } from './common-schemas.js';
+import { actorName, projectKey } from './common-schemas.js';
 import type { AnyOperation } from './operation.js';
 import { defineOperation } from './operation.js';
-import { taskFields } from './task-operations.js';
+import { TaskCreateInput } from './task-operations.js';
 
 const countsOf = <T extends readonly [string, ...string[]]>(statuses: T) =>
   z.partialRecord(z.enum(statuses), z.number().int().nonnegative());
@@ -141,11 +140,7 @@ export const commandCenterOperations: readonly AnyOperation[] = [
     summary:
       'Hand work to the coordinator: create a task and start a run in which its role’s agent does it (start: false only creates it)',
     effects: 'run',
-    input: z.strictObject({
-      project: projectKey,
-      title: requiredText(200),
-      dependsOn: z.array(taskKey).optional(),
-      ...taskFields,
+    input: TaskCreateInput.extend({
       start: z.boolean().optional(),
       agent: z.string().trim().min(1).optional(),
       runner: z.string().trim().min(1).optional(),

@@ -66,6 +66,14 @@ export const taskFields = {
   scope: z.array(scopeGlobSchema).max(100, 'at most 100 globs').optional(),
 };
 
+/** What creating a task takes (task.create, and task.submit besides its run options). */
+export const TaskCreateInput = z.strictObject({
+  project: projectKey,
+  title: requiredText(200),
+  dependsOn: z.array(taskKey).optional(),
+  ...taskFields,
+});
+
 const TaskLinkSchema = z.object({
   id: z.string(),
   ref: z.string(),
@@ -106,12 +114,7 @@ export const taskOperations = [
     name: 'task.create',
     summary: 'Create a task in a project (ref PROJECT-N); may depend on other tasks at once',
     effects: 'write',
-    input: z.strictObject({
-      project: projectKey,
-      title: requiredText(200),
-      dependsOn: z.array(taskKey).optional(),
-      ...taskFields,
-    }),
+    input: TaskCreateInput,
     output: TaskSchema,
     cli: {
       positional: ['project', 'title'],

@@ -7,7 +7,7 @@
 import { Hono } from 'hono';
 import type { Runtime } from '../app/runtime.js';
 import type { McpServerOptions } from '../app/mcp/server.js';
-import { createMcpServer } from '../app/mcp/server.js';
+import { checkToolNames } from '../app/mcp/tools.js';
 import { VERSION } from '../shared/version.js';
 import type { GuardOptions } from './guard.js';
 import { guard } from './guard.js';
@@ -23,7 +23,7 @@ export function createServerApp(
   options: { readonly guard: GuardOptions; readonly mcp: McpServerOptions },
 ): ServerApp {
   // A tool list that names an unknown operation is refused now, not at the first session.
-  void createMcpServer(runtime, options.mcp).close();
+  if (options.mcp.tools) checkToolNames(options.mcp.tools);
   const app = new Hono();
   const mcp = createMcpEndpoint(runtime, options.mcp);
   app.get('/healthz', (c) => c.json({ ok: true, version: VERSION }));

@@ -227,6 +227,18 @@ function errorResult(error: unknown): CallToolResult {
   return { isError: true, content: [{ type: 'text', text }] };
 }
 
+/** Refuses a tool list (`--tools`) that names an operation the catalog does not have. */
+export function checkToolNames(names: readonly string[]): void {
+  const unknown = names.find((name) => operationOfTool(name) === undefined);
+  if (unknown !== undefined) {
+    throw new BosunError(
+      'invalid_input',
+      `tools: unknown operation '${unknown}'; see 'bosun operations'`,
+      { details: { field: 'tools', key: unknown } },
+    );
+  }
+}
+
 export interface ToolRegistry {
   /** Registers one more operation as a tool (tools_describe does this); false if unknown. */
   enable(operation: string): boolean;
@@ -304,17 +316,8 @@ export function registerTools(
   // The core profile's tools go without output schemas: with them its list would be 40 KB, not
   // under 10. Their structured content is the same; tools_describe gives the schema.
   const lean = options.tools === undefined && options.profile === 'core';
-  for (const name of initial) {
-    if (!enable(name, !lean)) {
-      throw new BosunError(
-        'invalid_input',
-        `tools: unknown operation '${name}'; see 'bosun operations'`,
-        {
-          details: { field: 'tools', key: name },
-        },
-      );
-    }
-  }
+  checkToolNames(initial);
+  for (const name of initial) enable(name, !lean);
 
   if (enabled.size < OPERATIONS.length) {
     server.registerTool(

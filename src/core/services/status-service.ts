@@ -65,7 +65,6 @@ export async function workspaceStatus(
   const only = input.project ? await resolveProject(repos, input.project) : undefined;
   const projects = only ? [only] : await repos.projects.list({});
   const keyOf = new Map(projects.map((p) => [p.id, p.key]));
-  if (!only) for (const p of await repos.projects.list({})) keyOf.set(p.id, p.key);
 
   const counts = new Map<string, Partial<Record<TaskStatus, number>>>();
   for (const row of await repos.tasks.countByStatus()) {
