@@ -58,7 +58,8 @@ const TAGS = Array.from({ length: 40 }, (_, i) => `tag${i}`);
 
 export const workspace = createBenchWorkspace('memory');
 workspace.bosun('project', 'create', 'HOME', 'Home lab');
-export const store = await createSqliteStore({ path: join(workspace.dir, '.bosun', 'bosun.db') });
+export const databasePath = join(workspace.dir, '.bosun', 'bosun.db');
+export const store = await createSqliteStore({ path: databasePath });
 const project = await store.transaction('read', (repos) => repos.projects.findByKey('HOME'));
 
 // ── the corpus, written through the memory repository (its triggers fill the FTS index)

@@ -169,6 +169,47 @@ describe('agents from bosun.yaml', () => {
     expect(table.stdout).toMatch(/writer\s+2\s+4000\s+300\s+0\s+0\.75/);
   });
 
+  it("reserves for an llm agent's packed prompt, up to its context_tokens, not for its input alone", async () => {
+    const cwd = tempDir('bosun-agents-');
+    expect((await runBosun(['init'], { cwd })).status).toBe(0);
+    const config = join(cwd, '.bosun', 'bosun.yaml');
+    // 2,000 prompt tokens at $10 per million: a step may cost $0.02; the run budget is $0.01.
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8') +
+        [
+          'models:',
+          '  local:',
+          '    provider: openai-compatible',
+          '    base_url: http://127.0.0.1:9/v1',
+          '    model: any',
+          '    max_output_tokens: 100',
+          '    price: { input: 10, output: 0 }',
+          'agents:',
+          '  fixer: { role: fixer, runner: llm, model: local, max_steps: 1, context_tokens: 2000 }',
+          'budgets:',
+          '  - { scope: run, usd: 0.01 }',
+          '',
+        ].join('\n'),
+    );
+    writeFileSync(
+      join(cwd, 'fix.yaml'),
+      ['name: fix', 'steps:', '  - id: fix', '    role: fixer', '    input: Fix it.'].join('\n'),
+    );
+    const run = await runBosun(['run', 'start', 'fix.yaml', '--detach'], { cwd });
+    expect(run.status, run.stderr).toBe(0);
+    const worker = await runBosun(['worker', '--until-idle'], { cwd });
+    expect(worker.status, worker.stderr).toBe(0);
+    const detail = await bosunJson<{ steps: { status: string; error: string | null }[] }>(
+      ['run', 'show', 'last'],
+      { cwd },
+    );
+    expect(detail.steps[0]).toMatchObject({ status: 'held' });
+    expect(detail.steps[0]!.error).toMatch(
+      /may cost up to \$0\.02 \(1 call of ≤ 2\d{3} \+ 100 tokens\)/,
+    );
+  });
+
   it('holds the step a budget cannot afford before it starts, and runs it once the budget is raised', async () => {
     const cwd = await workspace();
     const config = join(cwd, '.bosun', 'bosun.yaml');

@@ -22,6 +22,8 @@ import type { Store } from '../ports/store.js';
 import type { Clock } from '../shared/clock.js';
 import type { IdGenerator } from '../shared/ids.js';
 import { createAgentAdmin } from './agent-admin.js';
+import { createSummarizer } from './summarizer.js';
+import { createAnswerer } from './answerer.js';
 import type { McpToolSettings } from './agent-tools.js';
 import type { AgentDirectory } from './agent-directory.js';
 import { openAgentDirectory } from './agent-directory.js';
@@ -88,6 +90,13 @@ export function createEngineEnvironment(
     ...(workspaceDir !== null ? { agents: createAgentAdmin(workspaceDir) } : {}),
     ...(workspaceDir !== null ? { models: lazyModelAdmin(workspaceDir, env) } : {}),
     ...(workspaceDir !== null ? { planner: lazyPlanner(workspaceDir, env) } : {}),
+    ...(workspaceDir !== null
+      ? { summarizer: createSummarizer({ agents: () => openAgentDirectory(workspaceDir), env }) }
+      : {}),
+    // bosun.yaml as it is at each question; the AI SDK is loaded only when a model is asked.
+    ...(workspaceDir !== null
+      ? { answerer: createAnswerer({ agents: () => openAgentDirectory(workspaceDir), env }) }
+      : {}),
     runnerNames: knownRunners,
     loadWorkflowFile: (path) => loadWorkflowFile(resolve(cwd, path), { knownRunners }),
     parseWorkflow: (document) => parseWorkflowDefinition(document, { knownRunners }),

@@ -22,6 +22,13 @@ export type ModelProvider = (typeof MODEL_PROVIDERS)[number];
 export const AGENT_RUNNERS = ['llm', 'claude-code', 'codex', 'process', 'shell', 'mock'] as const;
 export type AgentRunner = (typeof AGENT_RUNNERS)[number];
 
+/** The runners whose prompts are built from a packed context (they talk to a model). */
+export const PACKED_RUNNERS: ReadonlySet<string> = new Set<AgentRunner>([
+  'llm',
+  'claude-code',
+  'codex',
+]);
+
 export const WORKDIR_MODES = ['worktree', 'repo', 'none'] as const;
 export type WorkdirMode = (typeof WORKDIR_MODES)[number];
 

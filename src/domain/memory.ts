@@ -55,6 +55,52 @@ export const MemoryItem = {
   },
 };
 
+// ── lineage (docs/memory.md "Forks")
+
+/**
+ * What a run may recall of its fork family (the runs forked, transitively, from one root run):
+ * nothing of the runs that are not its ancestors — sibling forks, their forks, its own forks —
+ * and of each ancestor only what was written before the branch toward this run left it. Items
+ * of no run, and of runs outside the family, are not affected.
+ */
+export interface MemoryLineage {
+  readonly hidden: readonly string[];
+  /** Each ancestor with the creation time of its child on the path to this run. */
+  readonly ancestors: readonly { readonly runId: string; readonly before: string }[];
+}
+
+export interface LineageRun {
+  readonly id: string;
+  readonly parentRunId: string | null;
+  readonly createdAt: string;
+}
+
+/** `runId`'s lineage within `family`; null when the run has no fork family (nothing to hide). */
+export function memoryLineage(runId: string, family: readonly LineageRun[]): MemoryLineage | null {
+  if (family.length <= 1) return null;
+  const byId = new Map(family.map((run) => [run.id, run]));
+  const chain = new Set<string>([runId]);
+  const ancestors: { runId: string; before: string }[] = [];
+  for (let run = byId.get(runId); run?.parentRunId; run = byId.get(run.parentRunId)) {
+    if (chain.has(run.parentRunId)) break; // a cycle cannot be made; never loop on one
+    chain.add(run.parentRunId);
+    ancestors.push({ runId: run.parentRunId, before: run.createdAt });
+  }
+  const hidden = family.filter((run) => !chain.has(run.id)).map((run) => run.id);
+  return { hidden, ancestors };
+}
+
+/** Whether an item of `runId` created at `createdAt` is in `lineage` (the stores' rule, in SQL). */
+export function inLineage(
+  lineage: MemoryLineage,
+  item: { readonly runId: string | null; readonly createdAt: string },
+): boolean {
+  if (item.runId === null) return true;
+  if (lineage.hidden.includes(item.runId)) return false;
+  const ancestor = lineage.ancestors.find((each) => each.runId === item.runId);
+  return ancestor === undefined || item.createdAt < ancestor.before;
+}
+
 // ── queries
 
 /** Terms beyond these are ignored: a query is a few words, not a document. */
@@ -294,6 +340,50 @@ export function normalizeVector(vector: readonly number[]): number[] {
   for (const value of vector) sum += value * value;
   const length = Math.sqrt(sum);
   return length === 0 ? vector.map(() => 0) : vector.map((value) => value / length);
+}
+
+/** 32-bit words holding one sign bit per dimension. */
+export const signWordCount = (dimensions: number): number => Math.ceil(dimensions / 32);
+
+/**
+ * A vector's signs: bit `d % 32` of word `d / 32` is set when dimension `d` is positive. The
+ * Hamming distance of two such words arrays is a coarse stand-in for the vectors' angle, cheap
+ * enough to measure against every stored vector (docs/memory.md "Embeddings").
+ */
+export function signWords(vector: readonly number[]): Uint32Array {
+  const words = new Uint32Array(signWordCount(vector.length));
+  vector.forEach((value, dimension) => {
+    if (value > 0) words[dimension >>> 5]! |= 1 << (dimension & 31);
+  });
+  return words;
+}
+
+/** signWords as stored: the words' bytes, little-endian. */
+export function signBytes(vector: readonly number[]): Uint8Array {
+  const words = signWords(vector);
+  const bytes = new Uint8Array(words.length * 4);
+  const view = new DataView(bytes.buffer);
+  words.forEach((word, index) => view.setUint32(index * 4, word, true));
+  return bytes;
+}
+
+/**
+ * A vector in one byte per dimension: a float32 scale (little-endian), then each value / scale
+ * rounded to a signed byte, scale being the largest magnitude / 127. Dot products against it
+ * are within about 1 % of the float vector's — close enough to order a few hundred candidates,
+ * at a quarter of the size (docs/memory.md "Vector storage").
+ */
+export function byteCodes(vector: readonly number[]): Uint8Array {
+  let largest = 0;
+  for (const value of vector) largest = Math.max(largest, Math.abs(value));
+  const scale = largest === 0 ? 1 : largest / 127;
+  const bytes = new Uint8Array(4 + vector.length);
+  new DataView(bytes.buffer).setFloat32(0, scale, true);
+  const codes = new Int8Array(bytes.buffer, 4);
+  vector.forEach((value, dimension) => {
+    codes[dimension] = Math.round(value / scale);
+  });
+  return bytes;
 }
 
 /**

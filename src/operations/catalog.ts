@@ -1,6 +1,7 @@
 /** The operation catalog: every capability of bosun, in one list. */
 
 import { agentOperations } from './agent-operations.js';
+import { askOperations } from './ask-operations.js';
 import { commandCenterOperations } from './command-center-operations.js';
 import { costOperations } from './cost-operations.js';
 import { dbOperations } from './db-operations.js';
@@ -25,6 +26,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ...dbOperations,
   ...commandCenterOperations,
   ...memoryOperations,
+  ...askOperations,
 ];
 
 const BY_NAME = new Map(OPERATIONS.map((operation) => [operation.name, operation]));

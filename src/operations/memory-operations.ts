@@ -4,7 +4,14 @@
  */
 
 import { z } from 'zod';
+import { listPatterns } from '../core/services/memory-capture.js';
 import { EMBED_DEFAULT_LIMIT } from '../core/services/memory-embedding.js';
+import type { SummaryDrafts } from '../core/services/memory-summaries.js';
+import {
+  SUMMARIZE_DEFAULT_LIMIT,
+  applySummaryDraft,
+  draftSummaries,
+} from '../core/services/memory-summaries.js';
 import {
   DEFAULT_SEARCH_LIMIT,
   SCOPE_RULE,
@@ -22,6 +29,7 @@ import {
   MemoryItemSchema,
   VECTOR_BACKENDS,
 } from '../domain/memory.js';
+import { SIZE_BUCKETS } from '../domain/pattern.js';
 import type { AnyOperation } from './operation.js';
 import { defineOperation } from './operation.js';
 
@@ -67,6 +75,25 @@ const MemoryHitSchema = z.object({
   matched: z.array(z.enum(['text', 'vector'])),
   /** Why vectors did not take part although an embedder is configured. */
   note: z.string().optional(),
+});
+
+const PatternStatsSchema = z.object({
+  role: z.string().nullable(),
+  tags: z.array(z.string()),
+  size: z.enum(SIZE_BUCKETS),
+  agent: z.string(),
+  model: z.string().nullable(),
+  runner: z.string(),
+  tries: z.number().int(),
+  successes: z.number().int(),
+  failures: z.number().int(),
+  /** successes / tries, 0–1. */
+  successRate: z.number(),
+  meanCostUsd: z.number(),
+  meanDurationMs: z.number().nullable(),
+  lastSeen: timestampSchema,
+  /** At least 2 successes and a success rate of at least 0.5: offered to future steps. */
+  proven: z.boolean(),
 });
 
 export const memoryOperations: readonly AnyOperation[] = [
@@ -119,6 +146,8 @@ export const memoryOperations: readonly AnyOperation[] = [
       since: z.string().trim().min(1, 'must not be empty').optional(),
       until: z.string().trim().min(1, 'must not be empty').optional(),
       match: z.enum(['any', 'all']).default('any'),
+      /** Recall as this run does: nothing of the other branches of its fork family. */
+      run: z.string().trim().min(1, 'must not be empty').optional(),
       limit: z
         .number()
         .int('must be a whole number')
@@ -139,6 +168,7 @@ export const memoryOperations: readonly AnyOperation[] = [
         'bosun memory "restore NAS"                     # same as: bosun memory search "restore NAS"',
         'bosun memory "flaky backup test" -s project:HOME -k lesson --since 30d',
         'bosun memory \'"read-write mount" restore\' --match all -n 3',
+        'bosun memory "retry budget" --run 01J9ZK…             # as a forked run recalls',
       ],
     },
     // The query's vector is a model call: made before the transaction, never inside it.
@@ -221,5 +251,122 @@ export const memoryOperations: readonly AnyOperation[] = [
       examples: ['bosun memory forget 01JQ3V7K --reason "superseded by the new backup plan"'],
     },
     handler: (ctx, input) => forgetMemory(ctx, input),
+  }),
+  defineOperation({
+    name: 'memory.patterns',
+    summary:
+      'The reasoning bank: how each agent, model and runner did on each kind of work (role, tags, size) — tries, success rate, mean cost and time',
+    effects: 'read',
+    input: z.strictObject({
+      role: z.string().trim().min(1, 'must not be empty').max(100).optional(),
+      tag: tagSchema.optional(),
+      agent: z.string().trim().min(1, 'must not be empty').max(100).optional(),
+      model: z.string().trim().min(1, 'must not be empty').max(200).optional(),
+      limit: z
+        .number()
+        .int('must be a whole number')
+        .min(1, 'must be at least 1')
+        .max(1_000, 'must be at most 1000')
+        .default(100),
+    }),
+    output: z.array(PatternStatsSchema),
+    cli: {
+      short: { n: 'limit' },
+      columns: [
+        'role',
+        'tags',
+        'size',
+        'agent',
+        'model',
+        'runner',
+        'tries',
+        'successes:OK',
+        'successRate:RATE',
+        'meanCostUsd:USD/TRY',
+        'meanDurationMs:MS/TRY',
+        'proven',
+        'lastSeen:LAST',
+      ],
+      empty: 'No pattern yet: every attempt of a step given to an agent records one.',
+      examples: [
+        'bosun memory patterns',
+        'bosun memory patterns --role coder --tag backend',
+        'bosun memory patterns --agent reviewer --json',
+      ],
+    },
+    handler: async (ctx, input) =>
+      (await listPatterns(ctx.repos, input)).map((stats) => ({ ...stats, tags: [...stats.tags] })),
+  }),
+  defineOperation({
+    name: 'memory.summarize',
+    summary:
+      "Rewrite the extractive task and project summaries with the summarizer agent's model (workers do it in the background)",
+    effects: 'write',
+    input: z.strictObject({
+      limit: z
+        .number()
+        .int('must be a whole number')
+        .min(1, 'must be at least 1')
+        .max(1_000, 'must be at most 1000')
+        .default(SUMMARIZE_DEFAULT_LIMIT),
+    }),
+    output: z.object({
+      agent: z.string().nullable(),
+      model: z.string().nullable(),
+      summarized: z.number().int(),
+      skipped: z.number().int(),
+      problem: z.string().nullable(),
+    }),
+    cli: {
+      short: { n: 'limit' },
+      examples: ['bosun memory summarize', 'bosun memory summarize -n 5 --json'],
+    },
+    // One model call per summary, before the transaction; the handler writes what is still
+    // current, in one transaction.
+    prepare: async (ctx, input): Promise<SummaryDrafts> => {
+      const summarizer = ctx.engine?.summarizer;
+      if (summarizer === undefined) {
+        throw new BosunError(
+          'unavailable',
+          "memory summarize: this store has no workspace folder (bosun.yaml) to find a summarizer in; run 'bosun init' or pass --workspace",
+          { details: { field: 'workspace' } },
+        );
+      }
+      if (summarizer.choose() === null) {
+        throw new BosunError(
+          'unavailable',
+          'memory summarize: no agent plays summarizer; add an llm agent with role: summarizer to .bosun/bosun.yaml (see docs/memory.md)',
+          { details: { field: 'role' } },
+        );
+      }
+      const pass = await draftSummaries(
+        (work) => ctx.read((read) => work(read.repos)),
+        summarizer,
+        { limit: input.limit },
+      );
+      if (pass.drafts.length === 0 && pass.problem !== null) {
+        throw new BosunError('unavailable', `memory summarize: ${pass.problem}`, {
+          retryable: true,
+          details: { field: 'model', model: pass.model },
+        });
+      }
+      return pass;
+    },
+    handler: async (ctx, _input, pass) => {
+      let summarized = 0;
+      for (const draft of pass.drafts) {
+        const now = ctx.clock.now().toISOString();
+        if (await applySummaryDraft({ repos: ctx.repos, now, newId: ctx.newId }, draft)) {
+          summarized += 1;
+        }
+      }
+      return {
+        agent: pass.agent,
+        model: pass.model,
+        summarized,
+        skipped: pass.drafts.length - summarized,
+        problem: pass.problem,
+      };
+    },
   }),
 ];

@@ -7,11 +7,14 @@
 import type { AuditEntry } from '../domain/audit.js';
 import type {
   EmbeddingSpace,
+  LineageRun,
   MemoryItem,
   MemoryKind,
+  MemoryLineage,
   MemoryScope,
   VectorBackend,
 } from '../domain/memory.js';
+import type { PatternRecord, PatternStats } from '../domain/pattern.js';
 import type { Project } from '../domain/project.js';
 import type {
   Approval,
@@ -146,6 +149,8 @@ export interface Repositories {
   readonly ledger: LedgerRepository;
   readonly budgets: BudgetRepository;
   readonly memory: MemoryRepository;
+  /** The reasoning bank's outcomes (docs/memory.md "Reasoning bank"). */
+  readonly patterns: PatternRepository;
   /**
    * Serializes budget checks and reservations across concurrent workers, so that two never both
    * see the same room. SQLite write transactions are serial already.
@@ -213,6 +218,34 @@ export interface LockOptions {
   readonly lock?: boolean | undefined;
 }
 
+/**
+ * A search of tasks' words (`bosun ask`, docs/memory.md "Asking"): the live tasks whose title,
+ * description, acceptance or tags hold any of the words.
+ */
+export interface TaskTextQuery {
+  /**
+   * Each is looked for as written, anywhere in the text (inside a word too), ignoring the case
+   * of ASCII letters (only theirs, on both stores); `%`, `_` and `\` are plain characters. Blank
+   * words and repeats are ignored. Each word costs a pass over the rows: keep to a few (ask: 8).
+   * Acceptance and tags are matched as stored (JSON text): a word holding JSON's punctuation
+   * (`"`, `\`, `[`, `,`) may miss them, or match that punctuation.
+   */
+  readonly words: readonly string[];
+  readonly projectId?: string | undefined;
+  readonly limit: number;
+}
+
+/** A task a text search found, and what ranked it. */
+export interface TaskTextMatch {
+  readonly id: string;
+  /** How many of the distinct words it holds, in any of the fields searched. */
+  readonly words: number;
+  /** How many of them its title holds. */
+  readonly titleWords: number;
+  readonly status: TaskStatus;
+  readonly updatedAt: string;
+}
+
 export interface TaskRepository {
   insert(task: Task): Promise<void>;
   insertMany(tasks: readonly Task[]): Promise<void>;
@@ -226,6 +259,12 @@ export interface TaskRepository {
   findByRef(ref: string, options?: LockOptions): Promise<Task | undefined>;
   findByIds(ids: readonly string[]): Promise<Task[]>;
   list(filter: TaskFilter): Promise<Task[]>;
+  /**
+   * Tasks (not deleted) holding the query's words, at most `limit`, best first: those holding
+   * more of the words, then more of them in the title, then open ones before done and cancelled
+   * ones, then the most recently updated.
+   */
+  search(query: TaskTextQuery): Promise<TaskTextMatch[]>;
   /** Ready tasks ranked by priority, downstream depth (desc), age, id. */
   findReady(query: ReadyQuery): Promise<Task[]>;
   /** In-progress or in-review tasks that declare a scope. */
@@ -322,8 +361,12 @@ export interface RunRepository {
   findById(id: string, options?: LockOptions): Promise<Run | undefined>;
   /** Runs whose id starts with `prefix` (ids may be abbreviated like git hashes). */
   findByIdPrefix(prefix: string, limit: number): Promise<Run[]>;
+  /** The run's fork family: its root run and every run forked from it, transitively. */
+  family(id: string): Promise<LineageRun[]>;
   definition(id: string): Promise<WorkflowDefinition>;
   list(filter: RunFilter): Promise<Run[]>;
+  /** How many runs the filter keeps (its limit aside). */
+  count(filter: Omit<RunFilter, 'limit'>): Promise<number>;
   update(id: string, patch: RunPatch): Promise<void>;
   /** Adds to the counters and returns the run's status and open sinks as they now are. */
   addCounters(
@@ -571,6 +614,8 @@ export interface MemorySearchQuery {
   readonly limit: number;
   /** The moment ages are counted from, for the recency boost. */
   readonly now: Date;
+  /** A forked run's view: items of other branches of its fork family are left out. */
+  readonly lineage?: MemoryLineage | undefined;
 }
 
 /** A search result as the store ranks it: the item's id and its score. */
@@ -636,9 +681,50 @@ export interface MemoryRepository {
   searchVectors(query: MemoryVectorQuery): Promise<MemoryMatch[]>;
   /** Live items, and how many of them have a vector or wait for one. */
   vectorCounts(): Promise<{ items: number; embedded: number; pending: number }>;
+
+  // ── automatic capture (docs/memory.md "Automatic capture")
+
+  /** The newest live items of `kind` about one scoped thing, newest first (the scope index). */
+  latestLive(query: {
+    readonly kind: MemoryKind;
+    readonly scope: MemoryScope;
+    readonly scopeId: string;
+    readonly limit: number;
+  }): Promise<MemoryItem[]>;
+  /**
+   * Live task and project summaries that bosun assembled itself (`metadata.method`
+   * `extractive`), oldest first, task summaries before project summaries: what a summarizer
+   * model has yet to rewrite. Answered from a partial index, however large the memory.
+   */
+  extractiveSummaries(limit: number): Promise<MemoryItem[]>;
 }
 
 export interface MemoryVectorQuery extends Omit<MemorySearchQuery, 'terms' | 'match'> {
   /** The query's vector, normalized, of the workspace's embedding space. */
   readonly embedding: readonly number[];
+}
+
+// ── Reasoning bank (docs/memory.md "Reasoning bank")
+
+export interface PatternFilter {
+  readonly role?: string | undefined;
+  /** Outcomes whose task carried this tag. */
+  readonly tag?: string | undefined;
+  readonly agent?: string | undefined;
+  readonly model?: string | undefined;
+  /** Only patterns with at least this many successes. */
+  readonly minSuccesses?: number | undefined;
+  /** Patterns at most, the most recently seen first. */
+  readonly limit: number;
+}
+
+/** One row per attempt outcome of an agent's step, written in the step's transaction. */
+export interface PatternRepository {
+  insert(record: PatternRecord): Promise<void>;
+  /**
+   * Outcomes grouped by situation (role, tags, size) and strategy (agent, model, runner), with
+   * their counts, mean cost and duration; the most recently seen first.
+   */
+  stats(filter: PatternFilter): Promise<PatternStats[]>;
+  count(): Promise<number>;
 }

@@ -1004,6 +1004,15 @@ export function describeEngineConformance(
       });
     });
 
+    describe('counting runs', () => {
+      it('counts the runs a filter keeps, with no limit', async () => {
+        for (let i = 0; i < 3; i++) await startRun({ name: `r${i}`, steps: [mockStep('only')] });
+        expect(await read((repos) => repos.runs.count({ status: ['running', 'paused'] }))).toBe(3);
+        expect(await read((repos) => repos.runs.count({ status: ['succeeded'] }))).toBe(0);
+        expect(await read((repos) => repos.runs.count({}))).toBe(3);
+      });
+    });
+
     describe('event feed', () => {
       it('delivers every event of a run once and in order while two schedulers execute it', async () => {
         const run = await startRun(

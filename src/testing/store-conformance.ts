@@ -20,7 +20,7 @@ import type { EmbedReport, MemoryVectors } from '../core/services/memory-embeddi
 import { createMemoryVectors } from '../core/services/memory-embedding.js';
 import type { SystemHealth } from '../core/services/status-service.js';
 import type { EmbeddingSpace, MemoryItem } from '../domain/memory.js';
-import { hashedEmbedding, memoryScore } from '../domain/memory.js';
+import { hashedEmbedding, memoryLineage, memoryScore } from '../domain/memory.js';
 import type { Embedder } from '../ports/embedder.js';
 import type { Project } from '../domain/project.js';
 import type { Sprint } from '../domain/sprint.js';
@@ -879,6 +879,98 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
         expect(refsOf(await run('task.list', { limit: 2 }))).toEqual(['HOME-1', 'HOME-2']);
         const error = await fails(run('task.list', { sprint: 'S1' }), 'invalid_input');
         expect(error.details['field']).toBe('sprint');
+      });
+    });
+
+    describe('task text search', () => {
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+      });
+
+      /** The store's matches as `ref words/titleWords`, best first. */
+      const search = async (
+        words: readonly string[],
+        extra: { projectId?: string; limit?: number } = {},
+      ) => {
+        const refs = new Map(
+          (await run('task.list', { includeDeleted: true })).map((task) => [task.id, task.ref]),
+        );
+        const matches = await store.transaction('read', (repos) =>
+          repos.tasks.search({ words, limit: 50, ...extra }),
+        );
+        return matches.map((match) => `${refs.get(match.id)} ${match.words}/${match.titleWords}`);
+      };
+
+      it('ranks by words held, then words in the title, then open before done, then the newest', async () => {
+        await createTask('Back up the NAS', { description: 'Restore one file a week.' });
+        clock.advance(MINUTE);
+        await createTask('Nightly job', { description: 'backup and RESTORE the nas' });
+        clock.advance(MINUTE);
+        await createTask('Restore drill', { description: 'nothing else' });
+        clock.advance(MINUTE);
+        await createTask('Plain', { acceptance: ['a restore of one file works'] });
+        clock.advance(MINUTE);
+        await createTask('Plain too', { tags: ['backup'] });
+        clock.advance(MINUTE);
+        await createTask('Restores of old tapes');
+        clock.advance(MINUTE);
+        await createTask('Unrelated', { description: 'nothing to see' });
+        clock.advance(MINUTE);
+        await finish('HOME-6');
+        expect(await search(['backup', 'Restore', 'NAS'])).toEqual([
+          'HOME-2 3/0',
+          'HOME-1 2/1',
+          'HOME-3 1/1',
+          'HOME-6 1/1',
+          'HOME-5 1/0',
+          'HOME-4 1/0',
+        ]);
+        expect(await search(['restore'], { limit: 2 })).toEqual(['HOME-3 1/1', 'HOME-6 1/1']);
+        expect(await search(['nas', 'NAS', ' nas '])).toEqual(['HOME-1 1/1', 'HOME-2 1/0']);
+      });
+
+      it('ignores the case of ASCII letters only, as both stores compare text', async () => {
+        await createTask('Café MENU', { description: 'Éclairs' });
+        expect(await search(['menu', 'CAFé', 'éclairs'])).toEqual(['HOME-1 2/2']);
+        expect(await search(['CAFÉ', 'Café', 'café'])).toEqual(['HOME-1 1/1']);
+      });
+
+      it("keeps to one project's tasks when given one", async () => {
+        const work = await createProjectNamed('WORK');
+        await createTask('Rotate the backup keys');
+        clock.advance(MINUTE);
+        await createTask('Backup the laptops', {}, 'WORK');
+        expect(await search(['backup'])).toEqual(['WORK-1 1/1', 'HOME-1 1/1']);
+        expect(await search(['backup'], { projectId: work.id })).toEqual(['WORK-1 1/1']);
+      });
+
+      it('leaves deleted tasks out', async () => {
+        await createTask('Backup the router');
+        await createTask('Backup the printer');
+        await run('task.delete', { task: 'HOME-2' });
+        expect(await search(['backup'])).toEqual(['HOME-1 1/1']);
+      });
+
+      it('takes %, _ and \\ in a word as the characters they are', async () => {
+        await createTask('Disk at 100% again');
+        await createTask('Disk at 1000 inodes');
+        await createTask('Rename max_size');
+        await createTask('Rename maxisize');
+        await createTask('Clean C:\\temp', { description: 'and C:/tmp' });
+        expect(await search(['100%'])).toEqual(['HOME-1 1/1']);
+        expect(await search(['%'])).toEqual(['HOME-1 1/1']);
+        expect(await search(['max_size'])).toEqual(['HOME-3 1/1']);
+        expect(await search(['_'])).toEqual(['HOME-3 1/1']);
+        expect(await search(['C:\\t'])).toEqual(['HOME-5 1/1']);
+        expect(await search(["'", '"', ';'])).toEqual([]);
+      });
+
+      it('finds nothing when no task holds a word, or when there is no word', async () => {
+        await createTask('Backup the router', { description: 'weekly', tags: ['ops'] });
+        expect(await search(['restore'])).toEqual([]);
+        expect(await search([])).toEqual([]);
+        expect(await search(['', '  '])).toEqual([]);
+        expect(await search(['backup'], { limit: 0 })).toEqual([]);
       });
     });
 
@@ -1977,7 +2069,10 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
         hits.map((hit) => hit.id);
       const memoryCount = () => store.transaction('read', (repos) => repos.memory.count());
       /** A run as the engine records one (this suite has no engine to start it). */
-      const recordRun = async (name: string): Promise<string> => {
+      const recordRun = async (
+        name: string,
+        parentRunId: string | null = null,
+      ): Promise<string> => {
         const id = newId();
         const now = clock.now().toISOString();
         await store.transaction('write', (repos) =>
@@ -1988,8 +2083,8 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
               source: 'workflow',
               status: 'running',
               projectId: null,
-              parentRunId: null,
-              forkStep: null,
+              parentRunId,
+              forkStep: parentRunId === null ? null : 'build',
               file: null,
               input: {},
               stepsTotal: 0,
@@ -2106,6 +2201,76 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
         );
         expect(disagreeing.details['field']).toBe('run');
         expect(await memoryCount()).toBe(2);
+      });
+
+      /**
+       * A fork family: root, fork A of root, fork B of root, fork A1 of A, and an unrelated run,
+       * each with a memory about the same restore; root writes again after A was forked.
+       */
+      const forkFamily = async () => {
+        const root = await recordRun('root');
+        const other = await recordRun('unrelated');
+        const beforeFork = await remember('restore drill: root before the forks', { run: root });
+        clock.advance(SECOND);
+        const a = await recordRun('fork a', root);
+        clock.advance(SECOND);
+        const afterFork = await remember('restore drill: root after fork a', { run: root });
+        const inA = await remember('restore drill: written in fork a', { run: a });
+        clock.advance(SECOND);
+        const b = await recordRun('fork b', root);
+        clock.advance(SECOND);
+        const a1 = await recordRun('fork a1', a);
+        clock.advance(SECOND);
+        const items = {
+          beforeFork,
+          afterFork,
+          inA,
+          inALater: await remember('restore drill: fork a after a1', { run: a }),
+          inB: await remember('restore drill: written in fork b', { run: b }),
+          inA1: await remember('restore drill: written in fork a1', { run: a1 }),
+          unrelated: await remember('restore drill: an unrelated run', { run: other }),
+          workspace: await remember('restore drill: the workspace'),
+        };
+        return { runs: { root, a, b, a1, other }, items };
+      };
+
+      it("recalls a forked run's own lineage and the workspace, never its sibling branches", async () => {
+        const { runs, items } = await forkFamily();
+        const family = await store.transaction('read', (repos) => repos.runs.family(runs.a1));
+        expect(family.map((each) => each.id).sort()).toEqual(
+          [runs.root, runs.a, runs.b, runs.a1].sort(),
+        );
+        const seenBy = async (runId: string) =>
+          idsOf(await recall('restore drill', { run: runId, limit: 20 })).sort();
+        // Fork a: the root up to the fork, itself, not b, not its own fork a1.
+        expect(await seenBy(runs.a)).toEqual(
+          [
+            items.beforeFork.id,
+            items.inA.id,
+            items.inALater.id,
+            items.unrelated.id,
+            items.workspace.id,
+          ].sort(),
+        );
+        // Fork a1: a's items up to a1's fork, the root's up to a's.
+        expect(await seenBy(runs.a1)).toEqual(
+          [
+            items.beforeFork.id,
+            items.inA.id,
+            items.inA1.id,
+            items.unrelated.id,
+            items.workspace.id,
+          ].sort(),
+        );
+        // The root: none of its forks' items.
+        expect(await seenBy(runs.root)).toEqual(
+          [items.beforeFork.id, items.afterFork.id, items.unrelated.id, items.workspace.id].sort(),
+        );
+        // A run outside any family sees everything.
+        expect((await seenBy(runs.other)).length).toBe(Object.keys(items).length);
+        expect(await seenBy(runs.other)).toEqual(idsOf(Object.values(items)).sort());
+        const unknown = await fails(recall('restore', { run: 'nope' }), 'not_found');
+        expect(unknown.details['field']).toBe('run');
       });
 
       it('finds each item first when searched for its own text', async () => {
@@ -2656,6 +2821,43 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
             }),
           );
           expect(none.every((hit) => hit.score > 0)).toBe(true);
+        });
+
+        it("follows a forked run's lineage on the vector side too", async () => {
+          const { runs, items } = await forkFamily();
+          await vectors.embedPending();
+          const nearest = async (runId: string) =>
+            idsOf(
+              await store.transaction('read', async (repos) =>
+                repos.memory.searchVectors({
+                  embedding: hashedEmbedding('restore drill', 64),
+                  limit: 20,
+                  now: clock.now(),
+                  lineage: memoryLineage(runId, await repos.runs.family(runId))!,
+                }),
+              ),
+            ).sort();
+          expect(await nearest(runs.a)).toEqual(
+            [
+              items.beforeFork.id,
+              items.inA.id,
+              items.inALater.id,
+              items.unrelated.id,
+              items.workspace.id,
+            ].sort(),
+          );
+          expect(await nearest(runs.b)).toEqual(
+            [
+              items.beforeFork.id,
+              items.afterFork.id,
+              items.inB.id,
+              items.unrelated.id,
+              items.workspace.id,
+            ].sort(),
+          );
+          // Through the hybrid search as well: fusion adds nothing from another branch.
+          const hybridIds = idsOf(await search('restore drill', { run: runs.a, limit: 20 }));
+          expect(hybridIds.sort()).toEqual(await nearest(runs.a));
         });
 
         it('forgetting an item removes its vector and it leaves the counts', async () => {

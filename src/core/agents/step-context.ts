@@ -12,9 +12,16 @@ import type { Repositories, Store } from '../../ports/store.js';
 import type { CountTokens } from '../../ports/tokenizer.js';
 import type { Clock } from '../../shared/clock.js';
 import { tail } from '../../shared/step-failure.js';
+import type { MemoryItem } from '../../domain/memory.js';
+import { Pattern } from '../../domain/pattern.js';
+import { provenPatterns, stepFeatures } from '../services/memory-capture.js';
 import { searchMemory } from '../services/memory-service.js';
 import type { ContextSection } from './context-packer.js';
 import { packContext } from './context-packer.js';
+import { renderValue } from './render-value.js';
+
+// In render-value.ts, shared with memory capture (which runs in the engine's transactions).
+export { renderValue };
 
 /** Memories offered to a step: the best few of the search. */
 export const CONTEXT_MEMORIES = 5;
@@ -63,26 +70,27 @@ export async function gatherStepContext(
   }
   const task = step.taskId ? await source.repos.tasks.findById(step.taskId) : undefined;
   const query = task?.title ?? renderValue(input).slice(0, QUERY_CHARS);
+  // As the step's run recalls: a fork sees nothing of its sibling branches. A few more than
+  // offered, since this run's captures of the steps it needs repeat their outputs above.
   const hits = await searchMemory(
-    {
-      repos: source.repos,
-      clock: { now: () => new Date(source.now) },
-      newId: () => '',
-      actor: 'engine',
-      operation: 'run.step',
-    },
-    { query, limit: CONTEXT_MEMORIES },
+    { repos: source.repos, clock: { now: () => new Date(source.now) } },
+    { query, limit: CONTEXT_MEMORIES + needs.length * 2, run: step.runId },
   );
-  if (hits.length > 0) {
-    const items = new Map(
-      (await source.repos.memory.findByIds(hits.map((hit) => hit.id))).map((item) => [
-        item.id,
-        item,
-      ]),
-    );
-    hits.forEach((hit, rank) => {
+  const items = new Map(
+    (await source.repos.memory.findByIds(hits.map((hit) => hit.id))).map((item) => [item.id, item]),
+  );
+  const repeatsANeed = (item: MemoryItem): boolean => {
+    if (item.runId !== step.runId) return false;
+    const from = item.metadata[item.kind === 'handoff' ? 'from' : 'step'];
+    return typeof from === 'string' && needs.includes(from);
+  };
+  hits
+    .flatMap((hit) => {
       const item = items.get(hit.id);
-      if (!item) return;
+      return item && !repeatsANeed(item) ? [item] : [];
+    })
+    .slice(0, CONTEXT_MEMORIES)
+    .forEach((item, rank) => {
       sections.push({
         kind: item.kind === 'pattern' ? 'pattern' : 'memory',
         title: `Memory ${item.id.slice(-8)} (${item.kind})`,
@@ -91,12 +99,24 @@ export async function gatherStepContext(
         relevance: 0.6 - rank * 0.05,
       });
     });
+  const features = stepFeatures(step, task, input);
+  const patterns = (await provenPatterns(source.repos, features, CONTEXT_PATTERNS * 2))
+    // The same size alone says little: a pattern must share the role or a tag.
+    .filter((stats) => stats.featuresInCommon > (stats.size === features.size ? 1 : 0))
+    .slice(0, CONTEXT_PATTERNS);
+  if (patterns.length > 0) {
+    sections.push({
+      kind: 'pattern',
+      title: 'What worked before on similar work (proven patterns)',
+      text: patterns.map((stats) => `- ${Pattern.describe(stats)}.`).join('\n'),
+      relevance: 0.5,
+    });
   }
   return sections;
 }
 
-/** The agents whose prompts are built from a packed context: they talk to a model. */
-export const PACKED_RUNNERS: ReadonlySet<string> = new Set(['llm', 'claude-code', 'codex']);
+/** Proven patterns offered to a step, at most. */
+export const CONTEXT_PATTERNS = 3;
 
 /** What packing needs of a claimed attempt. */
 export interface PackRequest {
@@ -170,30 +190,5 @@ function historyText(attempts: readonly PreviousAttempt[], idempotencyKey: strin
     }
   }
   lines.push('Do not repeat what made them fail.');
-  return lines.join('\n');
-}
-
-/**
- * A value as a prompt shows it: a string as it is; anything else as indented `key: value` lines,
- * with a multi-line string as its own lines (JSON would squeeze a log into one escaped line).
- */
-export function renderValue(value: JsonValue, indent = ''): string {
-  if (typeof value === 'string') return value;
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  const entries: [string, JsonValue][] = Array.isArray(value)
-    ? value.map((item, index) => [`- [${index}]`, item])
-    : Object.entries(value);
-  if (entries.length === 0) return Array.isArray(value) ? '[]' : '{}';
-  const lines: string[] = [];
-  for (const [key, item] of entries) {
-    const label = Array.isArray(value) ? `${indent}-` : `${indent}${key}:`;
-    if (typeof item === 'string' && item.includes('\n')) {
-      lines.push(label, ...item.split('\n').map((line) => `${indent}  ${line}`));
-    } else if (item !== null && typeof item === 'object' && Object.keys(item).length > 0) {
-      lines.push(label, renderValue(item, `${indent}  `));
-    } else {
-      lines.push(`${label} ${typeof item === 'string' ? item : JSON.stringify(item)}`);
-    }
-  }
   return lines.join('\n');
 }

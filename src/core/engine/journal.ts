@@ -10,6 +10,7 @@ import { Run as RunRules, Step as StepRules } from '../../domain/run.js';
 import { listReferencedSteps, renderTemplate } from '../../domain/template.js';
 import type { JsonValue, StepDefinition, WorkflowDefinition } from '../../domain/workflow.js';
 import type { BudgetConfig, TaskTraits } from '../../domain/agent.js';
+import { PACKED_RUNNERS } from '../../domain/agent.js';
 import type { WorstCase } from '../../domain/budget.js';
 import { budgetKey, checkBudgets, spendKeys, worstCase } from '../../domain/budget.js';
 import type { AgentProfile, ModelCall, PreviousAttempt, RunnerUsage } from '../../ports/runner.js';
@@ -25,6 +26,8 @@ import type { IdGenerator } from '../../shared/ids.js';
 import type { StepFailureData } from '../../shared/step-failure.js';
 import { tail } from '../../shared/step-failure.js';
 import type { ServiceContext } from '../services/service-context.js';
+import type { StepDisposition } from '../services/memory-capture.js';
+import { captureStepOutcome } from '../services/memory-capture.js';
 import { recordCalls } from '../services/spend.js';
 import type { TaskLink } from './task-link.js';
 
@@ -477,8 +480,14 @@ async function reserveBudget(
   const budgets = options.budgets?.() ?? [];
   const run = await runInfoOf(ctx, step.runId, options.runInputs);
   const scope = { runId: step.runId, projectId: run.projectId, agent: profile.name, at: ctx.now };
+  const inputChars = JSON.stringify(input)?.length ?? 0;
+  // A packed prompt carries more than the input (upstream outputs, memories), up to the agent's
+  // context_tokens (about 4 characters each): reserve for that, not for the input alone.
+  const promptChars = PACKED_RUNNERS.has(profile.config.runner)
+    ? Math.max(inputChars, profile.config.context_tokens * 4)
+    : inputChars;
   const worst = worstCase(profile.model, {
-    promptChars: profile.instructions.length + (JSON.stringify(input)?.length ?? 0),
+    promptChars: profile.instructions.length + promptChars,
     maxSteps: profile.config.max_steps,
     ...(profile.config.max_cost_usd !== undefined ? { capUsd: profile.config.max_cost_usd } : {}),
   });
@@ -613,7 +622,8 @@ export interface Completion {
 export async function completeAttempt(ctx: JournalContext, completion: Completion): Promise<void> {
   const { outcome, step } = completion;
   const guard = { attemptId: completion.attemptId, owner: completion.owner };
-  const held = await moveCompletedStep(ctx, step, outcome, guard);
+  const disposition = await moveCompletedStep(ctx, step, outcome, guard);
+  const held = disposition !== null;
   let status: Attempt['status'] = outcome.ok ? 'succeeded' : 'failed';
   if (!held) {
     const now = await ctx.repos.steps.findById(step.id);
@@ -629,6 +639,15 @@ export async function completeAttempt(ctx: JournalContext, completion: Completio
     endedAt: ctx.now,
   });
   await settleSpend(ctx, completion);
+  // Memory: the output, a handoff, the pattern outcome (core/services/memory-capture.ts).
+  if (disposition !== null) {
+    await captureStepOutcome(ctx, {
+      step,
+      disposition,
+      outcome,
+      spender: completion.spender,
+    });
+  }
 }
 
 /**
@@ -667,13 +686,15 @@ async function settleSpend(ctx: JournalContext, completion: Completion): Promise
   );
 }
 
+/** How the outcome moved the step; null when the attempt no longer held it (nothing moved). */
 async function moveCompletedStep(
   ctx: JournalContext,
   step: Step,
   outcome: AttemptOutcome,
   guard: StepGuard,
-): Promise<boolean> {
+): Promise<StepDisposition | null> {
   const lease = { leaseOwner: null, leaseExpiresAt: null, updatedAt: ctx.now } as const;
+  const moved = (held: boolean, disposition: StepDisposition) => (held ? disposition : null);
   if (outcome.ok) {
     if (step.spec.approval === 'after') {
       const held = await ctx.repos.steps.update(
@@ -682,14 +703,17 @@ async function moveCompletedStep(
         guard,
       );
       if (held) await requestApproval(ctx, { ...step, output: outcome.output }, 'after');
-      return held;
+      return moved(held, 'approval');
     }
-    return succeedStep(ctx, step, outcome.output, outcome.usage, 'succeeded', guard);
+    return moved(
+      await succeedStep(ctx, step, outcome.output, outcome.usage, 'succeeded', guard),
+      'succeeded',
+    );
   }
   const { failure } = outcome;
   if (failure.kind === 'lost') {
     // Aborted at shutdown: not the step's fault; it runs again under the same key.
-    return requeue(ctx, step, 'step-release', failure.message, guard);
+    return moved(await requeue(ctx, step, 'step-release', failure.message, guard), 'requeued');
   }
   if (failure.retryable && step.tries + 1 < step.spec.retry.attempts) {
     const tries = step.tries + 1;
@@ -700,7 +724,7 @@ async function moveCompletedStep(
       { ...lease, status: 'ready', tries, attemptId: null, availableAt, error: failure },
       guard,
     );
-    if (!held) return false;
+    if (!held) return null;
     if (outcome.usage) addRunDelta(ctx, step.runId, usageDelta(outcome.usage));
     event(ctx, 'step-retry', step.runId, step.id, {
       step: step.key,
@@ -711,9 +735,9 @@ async function moveCompletedStep(
       of: step.spec.retry.attempts,
       at: availableAt,
     });
-    return true;
+    return 'retry';
   }
-  return failStep(ctx, step, failure, outcome.usage, guard);
+  return moved(await failStep(ctx, step, failure, outcome.usage, guard), 'failed');
 }
 
 function usageDelta(usage: RunnerUsage | undefined): RunCounterDelta {

@@ -22,7 +22,8 @@ import type { CountTokens } from '../../ports/tokenizer.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import { StepFailure } from '../../shared/step-failure.js';
-import { PACKED_RUNNERS, packStepContext } from '../agents/step-context.js';
+import { PACKED_RUNNERS } from '../../domain/agent.js';
+import { packStepContext } from '../agents/step-context.js';
 import type { ServiceContext } from '../services/service-context.js';
 import type {
   AgentResolver,

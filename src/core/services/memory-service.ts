@@ -5,12 +5,13 @@
  * summaries and the reasoning bank build on this later (issue 6; docs/memory.md).
  */
 
-import type { MemoryKind, MemoryScope, MemorySide } from '../../domain/memory.js';
+import type { MemoryKind, MemoryLineage, MemoryScope, MemorySide } from '../../domain/memory.js';
 import {
   EmbeddingSpace,
   MEMORY_SCOPES,
   MemoryItem,
   fuseByReciprocalRank,
+  memoryLineage,
   memorySnippet,
   parseMemoryQuery,
 } from '../../domain/memory.js';
@@ -190,6 +191,8 @@ export interface SearchMemoryInput {
   readonly until?: string | undefined;
   /** `any` (default): items holding every term, then those holding some; `all`: only the first. */
   readonly match?: MemoryMatchMode | undefined;
+  /** Recall as this run does: nothing of the other branches of its fork family (docs/memory.md). */
+  readonly run?: string | undefined;
   readonly limit?: number | undefined;
 }
 
@@ -242,13 +245,29 @@ export async function embedSearchQuery(
   }
 }
 
+/**
+ * What a run may recall (domain/memory.ts memoryLineage); undefined for a run outside any fork
+ * family, whose search needs no filter.
+ */
+export async function lineageOfRun(
+  repos: Repositories,
+  runRef: string,
+  field: string,
+): Promise<MemoryLineage | undefined> {
+  const run = await resolveRun(repos, runRef, field);
+  return memoryLineage(run.id, await repos.runs.family(run.id)) ?? undefined;
+}
+
 /** Results each ranking contributes to a hybrid answer, at least. */
 const HYBRID_DEPTH = 20;
 
 export const DEFAULT_SEARCH_LIMIT = 10;
 
+/** What a search reads: the store and the clock (a step's context searches with no operation). */
+export type SearchContext = Pick<ServiceContext, 'repos' | 'clock'>;
+
 export async function searchMemory(
-  ctx: ServiceContext,
+  ctx: SearchContext,
   input: SearchMemoryInput,
   vector: QueryVector = { kind: 'none' },
 ): Promise<MemoryHit[]> {
@@ -258,6 +277,8 @@ export async function searchMemory(
       : await resolveScope(ctx.repos, input.scope, 'scope', 'search');
   const since = momentOf(ctx, input.since, 'since');
   const until = momentOf(ctx, input.until, 'until');
+  const lineage =
+    input.run === undefined ? undefined : await lineageOfRun(ctx.repos, input.run, 'run');
   const terms = parseMemoryQuery(input.query);
   if (terms.length === 0) return []; // punctuation, emoji: nothing a tokenizer indexes
   const limit = input.limit ?? DEFAULT_SEARCH_LIMIT;
@@ -284,12 +305,15 @@ export async function searchMemory(
     until,
     limit: embedding === undefined ? limit : Math.min(100, Math.max(HYBRID_DEPTH, 2 * limit)),
     now: ctx.clock.now(),
+    lineage,
   };
   // Items holding every term come first; with `any`, items holding only some fill the places
   // left. Cheap as well as sensible: an intersection of common words is small, their union is
-  // not, and every match of a query is ranked.
+  // not, and every match of a query is ranked. In a hybrid search the vector side stands in for
+  // the partial matches (items near the query), so the union of the terms is not ranked at all.
   const matches = await ctx.repos.memory.search({ ...query, match: 'all' });
-  if ((input.match ?? 'any') === 'any' && terms.length > 1 && matches.length < query.limit) {
+  const partial = (input.match ?? 'any') === 'any' && embedding === undefined;
+  if (partial && terms.length > 1 && matches.length < query.limit) {
     const seen = new Set(matches.map((match) => match.id));
     const some = await ctx.repos.memory.search({
       ...query,
@@ -316,6 +340,7 @@ export async function searchMemory(
       until,
       limit: query.limit,
       now: query.now,
+      lineage,
     });
     ranked = fuseByReciprocalRank(
       matches.map((match) => match.id),

@@ -8,7 +8,7 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A day (its start), an ISO 8601 time, or a duration back from now (`7d`, `12h`). */
 export function momentOf(
-  ctx: ServiceContext,
+  ctx: Pick<ServiceContext, 'clock'>,
   text: string | undefined,
   field: string,
 ): string | undefined {

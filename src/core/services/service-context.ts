@@ -7,7 +7,7 @@ import { diffRecords } from '../../domain/audit.js';
 import type { AgentConfig, BudgetConfig, ModelProvider } from '../../domain/agent.js';
 import type { Plan } from '../../domain/plan.js';
 import type { WorkflowDefinition } from '../../domain/workflow.js';
-import type { ModelCall } from '../../ports/runner.js';
+import type { ModelCall, ResolvedModel } from '../../ports/runner.js';
 import type { ReadOnlySql, Repositories } from '../../ports/store.js';
 import type { Clock } from '../../shared/clock.js';
 import type { MemoryVectors } from './memory-embedding.js';
@@ -61,6 +61,10 @@ export interface EngineEnvironment {
   readonly models?: ModelAdmin | undefined;
   /** Asks the planner agent's model for a checked plan: a network call, never in a transaction. */
   readonly planner?: Planner | undefined;
+  /** The summarizer agent's model, rewriting extractive memory summaries (`memory.summarize`). */
+  readonly summarizer?: Summarizer | undefined;
+  /** Answers a question from passages with the analyst agent's model (`workspace.ask`). */
+  readonly answerer?: Answerer | undefined;
 }
 
 export interface PlannerOptions {
@@ -85,6 +89,77 @@ export interface PlannerResult {
 }
 
 export type Planner = (goal: string, options: PlannerOptions) => Promise<PlannerResult>;
+
+export interface AnswererOptions {
+  /** Answer with this agent instead of the one whose role is `analyst`. */
+  readonly agent?: string | undefined;
+  /** Use this configured model (instead of the agent's, or when no agent plays `analyst`). */
+  readonly model?: string | undefined;
+}
+
+/** Who answers: the agent (null when a model was named alone), its model and instructions. */
+export interface AnswererChoice {
+  readonly agent: string | null;
+  readonly model: ResolvedModel;
+  readonly instructions: string;
+}
+
+export interface AnswerPrompt {
+  /** How to answer (the agent's own instructions are added after these). */
+  readonly instructions: string;
+  readonly prompt: string;
+}
+
+export interface AnswerResult {
+  readonly text: string;
+  /** The model call, for the cost ledger. */
+  readonly calls: readonly ModelCall[];
+}
+
+/**
+ * The model side of `workspace.ask`. `choose` reads bosun.yaml only (no network): null when no
+ * agent plays `analyst` and none is named; it throws when a named agent or model cannot answer,
+ * or when the analyst agent cannot (it does not run on `llm`). `answer` is one model call, made
+ * outside any transaction; it throws an `unavailable` BosunError when the call fails.
+ */
+export interface Answerer {
+  choose(options: AnswererOptions): AnswererChoice | null;
+  answer(choice: AnswererChoice, prompt: AnswerPrompt): Promise<AnswerResult>;
+}
+
+/** The agent whose model writes memory's summaries, as bosun.yaml has it now. */
+export interface SummarizerChoice {
+  readonly agent: string;
+  readonly model: ResolvedModel;
+  readonly instructions: string;
+}
+
+export interface SummaryPrompt {
+  /** How to summarize (the agent's own instructions are added after these). */
+  readonly instructions: string;
+  readonly prompt: string;
+}
+
+export interface SummaryResult {
+  readonly text: string;
+  /** The model call, for the cost ledger. */
+  readonly calls: readonly ModelCall[];
+}
+
+/**
+ * The model side of memory's summaries (core/services/memory-summaries.ts). `choose` reads
+ * bosun.yaml only (no network): null when no agent plays `summarizer`; it throws when that agent
+ * cannot summarize (it does not run on `llm`, it has no model). `summarize` is one model call,
+ * made outside any transaction; it throws an `unavailable` BosunError when the call fails.
+ */
+export interface Summarizer {
+  choose(): SummarizerChoice | null;
+  summarize(
+    choice: SummarizerChoice,
+    prompt: SummaryPrompt,
+    signal?: AbortSignal,
+  ): Promise<SummaryResult>;
+}
 
 /** Agents as bosun.yaml declares them, read and edited in place (comments kept). */
 export interface AgentAdmin {

@@ -259,7 +259,7 @@ export async function systemHealth(ctx: ServiceContext): Promise<SystemHealth> {
   const started = performance.now();
   const tasks = await repos.tasks.count({});
   const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
-  const runsActive = (await repos.runs.list({ status: ['running', 'paused'], limit: 1000 })).length;
+  const runsActive = await repos.runs.count({ status: ['running', 'paused'] });
   const now = ctx.clock.now().getTime();
   const workers = (await repos.workers.list()).map((worker) => ({
     ...worker,

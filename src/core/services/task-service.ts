@@ -12,6 +12,7 @@ import { BosunError, invalidInput } from '../../shared/errors.js';
 import { resolveProject, resolveSprint, resolveTask } from './resolve.js';
 import type { ServiceContext } from './service-context.js';
 import { nowIso, recordAudit } from './service-context.js';
+import { captureTaskDone } from './memory-capture.js';
 import { addEdge, afterStatusChange, removeEdge } from './task-graph.js';
 
 export const DEFAULT_LEASE_MS = 15 * 60_000;
@@ -198,6 +199,10 @@ export async function setTaskStatus(
   await afterStatusChange(repos, after, before.status, after.status);
   await recordAudit(ctx, taskTarget(after), before, after);
   if (input.note) await appendNote(ctx, after, input.note);
+  // Done: its summary (extractive, from the note just added too) and its project's roll-up.
+  if (after.status === 'done') {
+    await captureTaskDone({ repos, now: nowIso(ctx), newId: ctx.newId }, after);
+  }
   return after;
 }
 

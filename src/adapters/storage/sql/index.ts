@@ -1,4 +1,5 @@
 export { createSqlRepositories } from './sql-repositories.js';
+export { createMemoryVectorIndex } from './memory-vector-index.js';
 export { createDefinitionCache } from './sql-execution-repositories.js';
 export { migrateToLatest, currentSchemaVersion } from './sql-migrator.js';
 export { mapDriverError, isTransientConflict } from './sql-errors.js';

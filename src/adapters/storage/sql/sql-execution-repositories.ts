@@ -22,6 +22,7 @@ import type {
   SpendAmount,
   AttemptRepository,
   EventRepository,
+  RunFilter,
   RunRepository,
   StepPatch,
   StepRepository,
@@ -238,6 +239,21 @@ const RUN_PATCH_COLUMNS: Readonly<Record<string, string>> = {
   endedAt: 'ended_at',
 };
 
+/** A run filter's where clause (with its leading ` where `, or empty) and parameters. */
+function runWhere(filter: Omit<RunFilter, 'limit'>): { where: string; params: SqlParameter[] } {
+  const where: string[] = [];
+  const params: SqlParameter[] = [];
+  if (filter.status && filter.status.length > 0) {
+    where.push(`status in (${placeholders(filter.status.length)})`);
+    params.push(...filter.status);
+  }
+  if (filter.projectId) {
+    where.push('project_id = ?');
+    params.push(filter.projectId);
+  }
+  return { where: where.length > 0 ? ` where ${where.join(' and ')}` : '', params };
+}
+
 function runRepository(
   sql: SqlExecutor,
   forUpdate: string,
@@ -287,26 +303,39 @@ function runRepository(
       );
       return rows.map(toRun);
     },
+    async family(id) {
+      // Up to the root, then down every fork of it (runs_parent indexes the way down).
+      const rows = await sql.all<{ id: string; parent_run_id: string | null; created_at: string }>(
+        `with recursive up(id, parent_run_id) as (
+          select id, parent_run_id from runs where id = ?
+          union all select r.id, r.parent_run_id from runs r join up on r.id = up.parent_run_id
+        ), down(id, parent_run_id, created_at) as (
+          select id, parent_run_id, created_at from runs where id in (select id from up where parent_run_id is null)
+          union all select r.id, r.parent_run_id, r.created_at from runs r join down d on r.parent_run_id = d.id
+        ) select id, parent_run_id, created_at from down`,
+        [id],
+      );
+      return rows.map((row) => ({
+        id: row.id,
+        parentRunId: row.parent_run_id,
+        createdAt: row.created_at,
+      }));
+    },
     async definition(id) {
       return (await loadDefinition(id))!;
     },
     async list(filter) {
-      const where: string[] = [];
-      const params: SqlParameter[] = [];
-      if (filter.status && filter.status.length > 0) {
-        where.push(`status in (${placeholders(filter.status.length)})`);
-        params.push(...filter.status);
-      }
-      if (filter.projectId) {
-        where.push('project_id = ?');
-        params.push(filter.projectId);
-      }
-      params.push(filter.limit ?? 100);
+      const { where, params } = runWhere(filter);
       const rows = await sql.all<RunRow>(
-        `select ${RUN_COLUMNS} from runs${where.length > 0 ? ` where ${where.join(' and ')}` : ''} order by created_at desc, id desc limit ?`,
-        params,
+        `select ${RUN_COLUMNS} from runs${where} order by created_at desc, id desc limit ?`,
+        [...params, filter.limit ?? 100],
       );
       return rows.map(toRun);
+    },
+    async count(filter) {
+      const { where, params } = runWhere(filter);
+      const [row] = await sql.all<{ n: number }>(`select count(*) as n from runs${where}`, params);
+      return Number(row?.n ?? 0);
     },
     async update(id, patch) {
       const keys = Object.keys(patch).filter(

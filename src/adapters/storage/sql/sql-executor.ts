@@ -8,7 +8,7 @@
 import type { Kysely } from 'kysely';
 import { CompiledQuery } from 'kysely';
 
-export type SqlParameter = string | number | null;
+export type SqlParameter = string | number | null | Uint8Array;
 
 export interface SqlExecutor {
   all<R>(sql: string, params?: readonly SqlParameter[]): Promise<R[]>;

@@ -16,10 +16,17 @@ import type {
   EmbeddingSpace,
   MemoryItem,
   MemoryKind,
+  MemoryLineage,
   MemoryScope,
   VectorBackend,
 } from '../../../domain/memory.js';
-import { RECENCY_BOOST, RECENCY_HALF_DAYS, recencyFactor } from '../../../domain/memory.js';
+import {
+  RECENCY_BOOST,
+  RECENCY_HALF_DAYS,
+  byteCodes,
+  recencyFactor,
+  signBytes,
+} from '../../../domain/memory.js';
 import type {
   MemoryMatch,
   MemorySearchQuery,
@@ -27,6 +34,7 @@ import type {
   MemoryVectorQuery,
   StoreDialect,
 } from '../../../ports/store.js';
+import type { MemoryVectorIndex } from './memory-vector-index.js';
 import type { SqlExecutor, SqlParameter } from './sql-executor.js';
 
 const COLUMNS = [
@@ -168,24 +176,19 @@ const ftsString = (term: string): string => `"${term.replace(/"/g, '""')}"`;
 /** A JSON array bound as one parameter, read back by json_each / jsonb_array_elements_text. */
 const jsonList = (values: readonly (string | number)[]): string => JSON.stringify(values);
 
-/** sqlite-vec's kNN answers at most this many neighbours per query. */
-const VEC0_MAX_K = 4096;
 /**
- * SQLite: candidates the coarse index (one bit per dimension, Hamming distance) offers per result
- * wanted, re-ranked by exact cosine; a kNN over float32 vectors would read ~150 MB per query at
- * 100,000 × 384 dimensions, the bits read 5 MB.
+ * SQLite: candidates the sign index (memory-vector-index.ts) takes by their signs per result
+ * wanted, and orders by their byte values. The index applies the filters itself, so a narrow
+ * filter needs no more.
  */
-const COARSE_OVERSAMPLE = 10;
-const COARSE_MIN_CANDIDATES = 100;
-/** Candidates per result wanted when filters may drop some of them. */
-const FILTERED_OVERFETCH = 8;
+const COARSE_OVERSAMPLE = 20;
+const COARSE_MIN_CANDIDATES = 200;
+/** Of those, the nearest by their byte values, per result wanted, measured exactly by the store. */
+const KEEP_PER_RESULT = 2;
+/** Re-rankings at most when candidates turn out forgotten by another process meanwhile. */
+const FORGOTTEN_RETRIES = 3;
 
 /** A vector as SQL text: JSON for sqlite-vec's vec_f32(), an array literal for PostgreSQL. */
-const padTo8 = (vector: readonly number[]): number[] => [
-  ...vector,
-  ...Array.from({ length: (8 - (vector.length % 8)) % 8 }, () => 0),
-];
-
 const vectorText = (dialect: StoreDialect, vector: readonly number[]): string =>
   dialect === 'postgres' ? `{${vector.join(',')}}` : JSON.stringify(vector);
 
@@ -193,6 +196,7 @@ export function memoryRepository(
   sql: SqlExecutor,
   dialect: StoreDialect,
   vectorBackend: VectorBackend = 'off',
+  vectorIndex?: MemoryVectorIndex,
 ): MemoryRepository {
   const listOf =
     dialect === 'postgres'
@@ -221,6 +225,15 @@ export function memoryRepository(
     (
       await sql.all<MemoryRow>(`select ${COLUMN_LIST} from memory_items where ${where}`, params)
     ).map(toMemoryItem);
+
+  /** domain/memory.ts inLineage on `m`: no item of a hidden run, none of an ancestor after the branch. */
+  const lineageCondition = `(m.run_id is null or (m.run_id not in (${listOf('?')}) and not exists (select 1 from ${
+    dialect === 'postgres' ? 'jsonb_array_elements(?::jsonb) a(value)' : 'json_each(?) a'
+  } where a.value ->> 0 = m.run_id and m.created_at >= a.value ->> 1)))`;
+  const lineageParameters = (lineage: MemoryLineage): SqlParameter[] => [
+    jsonList(lineage.hidden),
+    JSON.stringify(lineage.ancestors.map((each) => [each.runId, each.before])),
+  ];
 
   /** The filters on `m` (memory_items) with their parameters, in order. */
   const filtersOf = (
@@ -258,6 +271,10 @@ export function memoryRepository(
       where.push(dialect === 'postgres' ? 'm.created_at < ?' : `m.seq < ? * ${SEQ_PER_MS}`);
       params.push(dialect === 'postgres' ? query.until : Date.parse(query.until));
     }
+    if (query.lineage !== undefined) {
+      where.push(lineageCondition);
+      params.push(...lineageParameters(query.lineage));
+    }
     return { where, params };
   };
 
@@ -284,6 +301,13 @@ export function memoryRepository(
     if (query.until !== undefined) {
       bounds.push(` and memory_fts.rowid < ? * ${SEQ_PER_MS}`);
       params.push(Date.parse(query.until));
+    }
+    if (query.lineage !== undefined) {
+      // Run ids are not facets: each match's row is read (a forked run's search only).
+      bounds.push(
+        ` and exists (select 1 from memory_items m where m.seq = memory_fts.rowid and ${lineageCondition})`,
+      );
+      params.push(...lineageParameters(query.lineage));
     }
     const score = scored(
       `-bm25(memory_fts, ${TEXT_WEIGHT}, ${TAGS_WEIGHT}, 0)`,
@@ -319,14 +343,6 @@ export function memoryRepository(
   // ── vectors
 
   const vectorsOn = vectorBackend !== 'off';
-  /** SQLite: the vec0 table exists once an embedding space was chosen. */
-  const hasVecTable = async (): Promise<boolean> =>
-    (
-      await sql.all<{ n: number }>(
-        "select count(*) as n from sqlite_master where type = 'table' and name = 'memory_vec'",
-      )
-    )[0]?.n === 1;
-
   const vectorSpace = async (): Promise<EmbeddingSpace | null> => {
     const [row] = await sql.all<{ model: string; dimensions: number }>(
       'select model, dimensions from memory_vector_space where id = 1',
@@ -335,31 +351,41 @@ export function memoryRepository(
   };
 
   const searchVectorsSqlite = async (query: MemoryVectorQuery): Promise<MemoryMatch[]> => {
-    if (!(await hasVecTable())) return [];
-    const filters = filtersOf(query);
-    const filtered = filters.where.length > 0;
+    if (vectorIndex === undefined) return [];
+    await vectorIndex.sync(sql);
+    const filter = {
+      scope: query.scope,
+      scopeId: query.scopeId,
+      kinds: query.kinds,
+      tags: query.tags,
+      sinceMs: query.since === undefined ? undefined : Date.parse(query.since),
+      untilMs: query.until === undefined ? undefined : Date.parse(query.until),
+      lineage: query.lineage,
+    };
     const target = vectorText(dialect, query.embedding);
-    const wanted = filtered ? query.limit * FILTERED_OVERFETCH : query.limit;
-    const k = Math.min(VEC0_MAX_K, Math.max(COARSE_MIN_CANDIDATES, wanted * COARSE_OVERSAMPLE));
-    const where = filters.where.map((w) => ` and ${w}`).join('');
-    // The k nearest of all items by their bits, re-ranked by exact cosine, then the filters;
-    // forgotten items have no vector left.
-    let rows = await sql.all<{ id: string; seq: number; distance: number }>(
-      `select m.id, m.seq, vec_distance_cosine(d.embedding, vec_f32(?)) as distance from (select rowid, distance from memory_vec where coarse match vec_quantize_binary(vec_f32(?)) and k = ?) v join memory_vectors d on d.seq = v.rowid join memory_items m on m.seq = v.rowid where m.forgotten_at is null${where} order by distance, m.seq desc limit ?`,
-      [target, target, k, ...filters.params, query.limit],
-    );
-    if (filtered && rows.length < query.limit) {
-      // Narrow filters: the nearest overall were mostly elsewhere, so measure every item that
-      // passes them.
-      rows = await sql.all<{ id: string; seq: number; distance: number }>(
-        `select m.id, m.seq, vec_distance_cosine(d.embedding, vec_f32(?)) as distance from memory_items m join memory_vectors d on d.seq = m.seq where m.forgotten_at is null${where} order by distance, m.seq desc limit ?`,
-        [target, ...filters.params, query.limit],
+    const count = Math.max(COARSE_MIN_CANDIDATES, query.limit * COARSE_OVERSAMPLE);
+    let rows: { id: string; seq: number; forgotten_at: string | null; distance: number }[] = [];
+    for (let round = 0; round < FORGOTTEN_RETRIES; round++) {
+      // The nearest by their signs (filters applied), re-ranked by exact cosine.
+      const candidates = vectorIndex.nearest(query.embedding, filter, {
+        candidates: count,
+        keep: query.limit * KEEP_PER_RESULT,
+      });
+      if (candidates.length === 0) return [];
+      rows = await sql.all(
+        'select m.id, m.seq, m.forgotten_at, vec_distance_cosine(d.embedding, vec_f32(?)) as distance from memory_items m join memory_vectors d on d.seq = m.seq where m.seq in (select value from json_each(?))',
+        [target, jsonList(candidates)],
       );
+      // Forgotten elsewhere since the index loaded them: out of the index for good, then again.
+      const forgotten = rows.filter((row) => row.forgotten_at !== null);
+      for (const row of forgotten) vectorIndex.forget(Number(row.seq));
+      if (forgotten.length === 0 || candidates.length < query.limit * KEEP_PER_RESULT) break;
     }
     return rows
+      .filter((row) => row.forgotten_at === null)
       .map((row) => ({
         id: row.id,
-        seq: row.seq,
+        seq: Number(row.seq),
         score:
           Math.max(0, 1 - Number(row.distance)) *
           recencyFactor(Math.floor(Number(row.seq) / SEQ_PER_MS), query.now),
@@ -402,13 +428,8 @@ export function memoryRepository(
       if (!vectorsOn) return false;
       const current = await vectorSpace();
       if (current?.model === space.model && current.dimensions === space.dimensions) return false;
+      // A new space (its `since` differs) makes every process's sign index start again.
       await sql.run('delete from memory_vectors');
-      if (dialect === 'sqlite') {
-        // One bit per dimension, padded to whole bytes (the extra bits are always 0).
-        const bits = Math.ceil(Math.trunc(space.dimensions) / 8) * 8;
-        await sql.run('drop table if exists memory_vec');
-        await sql.run(`create virtual table memory_vec using vec0(coarse bit[${bits}])`);
-      }
       await sql.run('update memory_items set embedded = 0 where embedded = 1');
       await sql.run('delete from memory_vector_space');
       await sql.run(
@@ -427,8 +448,13 @@ export function memoryRepository(
       if (!vectorsOn) return 0;
       const insert =
         dialect === 'postgres'
-          ? 'insert into memory_vectors (seq, embedding) select seq, ?::real[] from memory_items where id = ?'
-          : 'insert into memory_vectors (seq, embedding) select seq, vec_f32(?) from memory_items where id = ?';
+          ? 'insert into memory_vectors (seq, embedding, bits, codes, gen) select seq, ?::real[], ?, ?, ? from memory_items where id = ?'
+          : 'insert into memory_vectors (seq, embedding, bits, codes, gen) select seq, vec_f32(?), ?, ?, ? from memory_items where id = ?';
+      // This write's generation: the sign indexes load what is newer than what they hold.
+      const [numbered] = await sql.all<{ generation: number }>(
+        'update memory_vector_space set generation = generation + 1 where id = 1 returning generation',
+      );
+      const gen = Number(numbered?.generation ?? 0);
       let stored = 0;
       for (const { id, vector } of vectors) {
         const marked = await sql.run(
@@ -436,16 +462,13 @@ export function memoryRepository(
           [id],
         );
         if (marked === 0) continue;
-        const text = vectorText(dialect, vector);
-        await sql.run(insert, [text, id]);
-        if (dialect === 'sqlite') {
-          // Padded to whole bytes like the table (a length of 8·n needs no padding).
-          const padded = vector.length % 8 === 0 ? text : vectorText(dialect, padTo8(vector));
-          await sql.run(
-            'insert into memory_vec (rowid, coarse) select seq, vec_quantize_binary(vec_f32(?)) from memory_items where id = ?',
-            [padded, id],
-          );
-        }
+        await sql.run(insert, [
+          vectorText(dialect, vector),
+          Buffer.from(signBytes(vector)),
+          Buffer.from(byteCodes(vector)),
+          gen,
+          id,
+        ]);
         stored += 1;
       }
       return stored;
@@ -511,12 +534,6 @@ export function memoryRepository(
           [id],
         );
       }
-      if (changed > 0 && dialect === 'sqlite' && vectorsOn && (await hasVecTable())) {
-        await sql.run(
-          'delete from memory_vec where rowid = (select seq from memory_items where id = ?)',
-          [id],
-        );
-      }
       return changed > 0;
     },
     search: (query) =>
@@ -528,6 +545,20 @@ export function memoryRepository(
     async count() {
       const [row] = await sql.all<{ n: number }>('select count(*) as n from memory_items');
       return Number(row?.n ?? 0);
+    },
+    // ── automatic capture (core/services/memory-capture.ts)
+    async latestLive(query) {
+      return selectItems(
+        'scope = ? and scope_id = ? and kind = ? and forgotten_at is null order by created_at desc, seq desc limit ?',
+        [query.scope, query.scopeId, query.kind, query.limit],
+      );
+    },
+    async extractiveSummaries(limit) {
+      // The condition of migration 8's partial index, word for word, so the index answers it.
+      return selectItems(
+        `forgotten_at is null and kind in ('task_summary', 'project_summary') and metadata like '{"method":"extractive"%' order by case when kind = 'task_summary' then 0 else 1 end, seq limit ?`,
+        [limit],
+      );
     },
   };
 }

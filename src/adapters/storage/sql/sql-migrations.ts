@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { StoreDialect } from '../../../ports/store.js';
 import type { Database } from './sql-schema.js';
+import { byteCodes, signBytes } from '../../../domain/memory.js';
 
 export interface Migration {
   readonly version: number;
@@ -513,6 +514,96 @@ export const MIGRATIONS: readonly Migration[] = [
               seq integer primary key references memory_items(seq),
               embedding blob not null
             )`,
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
+  {
+    version: 7,
+    name: 'memory vector signs and run forks',
+    async up(db, dialect) {
+      // Each vector's signs, one bit per dimension in little-endian 32-bit words, and its values
+      // in one byte each (domain/memory.ts byteCodes), searched in the process
+      // (adapters/storage/sql/memory-vector-index.ts, decision 0017); `gen` numbers the changes
+      // so that every process's index loads only what it has not seen.
+      const big = dialect === 'postgres' ? 'bigint' : 'integer';
+      const bytes = dialect === 'postgres' ? 'bytea' : 'blob';
+      const statements = [
+        `alter table memory_vector_space add column generation ${big} not null default 0`,
+        `alter table memory_vectors add column gen ${big} not null default 0`,
+        `alter table memory_vectors add column bits ${bytes}`,
+        `alter table memory_vectors add column codes ${bytes}`,
+        'create index memory_vectors_gen on memory_vectors (gen)',
+        // A run's fork family is found by walking down from its root (memory's lineage).
+        'create index runs_parent on runs (parent_run_id) where parent_run_id is not null',
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+      const rows = await sql<{ seq: number | string; embedding: Uint8Array | number[] }>`
+        select seq, embedding from memory_vectors`.execute(db);
+      for (const row of rows.rows) {
+        const vector = Array.isArray(row.embedding)
+          ? row.embedding.map(Number)
+          : Array.from(
+              new Float32Array(
+                row.embedding.buffer.slice(
+                  row.embedding.byteOffset,
+                  row.embedding.byteOffset + row.embedding.byteLength,
+                ),
+              ),
+            );
+        await sql`update memory_vectors set bits = ${Buffer.from(signBytes(vector))}, codes = ${Buffer.from(byteCodes(vector))}, gen = 1 where seq = ${row.seq}`.execute(
+          db,
+        );
+      }
+      await sql.raw('update memory_vector_space set generation = 1').execute(db);
+      // The sqlite-vec index of migration 6 is no longer read (it needs the extension to drop).
+      if (dialect === 'sqlite') {
+        try {
+          await sql.raw('drop table if exists memory_vec').execute(db);
+        } catch {
+          // sqlite-vec not loaded: the table stays, unused.
+        }
+      }
+    },
+  },
+  {
+    version: 8,
+    name: 'reasoning bank and summaries to rewrite',
+    async up(db, dialect) {
+      const big = dialect === 'postgres' ? 'bigint' : 'integer';
+      const statements = [
+        // One row per attempt outcome of an agent's step (docs/memory.md "Reasoning bank"):
+        // the situation (role, tags as a sorted JSON array, size), the strategy (agent, model,
+        // runner) and how it went. Never updated; grouped when read.
+        `create table patterns (
+          id text primary key,
+          at text not null,
+          run_id text not null references runs(id),
+          step_id text not null,
+          step_key text not null,
+          attempt integer not null,
+          project_id text,
+          task_id text,
+          role text,
+          tags text not null,
+          size text not null,
+          agent text not null,
+          model text,
+          runner text not null,
+          outcome text not null,
+          failure_kind text,
+          cost_usd double precision not null,
+          input_tokens ${big} not null,
+          output_tokens ${big} not null,
+          duration_ms ${big}
+        )`,
+        'create index patterns_role on patterns (role, agent)',
+        'create index patterns_agent on patterns (agent)',
+        // The summaries bosun assembled itself and a summarizer model has yet to rewrite: a
+        // handful of rows however large the memory, so the background pass costs one index read.
+        `create index memory_items_extractive on memory_items (seq)
+          where forgotten_at is null and kind in ('task_summary', 'project_summary')
+            and metadata like '{"method":"extractive"%'`,
       ];
       for (const statement of statements) await sql.raw(statement).execute(db);
     },

@@ -10,6 +10,7 @@ import type { VectorBackend } from '../../../domain/memory.js';
 import type { CommitOrigin, Store, TransactionMode } from '../../../ports/store.js';
 import {
   createDefinitionCache,
+  createMemoryVectorIndex,
   createSqlRepositories,
   mapDriverError,
   migrateToLatest,
@@ -119,6 +120,8 @@ export async function createSqliteStore(settings: SqliteStoreSettings): Promise<
     executor,
     createDefinitionCache(),
     vectors,
+    // Memory's sign index lives as long as the connection (memory-vector-index.ts).
+    vectors === 'off' ? undefined : createMemoryVectorIndex(),
   );
   const readOnlyQueries = createSqliteReadOnlyQueries(settings.path);
   return {

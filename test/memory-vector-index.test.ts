@@ -1,0 +1,165 @@
+/**
+ * Memory's sign index (adapters/storage/sql/memory-vector-index.ts) on SQLite, with two
+ * connections to one database file as two processes would have: what one embeds, forgets or
+ * re-embeds in another space, the other's next search follows; and the index with exact
+ * re-ranking finds the same nearest items as an exhaustive cosine scan.
+ */
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSqliteStore } from '../src/adapters/storage/sqlite/index.js';
+import type { MemoryItem, MemoryKind } from '../src/domain/memory.js';
+import { hashedEmbedding, normalizeVector } from '../src/domain/memory.js';
+import type { Store } from '../src/ports/store.js';
+import { createUlidGenerator } from '../src/shared/ids.js';
+
+const DIMENSIONS = 64;
+const SPACE = { model: 'mock:hashed', dimensions: DIMENSIONS };
+const newId = createUlidGenerator();
+
+let dir: string;
+let writer: Store;
+let reader: Store;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'bosun-vector-index-'));
+  writer = await createSqliteStore({ path: join(dir, 'bosun.db') });
+  reader = await createSqliteStore({ path: join(dir, 'bosun.db') });
+});
+
+afterEach(async () => {
+  await writer.close();
+  await reader.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+let created = Date.parse('2026-11-01T00:00:00Z');
+const item = (text: string, extra: Partial<MemoryItem> = {}): MemoryItem => ({
+  id: newId(),
+  kind: 'lesson',
+  scope: 'workspace',
+  scopeId: null,
+  scopeRef: null,
+  text,
+  tags: [],
+  metadata: {},
+  author: 'test',
+  runId: null,
+  createdAt: new Date((created += 1000)).toISOString(),
+  forgottenAt: null,
+  forgottenBy: null,
+  forgetReason: null,
+  ...extra,
+});
+
+/** Stores items with the given vectors (or their hashed embeddings) through `store`. */
+async function embed(
+  store: Store,
+  items: readonly MemoryItem[],
+  vectorOf: (item: MemoryItem) => number[] = (each) => hashedEmbedding(each.text, DIMENSIONS),
+) {
+  await store.transaction('write', async (repos) => {
+    await repos.memory.useVectorSpace(SPACE);
+    await repos.memory.insertMany(items);
+  });
+  await store.transaction('write', (repos) =>
+    repos.memory.storeEmbeddings(items.map((each) => ({ id: each.id, vector: vectorOf(each) }))),
+  );
+}
+
+const nearest = (
+  store: Store,
+  embedding: readonly number[],
+  limit: number,
+  extra: { kinds?: MemoryKind[]; tags?: string[] } = {},
+) =>
+  store.transaction('read', async (repos) =>
+    (
+      await repos.memory.searchVectors({
+        embedding,
+        limit,
+        now: new Date('2026-11-22T00:00:00Z'),
+        ...extra,
+      })
+    ).map((hit) => hit.id),
+  );
+
+describe('memory sign index', () => {
+  it("follows another connection's new vectors, forgets and change of space", async () => {
+    const first = item('tape library restore drill');
+    await embed(writer, [first, item('garden hose'), item('kitchen lamp')]);
+    const query = hashedEmbedding('tape library restore', DIMENSIONS);
+    expect((await nearest(reader, query, 1))[0]).toBe(first.id);
+
+    // Embedded by the other connection after the reader's index loaded: found at once.
+    const closer = item('tape library restore drill tape library restore');
+    await embed(writer, [closer]);
+    const after = await nearest(reader, query, 2);
+    expect(after).toContain(closer.id);
+    expect(after).toContain(first.id);
+
+    // Forgotten by the other connection: gone from the reader's answers.
+    await writer.transaction('write', (repos) =>
+      repos.memory.forget(first.id, { at: new Date().toISOString(), by: 'test', reason: null }),
+    );
+    expect(await nearest(reader, query, 5)).not.toContain(first.id);
+
+    // Another embedding space: the reader's index starts again, old vectors never answer.
+    await writer.transaction('write', (repos) =>
+      repos.memory.useVectorSpace({ model: 'mock:other', dimensions: DIMENSIONS }),
+    );
+    expect(await nearest(reader, query, 5)).toEqual([]);
+  });
+
+  it('finds what an exhaustive cosine scan finds, with and without a narrow filter', async () => {
+    // 2,000 unit vectors of 64 dimensions around 40 topics (as texts on a few subjects embed),
+    // 1 % of them design docs tagged 'rare'.
+    let state = 11;
+    const random = () => {
+      state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return state / 2_147_483_648 - 0.5;
+    };
+    const randomVector = () => Array.from({ length: DIMENSIONS }, random);
+    const topics = Array.from({ length: 40 }, randomVector);
+    const nearTopic = () => {
+      const topic = topics[Math.floor((random() + 0.5) * topics.length)]!;
+      return normalizeVector(randomVector().map((noise, d) => topic[d]! + noise * 0.8));
+    };
+    const vectors = new Map<string, number[]>();
+    const items = Array.from({ length: 2000 }, (_, i) => {
+      const each = item(`item ${i}`, i % 100 === 0 ? { kind: 'design_doc', tags: ['rare'] } : {});
+      vectors.set(each.id, nearTopic());
+      return each;
+    });
+    await embed(writer, items, (each) => vectors.get(each.id)!);
+    const exact = (query: number[], keep: (each: MemoryItem) => boolean, limit: number) =>
+      items
+        .filter(keep)
+        .map((each) => ({
+          id: each.id,
+          cosine: vectors.get(each.id)!.reduce((sum, value, d) => sum + value * query[d]!, 0),
+        }))
+        .filter((each) => each.cosine > 0)
+        .sort((a, b) => b.cosine - a.cosine)
+        .slice(0, limit)
+        .map((each) => each.id);
+    let found = 0;
+    let wanted = 0;
+    for (let q = 0; q < 20; q++) {
+      const query = nearTopic();
+      const truth = exact(query, () => true, 10);
+      const got = await nearest(reader, query, 10);
+      wanted += truth.length;
+      found += got.filter((id) => truth.includes(id)).length;
+      // The filter is applied in the index: all 20 rare items are candidates, so it is exact.
+      const rare = (each: MemoryItem) => each.kind === 'design_doc';
+      expect(await nearest(reader, query, 5, { kinds: ['design_doc'], tags: ['rare'] })).toEqual(
+        exact(query, rare, 5),
+      );
+    }
+    // 100 candidates by signs for 10 results: nearly every true neighbour is among them.
+    expect(found / wanted).toBeGreaterThanOrEqual(0.9);
+  });
+});
