@@ -9,7 +9,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer } from '../src/testing/fake-openai-server.js';
 import type { BackgroundBosun } from './helpers/cli.js';
-import { bosunJson, runBosun, startBosun, tempDir } from './helpers/cli.js';
+import { bosunJson, initWorkspace, runBosun, startBosun, tempDir } from './helpers/cli.js';
 
 interface EventJson {
   kind: string;
@@ -170,28 +170,20 @@ describe('agents from bosun.yaml', () => {
   });
 
   it("reserves for an llm agent's packed prompt, up to its context_tokens, not for its input alone", async () => {
-    const cwd = tempDir('bosun-agents-');
-    expect((await runBosun(['init'], { cwd })).status).toBe(0);
-    const config = join(cwd, '.bosun', 'bosun.yaml');
     // 2,000 prompt tokens at $10 per million: a step may cost $0.02; the run budget is $0.01.
-    writeFileSync(
-      config,
-      readFileSync(config, 'utf8') +
-        [
-          'models:',
-          '  local:',
-          '    provider: openai-compatible',
-          '    base_url: http://127.0.0.1:9/v1',
-          '    model: any',
-          '    max_output_tokens: 100',
-          '    price: { input: 10, output: 0 }',
-          'agents:',
-          '  fixer: { role: fixer, runner: llm, model: local, max_steps: 1, context_tokens: 2000 }',
-          'budgets:',
-          '  - { scope: run, usd: 0.01 }',
-          '',
-        ].join('\n'),
-    );
+    const cwd = await initWorkspace('bosun-agents-', [
+      'models:',
+      '  local:',
+      '    provider: openai-compatible',
+      '    base_url: http://127.0.0.1:9/v1',
+      '    model: any',
+      '    max_output_tokens: 100',
+      '    price: { input: 10, output: 0 }',
+      'agents:',
+      '  fixer: { role: fixer, runner: llm, model: local, max_steps: 1, context_tokens: 2000 }',
+      'budgets:',
+      '  - { scope: run, usd: 0.01 }',
+    ]);
     writeFileSync(
       join(cwd, 'fix.yaml'),
       ['name: fix', 'steps:', '  - id: fix', '    role: fixer', '    input: Fix it.'].join('\n'),

@@ -5,38 +5,30 @@
  * is offered the proven pattern.
  */
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FakeOpenAIServer } from '../src/testing/fake-openai-server.js';
 import { startFakeOpenAIServer } from '../src/testing/fake-openai-server.js';
-import { bosunJson, runBosun, tempDir } from './helpers/cli.js';
+import { bosunJson, initWorkspace, runBosun } from './helpers/cli.js';
 
 const ENV = { FAKE_OPENAI_KEY: 'test-key' };
 
 /** A workspace with one llm agent (role fixer) on the fake server and a probe → fix workflow. */
 async function init(server: FakeOpenAIServer): Promise<string> {
-  const cwd = tempDir('bosun-recall-');
-  expect((await runBosun(['init'], { cwd })).status).toBe(0);
-  const config = join(cwd, '.bosun', 'bosun.yaml');
-  writeFileSync(
-    config,
-    readFileSync(config, 'utf8') +
-      [
-        'models:',
-        '  local:',
-        '    provider: openai-compatible',
-        `    base_url: ${server.url}`,
-        '    model: qwen2.5-coder:7b',
-        '    api_key_env: FAKE_OPENAI_KEY',
-        'agents:',
-        '  fixer:',
-        '    role: fixer',
-        '    runner: llm',
-        '    model: local',
-        '',
-      ].join('\n'),
-  );
+  const cwd = await initWorkspace('bosun-recall-', [
+    'models:',
+    '  local:',
+    '    provider: openai-compatible',
+    `    base_url: ${server.url}`,
+    '    model: qwen2.5-coder:7b',
+    '    api_key_env: FAKE_OPENAI_KEY',
+    'agents:',
+    '  fixer:',
+    '    role: fixer',
+    '    runner: llm',
+    '    model: local',
+  ]);
   writeFileSync(
     join(cwd, 'fix.yaml'),
     [

@@ -14,9 +14,8 @@ import type {
   SummaryPrompt,
   SummaryResult,
 } from '../core/services/service-context.js';
-import { priceTokens } from '../domain/budget.js';
-import { BosunError } from '../shared/errors.js';
 import type { AgentDirectory } from './agent-directory.js';
+import { callModelText, llmAgentProfile } from './model-text.js';
 
 /** The role of the agent that writes memory's summaries. */
 export const SUMMARIZER_ROLE = 'summarizer';
@@ -43,102 +42,26 @@ export function createSummarizer(settings: SummarizerSettings): Summarizer {
 
 /** The agent that plays `summarizer`, or null; it must run on `llm` with a model. */
 function chooseSummarizer(directory: AgentDirectory): SummarizerChoice | null {
-  const { section } = directory;
-  if (!Object.values(section.agents).some((agent) => agent.role === SUMMARIZER_ROLE)) return null;
-  const found = directory.profile({ agent: null, role: SUMMARIZER_ROLE });
-  if ('failure' in found) {
-    throw new BosunError('not_found', `summarizer: ${found.failure}`, {
-      details: { field: 'role', rule: found.failure },
-    });
+  if (!Object.values(directory.section.agents).some((agent) => agent.role === SUMMARIZER_ROLE)) {
+    return null;
   }
-  const { profile } = found;
-  if (profile.config.runner !== 'llm') {
-    throw new BosunError(
-      'invalid_input',
-      `agent: '${profile.name}' runs on ${profile.config.runner}; the summarizer needs an agent with runner: llm`,
-      { details: { field: 'agent', agent: profile.name, runner: profile.config.runner } },
-    );
-  }
-  if (profile.model === null) {
-    throw new BosunError('invalid_input', `agent: '${profile.name}' has no model`, {
-      details: { field: 'agent', agent: profile.name },
-    });
-  }
+  const profile = llmAgentProfile(directory, { role: SUMMARIZER_ROLE }, 'summarizer');
   return { agent: profile.name, instructions: profile.instructions, model: profile.model };
 }
 
-async function summarizeWith(
+function summarizeWith(
   settings: SummarizerSettings,
   choice: SummarizerChoice,
   prompt: SummaryPrompt,
   signal: AbortSignal | undefined,
 ): Promise<SummaryResult> {
-  const { model } = choice;
-  // The AI SDK prints call warnings on the console unless told not to.
-  (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
-  const [{ generateText }, { apiKeyEnvOf, createLanguageModel, requiresApiKey }, { llmFailure }] =
-    await Promise.all([
-      import('ai'),
-      import('../adapters/runners/llm/llm-models.js'),
-      import('../adapters/runners/llm/llm-errors.js'),
-    ]);
-  const keyEnv = apiKeyEnvOf(model);
-  const key = keyEnv === undefined ? undefined : settings.env[keyEnv];
-  const apiKey = key === '' ? undefined : key;
-  if (apiKey === undefined && requiresApiKey(model.provider)) {
-    throw new BosunError(
-      'unavailable',
-      `summarizer: model '${model.name}': no API key for ${model.provider}: ${keyEnv ?? 'api_key_env'} is not set`,
-      { details: { field: 'model', model: model.name, env: keyEnv ?? null } },
-    );
-  }
-  const timeoutMs = settings.timeoutMs ?? SUMMARY_TIMEOUT_MS;
-  const bound = AbortSignal.timeout(timeoutMs);
-  const started = performance.now();
-  try {
-    const result = await generateText({
-      model: createLanguageModel(model, { apiKey, fetch: settings.fetch }),
-      instructions: [prompt.instructions, choice.instructions.trim()].filter(Boolean).join('\n\n'),
-      messages: [{ role: 'user', content: prompt.prompt }],
-      maxOutputTokens: model.max_output_tokens,
-      maxRetries: MODEL_CALL_RETRIES,
-      abortSignal: signal ? AbortSignal.any([signal, bound]) : bound,
-    });
-    const tokens = {
-      inputTokens: result.usage.inputTokens ?? 0,
-      cachedInputTokens: result.usage.inputTokenDetails.cacheReadTokens ?? 0,
-      outputTokens: result.usage.outputTokens ?? 0,
-    };
-    return {
-      text: result.text,
-      calls: [
-        {
-          model: model.name,
-          ...tokens,
-          costUsd: priceTokens(model.price, tokens),
-          latencyMs: Math.round(performance.now() - started),
-        },
-      ],
-    };
-  } catch (error) {
-    if (signal?.aborted) throw error;
-    if (bound.aborted) {
-      throw new BosunError(
-        'unavailable',
-        `summarizer: model '${model.name}' gave no summary within ${Math.round(timeoutMs / 1000)} s`,
-        { retryable: true, details: { model: model.name, timeoutMs }, cause: error },
-      );
-    }
-    const failure = llmFailure(error, {
-      model,
-      keyEnv,
-      outputTail: '',
-      spent: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
-    });
-    throw new BosunError('unavailable', `summarizer: ${failure.message}`, {
-      retryable: failure.retryable,
-      details: { ...failure.details, model: model.name },
-      cause: error,
-    });
-  }
+  return callModelText(settings, {
+    purpose: 'summarizer',
+    model: choice.model,
+    instructions: [prompt.instructions, choice.instructions],
+    prompt: prompt.prompt,
+    timeoutMs: settings.timeoutMs ?? SUMMARY_TIMEOUT_MS,
+    maxRetries: MODEL_CALL_RETRIES,
+    signal,
+  });
 }

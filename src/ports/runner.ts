@@ -6,6 +6,7 @@
 
 import type { AgentConfig, ModelConfig } from '../domain/agent.js';
 import type { JsonValue } from '../domain/workflow.js';
+import type { StepFailureData } from '../shared/step-failure.js';
 
 export interface RunnerUsage {
   readonly inputTokens: number;
@@ -137,3 +138,18 @@ export interface Runner {
 
 /** Runners by name; the engine refuses a workflow naming one that is not here. */
 export type RunnerRegistry = ReadonlyMap<string, Runner>;
+
+/** An attempt's outcome as the engine records it: the output, or the failure; what it spent. */
+export type AttemptOutcome =
+  | {
+      readonly ok: true;
+      readonly output: JsonValue;
+      readonly usage?: RunnerUsage | undefined;
+      readonly calls?: readonly ModelCall[] | undefined;
+    }
+  | {
+      readonly ok: false;
+      readonly failure: StepFailureData;
+      readonly usage?: RunnerUsage | undefined;
+      readonly calls?: readonly ModelCall[] | undefined;
+    };

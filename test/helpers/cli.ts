@@ -1,7 +1,7 @@
 /** Runs the built `bosun` bin as a child process, the way a person or an agent does. */
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -37,6 +37,18 @@ export async function bosunJson<T = unknown>(
 
 export function tempDir(prefix = 'bosun-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A new workspace (`bosun init` in a temp directory) with `config` lines added to bosun.yaml. */
+export async function initWorkspace(
+  prefix: string,
+  config: readonly string[] = [],
+): Promise<string> {
+  const cwd = tempDir(prefix);
+  const init = await runBosun(['init'], { cwd });
+  if (init.status !== 0) throw new Error(`bosun init failed: ${init.stderr}`);
+  appendFileSync(join(cwd, '.bosun', 'bosun.yaml'), `${config.join('\n')}\n`);
+  return cwd;
 }
 
 /** A `bosun` process running in the background while a test drives it from other processes. */

@@ -13,7 +13,13 @@ import type { BudgetConfig, TaskTraits } from '../../domain/agent.js';
 import { PACKED_RUNNERS } from '../../domain/agent.js';
 import type { WorstCase } from '../../domain/budget.js';
 import { budgetKey, checkBudgets, spendKeys, worstCase } from '../../domain/budget.js';
-import type { AgentProfile, ModelCall, PreviousAttempt, RunnerUsage } from '../../ports/runner.js';
+import type {
+  AgentProfile,
+  AttemptOutcome,
+  ModelCall,
+  PreviousAttempt,
+  RunnerUsage,
+} from '../../ports/runner.js';
 import type {
   ReleasedStep,
   Repositories,
@@ -584,19 +590,7 @@ async function previousAttemptsOf(ctx: JournalContext, step: Step): Promise<Prev
 
 // ── completing
 
-export type AttemptOutcome =
-  | {
-      readonly ok: true;
-      readonly output: JsonValue;
-      readonly usage?: RunnerUsage | undefined;
-      readonly calls?: readonly ModelCall[] | undefined;
-    }
-  | {
-      readonly ok: false;
-      readonly failure: StepFailureData;
-      readonly usage?: RunnerUsage | undefined;
-      readonly calls?: readonly ModelCall[] | undefined;
-    };
+export type { AttemptOutcome };
 
 export interface Completion {
   /** The step as it was claimed; its definition and links do not change while it runs. */

@@ -16,10 +16,9 @@ import { Pattern } from '../../domain/pattern.js';
 import type { Step } from '../../domain/run.js';
 import type { Note, Task } from '../../domain/task.js';
 import type { JsonValue, StepDefinition, WorkflowDefinition } from '../../domain/workflow.js';
-import type { ModelCall, RunnerUsage } from '../../ports/runner.js';
+import type { AttemptOutcome, ModelCall } from '../../ports/runner.js';
 import type { Repositories } from '../../ports/store.js';
 import type { IdGenerator } from '../../shared/ids.js';
-import type { StepFailureData } from '../../shared/step-failure.js';
 import { factScore } from '../agents/context-packer.js';
 import { renderValue } from '../agents/render-value.js';
 
@@ -56,26 +55,11 @@ const DIGEST_CHARS = 160;
 /** How a completion that still held its step moved it (journal.ts completeAttempt). */
 export type StepDisposition = 'succeeded' | 'approval' | 'retry' | 'requeued' | 'failed';
 
-/** A step attempt's outcome as the journal records it. */
-export type CapturedOutcome =
-  | {
-      readonly ok: true;
-      readonly output: JsonValue;
-      readonly usage?: RunnerUsage | undefined;
-      readonly calls?: readonly ModelCall[] | undefined;
-    }
-  | {
-      readonly ok: false;
-      readonly failure: StepFailureData;
-      readonly usage?: RunnerUsage | undefined;
-      readonly calls?: readonly ModelCall[] | undefined;
-    };
-
 export interface StepCapture {
   /** The step as it was claimed. */
   readonly step: Step;
   readonly disposition: StepDisposition;
-  readonly outcome: CapturedOutcome;
+  readonly outcome: AttemptOutcome;
   readonly spender?:
     | {
         readonly runner: string;
@@ -162,7 +146,7 @@ export async function captureStepOutcome(ctx: CaptureContext, capture: StepCaptu
  * object as `key: value` lines), a failure as its message and output tail; null when there is
  * nothing to keep.
  */
-export function rawInteractionText(outcome: CapturedOutcome): string | null {
+export function rawInteractionText(outcome: AttemptOutcome): string | null {
   if (outcome.ok) {
     if (outcome.output === null) return null;
     const text = renderValue(outcome.output);
