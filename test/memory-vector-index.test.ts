@@ -8,8 +8,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../src/adapters/storage/sql/index.js';
+import { MIGRATIONS } from '../src/adapters/storage/sql/sql-migrations.js';
 import { createSqliteStore } from '../src/adapters/storage/sqlite/index.js';
+import { loadSqliteVec } from '../src/adapters/storage/sqlite/sqlite-store.js';
 import type { MemoryItem, MemoryKind } from '../src/domain/memory.js';
 import { hashedEmbedding, normalizeVector } from '../src/domain/memory.js';
 import type { Store } from '../src/ports/store.js';
@@ -161,5 +166,70 @@ describe('memory sign index', () => {
     }
     // 100 candidates by signs for 10 results: nearly every true neighbour is among them.
     expect(found / wanted).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
+describe('upgrading a workspace whose vectors were stored before the sign index', () => {
+  it('computes signs and byte values for every stored vector and searches them', async () => {
+    // A database at schema 6, vectors stored as version 6 did: float32 blobs and a vec0 table.
+    const path = join(dir, 'old.db');
+    const database = new BetterSqlite3(path);
+    loadSqliteVec(database);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    await sql`create table bosun_migrations (version integer primary key, name text not null, applied_at text not null)`.execute(
+      db,
+    );
+    for (const migration of MIGRATIONS.filter((each) => each.version <= 6)) {
+      await migration.up(db, 'sqlite');
+      await sql`insert into bosun_migrations values (${migration.version}, ${migration.name}, '2026-11-01')`.execute(
+        db,
+      );
+    }
+    await db.destroy();
+    const v6 = new BetterSqlite3(path);
+    loadSqliteVec(v6);
+    const texts = ['tape library restore drill', 'garden hose', 'kitchen lamp'];
+    v6.prepare(
+      "insert into memory_vector_space (id, model, dimensions, since) values (1, 'mock:hashed', 64, '2026-11-01')",
+    ).run();
+    v6.prepare('create virtual table memory_vec using vec0(coarse bit[64])').run();
+    texts.forEach((text, i) => {
+      const seq = (1_700_000_000_000 + i) * 1024;
+      v6.prepare(
+        "insert into memory_items (seq, facets, id, scope, scope_id, scope_ref, kind, author, run_id, created_at, tags, metadata, text, embedded) values (?, '', ?, 'workspace', null, null, 'lesson', 'test', null, ?, '[]', '{}', ?, 1)",
+      ).run(seq, newId(), new Date(1_700_000_000_000 + i).toISOString(), text);
+      v6.prepare('insert into memory_vectors (seq, embedding) values (?, vec_f32(?))').run(
+        seq,
+        JSON.stringify(hashedEmbedding(text, DIMENSIONS)),
+      );
+    });
+    v6.close();
+
+    const upgraded = await createSqliteStore({ path });
+    try {
+      const found = await upgraded.transaction('read', (repos) =>
+        repos.memory.searchVectors({
+          embedding: hashedEmbedding('tape library restore', DIMENSIONS),
+          limit: 1,
+          now: new Date('2026-11-22T00:00:00Z'),
+        }),
+      );
+      const [target] = await upgraded.transaction('read', (repos) =>
+        repos.memory.findByIds(found.map((hit) => hit.id)),
+      );
+      expect(target?.text).toBe('tape library restore drill');
+    } finally {
+      await upgraded.close();
+    }
+    const check = new BetterSqlite3(path, { readonly: true });
+    expect(
+      check
+        .prepare('select count(*) as n from memory_vectors where bits is null or codes is null')
+        .get(),
+    ).toEqual({ n: 0 });
+    expect(
+      check.prepare("select count(*) as n from sqlite_master where name = 'memory_vec'").get(),
+    ).toEqual({ n: 0 });
+    check.close();
   });
 });
