@@ -17,7 +17,7 @@ import type { CliIo } from './cli-io.js';
 import { CHECK_FAILED_EXIT, EXIT_CODES, RUN_FAILED_EXIT } from '../shared/exit-codes.js';
 import { nounHelp, nounOf, operationHelp, overviewHelp, verbOf } from './help.js';
 import { parseOperationArgs, readJsonArgument } from './parse-args.js';
-import { renderOutput } from './render.js';
+import { renderOutput, wantsColor } from './render.js';
 import { describeFields } from './schema-fields.js';
 import type { ExecutionFlags } from './run-commands.js';
 
@@ -42,6 +42,7 @@ const NOUN_ALIASES: Readonly<Record<string, string>> = {
   dependency: 'dep',
   todos: 'todo',
   notes: 'note',
+  risks: 'risk',
   models: 'model',
 };
 
@@ -308,7 +309,10 @@ async function runOperation(
       progress: (message) => io.writeError(`${operation.name}: ${message}\n`),
     });
     if (flags.json || operation.cli?.json) io.write(`${stableStringify(output)}\n`);
-    else io.write(`${renderOutput(output, operation.cli ?? {})}\n`);
+    else {
+      const color = wantsColor(io.env, io.interactive === true);
+      io.write(`${renderOutput(output, operation.cli ?? {}, { color })}\n`);
+    }
     const ok = operation.cli?.ok;
     const failed = ok !== undefined && (output as Record<string, unknown> | null)?.[ok] === false;
     return failed ? CHECK_FAILED_EXIT : 0;

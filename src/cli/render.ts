@@ -4,9 +4,39 @@
  * output as it is.
  */
 
-import type { CliHints } from '../operations/catalog.js';
+import type { CellColor, CliHints } from '../operations/catalog.js';
 
 const MAX_CELL = 60;
+
+const ANSI: Readonly<Record<CellColor, string>> = {
+  red: '\x1b[31m',
+  green: '\x1b[32m',
+  yellow: '\x1b[33m',
+  blue: '\x1b[34m',
+  magenta: '\x1b[35m',
+  cyan: '\x1b[36m',
+  gray: '\x1b[90m',
+};
+const RESET = '\x1b[0m';
+
+export interface RenderOptions {
+  /** Color the cells the operation's hints name (a terminal that has not asked for NO_COLOR). */
+  readonly color?: boolean;
+}
+
+/**
+ * Colors only on a terminal, never under NO_COLOR (https://no-color.org); FORCE_COLOR asks for
+ * them where standard output is not a terminal (a pager, a test).
+ */
+export function wantsColor(
+  env: Readonly<Record<string, string | undefined>>,
+  interactive: boolean,
+): boolean {
+  if ((env['NO_COLOR'] ?? '') !== '') return false;
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined && force !== '') return force !== '0' && force !== 'false';
+  return interactive;
+}
 
 type Row = Record<string, unknown>;
 
@@ -51,15 +81,24 @@ export function renderTable(
   rows: readonly Row[],
   columns: readonly string[],
   empty = '(none)',
+  colors?: CliHints['colors'],
 ): string {
   if (rows.length === 0) return empty;
   const split = columns.map(splitColumn);
   const headers = split.map(([, header]) => header);
   const cells = rows.map((row) => split.map(([field]) => cell(row, field)));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
-  const line = (values: readonly string[]) =>
-    values.map((v, i) => (i === values.length - 1 ? v : v.padEnd(widths[i]!))).join('  ');
-  return [line(headers), ...cells.map(line)].join('\n');
+  // Padding is measured on the plain text; the color codes wrap the padded cell.
+  const paint = (row: Row | undefined, column: number, text: string): string => {
+    const field = split[column]![0];
+    const color = row && colors?.[field]?.[String(row[field])];
+    return color === undefined ? text : `${ANSI[color]}${text}${RESET}`;
+  };
+  const line = (values: readonly string[], row?: Row) =>
+    values
+      .map((v, i) => paint(row, i, i === values.length - 1 ? v : v.padEnd(widths[i]!)))
+      .join('  ');
+  return [line(headers), ...cells.map((values, i) => line(values, rows[i]))].join('\n');
 }
 
 function defaultColumns(rows: readonly Row[]): string[] {
@@ -70,13 +109,18 @@ function defaultColumns(rows: readonly Row[]): string[] {
   return keys.slice(0, 6);
 }
 
-export function renderOutput(output: unknown, hints: CliHints): string {
+export function renderOutput(
+  output: unknown,
+  hints: CliHints,
+  options: RenderOptions = {},
+): string {
+  const colors = options.color ? hints.colors : undefined;
   if (hints.text !== undefined && isRow(output) && typeof output[hints.text] === 'string') {
     return (output[hints.text] as string).replace(/\n$/, '');
   }
   if (Array.isArray(output)) {
     const rows = output.filter(isRow);
-    return renderTable(rows, hints.columns ?? defaultColumns(rows), hints.empty);
+    return renderTable(rows, hints.columns ?? defaultColumns(rows), hints.empty, colors);
   }
   if (isRow(output) && hints.rows && Array.isArray(output[hints.rows])) {
     const rows = (output[hints.rows] as unknown[]).filter(isRow);
@@ -86,12 +130,17 @@ export function renderOutput(output: unknown, hints: CliHints): string {
         key !== hints.rows && key !== hints.columnsFrom && !isBlank(value) && value !== false,
     );
     const columns = Array.isArray(named) ? named.map(String) : undefined;
-    const table = renderTable(rows, hints.columns ?? columns ?? defaultColumns(rows), hints.empty);
+    const table = renderTable(
+      rows,
+      hints.columns ?? columns ?? defaultColumns(rows),
+      hints.empty,
+      colors,
+    );
     return rest.length === 0 ? table : `${table}\n${renderObject(Object.fromEntries(rest), 0)}`;
   }
   if (isRow(output) && hints.columns && !Object.values(output).some(isRow)) {
     // One record: the same one-row table its list shows.
-    return renderTable([output], hints.columns);
+    return renderTable([output], hints.columns, undefined, colors);
   }
   if (isRow(output)) return renderObject(output, 0);
   return formatScalar(output);

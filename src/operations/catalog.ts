@@ -10,6 +10,7 @@ import { modelOperations } from './model-operations.js';
 import type { AnyOperation } from './operation.js';
 import { planOperations } from './plan-operations.js';
 import { projectOperations } from './project-operations.js';
+import { riskOperations } from './risk-operations.js';
 import { runOperations } from './run-operations.js';
 import { taskOperations } from './task-operations.js';
 import { workspaceOperations } from './workspace-operations.js';
@@ -25,6 +26,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ...workspaceOperations,
   ...dbOperations,
   ...commandCenterOperations,
+  ...riskOperations,
   ...memoryOperations,
   ...askOperations,
 ];
@@ -35,7 +37,7 @@ export function findOperation(name: string): AnyOperation | undefined {
   return BY_NAME.get(name);
 }
 
-export type { AnyOperation, Operation, Effects, CliHints } from './operation.js';
+export type { AnyOperation, Operation, Effects, CliHints, CellColor } from './operation.js';
 export { defineOperation } from './operation.js';
 export { createOperationRunner, parseInput } from './operation-runner.js';
 export type { OperationRunner, OperationRunnerSettings } from './operation-runner.js';

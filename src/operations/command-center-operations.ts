@@ -10,6 +10,7 @@ import { ACTIVITY_SOURCES, recentActivity } from '../core/services/activity-serv
 import { submitTask } from '../core/services/run-service.js';
 import { systemHealth, workspaceStatus } from '../core/services/status-service.js';
 import { VECTOR_BACKENDS } from '../domain/memory.js';
+import { RiskViewSchema } from '../domain/risk.js';
 import { RUN_STATUSES, RunSchema, STEP_STATUSES } from '../domain/run.js';
 import { PRIORITIES, TASK_STATUSES, TaskSchema } from '../domain/task.js';
 import { actorName, projectKey } from './common-schemas.js';
@@ -76,6 +77,17 @@ const StatusSchema = z.object({
       title: z.string(),
       priority: z.enum(PRIORITIES),
       role: z.string().nullable(),
+    }),
+  ),
+  risks: z.array(
+    RiskViewSchema.pick({
+      ref: true,
+      title: true,
+      level: true,
+      score: true,
+      status: true,
+      reviewDate: true,
+      overdue: true,
     }),
   ),
   report: z.string(),
@@ -161,7 +173,7 @@ export const commandCenterOperations: readonly AnyOperation[] = [
     name: 'workspace.status',
     tool: 'status',
     summary:
-      'Where everything stands: tasks by status per project, runs in flight, approvals waiting, spend against budgets, what is next',
+      'Where everything stands: tasks by status per project, runs in flight, approvals waiting, spend against budgets, what is next, risks needing attention',
     effects: 'read',
     input: z.strictObject({
       project: projectKey.optional(),

@@ -8,6 +8,8 @@ import type { ServiceContext } from '../core/services/service-context.js';
 
 export type Effects = 'read' | 'write' | 'run';
 
+export type CellColor = 'red' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyan' | 'gray';
+
 /** Hints for the derived CLI; they never change behaviour, only how it is typed and shown. */
 export interface CliHints {
   /** Input fields that may be given as positional arguments, in order. */
@@ -20,6 +22,11 @@ export interface CliHints {
   readonly short?: Readonly<Record<string, string>>;
   /** Columns of the human table when the output (or its `list` field) is an array of rows. */
   readonly columns?: readonly string[];
+  /**
+   * Colors of table cells on a terminal: field → the cell's value (`true` for a boolean) → color.
+   * Never shown off a terminal or under NO_COLOR, so the words alone must carry the meaning.
+   */
+  readonly colors?: Readonly<Record<string, Readonly<Record<string, CellColor>>>>;
   /** What to print instead of an empty table. */
   readonly empty?: string;
   /** Which field of an object output holds the rows to tabulate. */

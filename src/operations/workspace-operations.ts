@@ -1,6 +1,7 @@
 /** Operations on the workspace as a whole: the audit log, export and import. */
 
 import { z } from 'zod';
+import { recordKindOfRef, resolveRecord } from '../core/services/project-records.js';
 import { resolveProject, resolveTask } from '../core/services/resolve.js';
 import {
   exportWorkspace,
@@ -14,8 +15,13 @@ import type { ServiceContext } from '../core/services/service-context.js';
 import { actorName, limit } from './common-schemas.js';
 import { defineOperation } from './operation.js';
 
-/** A target may be given as a task ref, a project key or any id. */
+/** A target may be given as a task ref, a record ref (HOME-R3), a project key or any id. */
 async function targetId(ctx: ServiceContext, target: string): Promise<string> {
+  const kind = recordKindOfRef(target);
+  if (kind !== undefined) {
+    const options = { field: 'target', includeArchived: true };
+    return (await resolveRecord(ctx.repos, kind, target, options)).id;
+  }
   if (Task.isRef(target.toUpperCase()))
     return (await resolveTask(ctx.repos, target, 'target', { includeDeleted: true })).id;
   if (/^[A-Za-z][A-Za-z0-9]{1,9}$/.test(target))

@@ -16,6 +16,8 @@ import type {
 } from '../domain/memory.js';
 import type { PatternRecord, PatternStats } from '../domain/pattern.js';
 import type { Project } from '../domain/project.js';
+import type { RecordKind } from '../domain/project-record.js';
+import type { Risk, RiskStatus } from '../domain/risk.js';
 import type {
   Approval,
   ApprovalStatus,
@@ -151,6 +153,8 @@ export interface Repositories {
   readonly memory: MemoryRepository;
   /** The reasoning bank's outcomes (docs/memory.md "Reasoning bank"). */
   readonly patterns: PatternRepository;
+  /** The risk register of every project (docs/command-center.md). */
+  readonly risks: RiskRepository;
   /**
    * Serializes budget checks and reservations across concurrent workers, so that two never both
    * see the same room. SQLite write transactions are serial already.
@@ -176,9 +180,34 @@ export interface ProjectRepository {
   list(filter: { status?: Project['status'] | undefined }): Promise<Project[]>;
   /** Reserves the next task number of a project; concurrent callers get distinct numbers. */
   nextTaskSeq(projectId: string): Promise<number>;
+  /**
+   * Reserves the next number of one kind of record in a project (the 3 of HOME-R3); each kind
+   * counts on its own, and concurrent callers get distinct numbers.
+   */
+  nextRecordSeq(projectId: string, kind: RecordKind): Promise<number>;
   /** Sets the task counter (import only). */
   setTaskSeq(projectId: string, seq: number): Promise<void>;
   count(): Promise<number>;
+}
+
+export interface RiskFilter {
+  readonly projectId?: string | undefined;
+  readonly status?: readonly RiskStatus[] | undefined;
+  /** Only risks whose score is one of these (a level is a set of scores: Risk.scoresOf). */
+  readonly scores?: readonly number[] | undefined;
+  /** Only risks with a review date before this day (YYYY-MM-DD). */
+  readonly reviewBefore?: string | undefined;
+  readonly includeArchived?: boolean | undefined;
+}
+
+export interface RiskRepository {
+  insert(risk: Risk): Promise<void>;
+  update(risk: Risk): Promise<void>;
+  /** `lock` holds the row until the transaction ends, so a read-modify-write is not lost. */
+  findById(id: string, options?: LockOptions): Promise<Risk | undefined>;
+  findByRef(ref: string, options?: LockOptions): Promise<Risk | undefined>;
+  /** Highest score first, then the earliest review date (none last), then the oldest. */
+  list(filter: RiskFilter): Promise<Risk[]>;
 }
 
 export interface SprintRepository {

@@ -23,6 +23,7 @@ import type { EmbeddingSpace, MemoryItem } from '../domain/memory.js';
 import { hashedEmbedding, memoryLineage, memoryScore } from '../domain/memory.js';
 import type { Embedder } from '../ports/embedder.js';
 import type { Project } from '../domain/project.js';
+import type { RiskView } from '../domain/risk.js';
 import type { Sprint } from '../domain/sprint.js';
 import type { Note, Task, TaskStatus, Todo } from '../domain/task.js';
 import { Task as TaskRules, TASK_STATUSES } from '../domain/task.js';
@@ -64,6 +65,12 @@ interface OperationOutputs {
   'todo.list': Todo[];
   'note.add': Note;
   'note.list': Note[];
+  'risk.add': RiskView;
+  'risk.list': RiskView[];
+  'risk.show': RiskView;
+  'risk.update': RiskView;
+  'risk.archive': RiskView;
+  'risk.restore': RiskView;
   'audit.list': AuditEntry[];
   'workspace.export': WorkspaceDocument;
   'workspace.import': ImportSummary;
@@ -105,6 +112,12 @@ const DRIVEN_OPERATIONS: readonly OperationName[] = [
   'todo.list',
   'note.add',
   'note.list',
+  'risk.add',
+  'risk.list',
+  'risk.show',
+  'risk.update',
+  'risk.archive',
+  'risk.restore',
   'audit.list',
   'workspace.export',
   'workspace.import',
@@ -1558,6 +1571,288 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
         expect(noteOperations.sort()).toEqual(['note.add', 'note.list']);
         const empty = await fails(run('note.add', { task: 'HOME-1', body: '  ' }), 'invalid_input');
         expect(empty.details['field']).toBe('body');
+      });
+    });
+
+    describe('risks', () => {
+      const addRisk = (title: string, extra: OperationInput = {}, project = 'HOME') =>
+        run('risk.add', { project, title, likelihood: 1, impact: 1, ...extra });
+      const registerOf = async (filter: OperationInput = {}) =>
+        refsOf(await run('risk.list', filter));
+
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+      });
+
+      it('adds a risk with a per-project ref, its score and level derived, and audits it', async () => {
+        await createProjectNamed('WORK');
+        const first = await addRisk('NAS disk fails', {
+          likelihood: 4,
+          impact: 5,
+          description: 'both disks are the same batch',
+          mitigation: 'weekly offsite copy',
+          owner: 'bob',
+          review: '2026-03-01',
+        });
+        expect(first).toMatchObject({
+          ref: 'HOME-R1',
+          title: 'NAS disk fails',
+          likelihood: 4,
+          impact: 5,
+          score: 20,
+          level: 'critical',
+          mitigation: 'weekly offsite copy',
+          owner: 'bob',
+          status: 'open',
+          reviewDate: '2026-03-01',
+          createdAt: START,
+          updatedAt: START,
+          archivedAt: null,
+          overdue: false,
+        });
+        expect((await addRisk('Power cut')).ref).toBe('HOME-R2');
+        expect((await addRisk('Laptop stolen', {}, 'WORK')).ref).toBe('WORK-R1');
+        // Risks count apart from tasks.
+        expect((await createTask('Buy a UPS')).ref).toBe('HOME-1');
+        const shown = await run('risk.show', { risk: 'home-r1' });
+        expect(shown).toEqual(first);
+        expect(await run('risk.show', { risk: first.id })).toEqual(first);
+        const [entry] = await auditLog({ target: 'HOME-R1' });
+        expect(entry).toMatchObject({
+          actor: ACTOR,
+          operation: 'risk.add',
+          targetKind: 'risk',
+          targetId: first.id,
+          targetLabel: 'HOME-R1',
+        });
+        expect(entry?.changes['score']).toEqual({ before: null, after: 20 });
+        expect(entry?.changes['level']).toEqual({ before: null, after: 'critical' });
+      });
+
+      it('gives concurrent adds distinct refs', async () => {
+        const added = await Promise.all(Array.from({ length: 6 }, (_, i) => addRisk(`risk ${i}`)));
+        expect(refsOf(added).sort()).toEqual(
+          ['HOME-R1', 'HOME-R2', 'HOME-R3', 'HOME-R4', 'HOME-R5', 'HOME-R6'].sort(),
+        );
+      });
+
+      it('lists by score, then the earliest review with undated last, and filters', async () => {
+        await createProjectNamed('WORK');
+        await addRisk('low, undated', { likelihood: 2, impact: 2 }); // R1: 4
+        await addRisk('high, late review', { likelihood: 3, impact: 5, review: '2026-09-01' }); // R2: 15
+        await addRisk('high, undated', { likelihood: 5, impact: 3 }); // R3: 15
+        await addRisk('high, early review', { likelihood: 3, impact: 5, review: '2026-02-01' }); // R4: 15
+        await addRisk('critical', { likelihood: 5, impact: 5, status: 'accepted' }); // R5: 25
+        await addRisk('medium', { likelihood: 3, impact: 3 }, 'WORK'); // WORK-R1: 9
+        expect(await registerOf()).toEqual([
+          'HOME-R5',
+          'HOME-R4',
+          'HOME-R2',
+          'HOME-R3',
+          'WORK-R1',
+          'HOME-R1',
+        ]);
+        expect(await registerOf({ project: 'WORK' })).toEqual(['WORK-R1']);
+        expect(await registerOf({ level: ['high', 'critical'] })).toEqual([
+          'HOME-R5',
+          'HOME-R4',
+          'HOME-R2',
+          'HOME-R3',
+        ]);
+        expect(await registerOf({ level: ['medium'] })).toEqual(['WORK-R1']);
+        expect(await registerOf({ status: ['accepted'] })).toEqual(['HOME-R5']);
+        expect(await registerOf({ project: 'HOME', status: ['open'], level: ['low'] })).toEqual([
+          'HOME-R1',
+        ]);
+      });
+
+      it('derives the level at every boundary of the score', async () => {
+        const cases: [number, number, number, string][] = [
+          [1, 4, 4, 'low'],
+          [1, 5, 5, 'medium'],
+          [3, 3, 9, 'medium'],
+          [2, 5, 10, 'high'],
+          [3, 5, 15, 'high'],
+          [4, 4, 16, 'critical'],
+          [5, 5, 25, 'critical'],
+        ];
+        for (const [likelihood, impact, score, level] of cases) {
+          const risk = await addRisk(`${likelihood}×${impact}`, { likelihood, impact });
+          expect([risk.score, risk.level]).toEqual([score, level]);
+          const [stored] = (await run('risk.list', {})).filter((r) => r.ref === risk.ref);
+          expect([stored?.score, stored?.level]).toEqual([score, level]);
+        }
+      });
+
+      it('recomputes score and level on update, clears with null, moves status freely, audits', async () => {
+        const added = await addRisk('Ransomware', {
+          likelihood: 3,
+          impact: 5,
+          owner: 'bob',
+          review: '2026-06-01',
+        });
+        clock.advance(MINUTE);
+        const updated = await run('risk.update', {
+          risk: 'HOME-R1',
+          likelihood: 1,
+          title: 'Ransomware on the NAS',
+          mitigation: 'snapshots',
+          owner: null,
+          review: null,
+          status: 'mitigating',
+        });
+        expect(updated).toMatchObject({
+          ref: 'HOME-R1',
+          title: 'Ransomware on the NAS',
+          likelihood: 1,
+          impact: 5,
+          score: 5,
+          level: 'medium',
+          mitigation: 'snapshots',
+          owner: null,
+          reviewDate: null,
+          status: 'mitigating',
+          createdAt: START,
+          updatedAt: at(MINUTE),
+        });
+        for (const status of ['closed', 'accepted', 'open', 'mitigating', 'open'])
+          expect((await run('risk.update', { risk: 'HOME-R1', status })).status).toBe(status);
+        const impactOnly = await run('risk.update', { risk: added.id, impact: 4 });
+        expect([impactOnly.score, impactOnly.level, impactOnly.title]).toEqual([
+          4,
+          'low',
+          'Ransomware on the NAS',
+        ]);
+        const updates = await auditLog({ target: 'HOME-R1', operation: 'risk.update' });
+        expect(updates[0]?.changes).toMatchObject({
+          likelihood: { before: 3, after: 1 },
+          score: { before: 15, after: 5 },
+          level: { before: 'high', after: 'medium' },
+          owner: { before: 'bob', after: null },
+          reviewDate: { before: '2026-06-01', after: null },
+          status: { before: 'open', after: 'mitigating' },
+        });
+        expect(updates).toHaveLength(7);
+      });
+
+      it('archives instead of deleting: out of the register, still shown, restorable, audited', async () => {
+        await addRisk('Keep', { likelihood: 2 });
+        await addRisk('Drop');
+        clock.advance(MINUTE);
+        const archived = await run('risk.archive', { risk: 'HOME-R2' });
+        expect(archived.archivedAt).toBe(at(MINUTE));
+        expect(await registerOf()).toEqual(['HOME-R1']);
+        expect(await registerOf({ archived: true })).toEqual(['HOME-R1', 'HOME-R2']);
+        expect(await run('risk.show', { risk: 'HOME-R2' })).toEqual(archived);
+        const refused = await fails(run('risk.update', { risk: 'HOME-R2', impact: 5 }), 'conflict');
+        expect(refused.details).toMatchObject({ field: 'risk', kind: 'risk' });
+        expect(refused.message).toContain('risk restore HOME-R2');
+        await fails(run('risk.archive', { risk: 'HOME-R2' }), 'conflict');
+        await fails(run('risk.restore', { risk: 'HOME-R1' }), 'conflict');
+        // The next risk does not reuse the archived one's number.
+        expect((await addRisk('Next')).ref).toBe('HOME-R3');
+        clock.advance(MINUTE);
+        const restored = await run('risk.restore', { risk: 'HOME-R2' });
+        expect(restored.archivedAt).toBeNull();
+        expect(await registerOf()).toEqual(['HOME-R1', 'HOME-R2', 'HOME-R3']);
+        const operations = (await auditLog({ target: 'HOME-R2' })).map((e) => [
+          e.operation,
+          Object.keys(e.changes).sort(),
+        ]);
+        expect(operations.slice(1)).toEqual([
+          ['risk.archive', ['archivedAt', 'updatedAt']],
+          ['risk.restore', ['archivedAt', 'updatedAt']],
+        ]);
+      });
+
+      it('flags a review as overdue from the clock, only while open or mitigating', async () => {
+        await addRisk('due today', { review: '2026-01-01' });
+        await addRisk('due tomorrow', { review: '2026-01-02' });
+        await addRisk('mitigating', { review: '2026-01-01', status: 'mitigating' });
+        await addRisk('closed', { review: '2026-01-01', status: 'closed' });
+        await addRisk('accepted', { review: '2026-01-01', status: 'accepted' });
+        await addRisk('undated');
+        expect(await registerOf({ overdue: true })).toEqual([]);
+        clock.advance(DAY);
+        expect(await registerOf({ overdue: true })).toEqual(['HOME-R1', 'HOME-R3']);
+        expect((await run('risk.show', { risk: 'HOME-R1' })).overdue).toBe(true);
+        expect((await run('risk.show', { risk: 'HOME-R4' })).overdue).toBe(false);
+        expect((await run('risk.list', {})).filter((r) => r.overdue).map((r) => r.ref)).toEqual([
+          'HOME-R1',
+          'HOME-R3',
+        ]);
+        expect(await registerOf({ overdue: true, status: ['mitigating', 'closed'] })).toEqual([
+          'HOME-R3',
+        ]);
+        clock.advance(DAY);
+        // Same score: the earlier review first.
+        expect(await registerOf({ overdue: true })).toEqual(['HOME-R1', 'HOME-R3', 'HOME-R2']);
+        await run('risk.update', { risk: 'HOME-R2', review: '2026-02-01' });
+        await run('risk.archive', { risk: 'HOME-R3' });
+        expect(await registerOf({ overdue: true, archived: true })).toEqual(['HOME-R1']);
+        expect((await run('risk.show', { risk: 'HOME-R3' })).overdue).toBe(false);
+      });
+
+      it('refuses bad input naming the field, and stores nothing', async () => {
+        const attempts: [OperationName, OperationInput, string][] = [
+          ['risk.add', { project: 'HOME', title: 'x', likelihood: 0, impact: 1 }, 'likelihood'],
+          ['risk.add', { project: 'HOME', title: 'x', likelihood: 6, impact: 1 }, 'likelihood'],
+          ['risk.add', { project: 'HOME', title: 'x', likelihood: 2.5, impact: 1 }, 'likelihood'],
+          ['risk.add', { project: 'HOME', title: 'x', likelihood: '3', impact: 1 }, 'likelihood'],
+          ['risk.add', { project: 'HOME', title: 'x', likelihood: 3 }, 'impact'],
+          ['risk.add', { project: 'HOME', title: ' ', likelihood: 3, impact: 1 }, 'title'],
+          [
+            'risk.add',
+            { project: 'HOME', title: 'x', likelihood: 3, impact: 1, review: '2026-02-30' },
+            'review',
+          ],
+          [
+            'risk.add',
+            { project: 'HOME', title: 'x', likelihood: 3, impact: 1, status: 'gone' },
+            'status',
+          ],
+          ['risk.list', { level: ['severe'] }, 'level.0'],
+        ];
+        for (const [operationName, input, field] of attempts) {
+          const error = await fails(run(operationName, input), 'invalid_input');
+          expect(error.details['field'], JSON.stringify(input)).toBe(field);
+          expect(error.message).toMatch(new RegExp(`^${field.replace('.', '\\.')}: `));
+        }
+        const rating = await fails(
+          run('risk.add', { project: 'HOME', title: 'x', likelihood: 9, impact: 1 }),
+          'invalid_input',
+        );
+        expect(rating.message).toBe('likelihood: must be a whole number from 1 to 5');
+        await addRisk('fine');
+        const onUpdate = await fails(
+          run('risk.update', { risk: 'HOME-R1', impact: 7 }),
+          'invalid_input',
+        );
+        expect(onUpdate.details['field']).toBe('impact');
+        expect(await run('risk.list', { archived: true })).toHaveLength(1);
+        expect((await run('risk.show', { risk: 'HOME-R1' })).impact).toBe(1);
+        expect(await auditLog({ operation: 'risk.update' })).toEqual([]);
+      });
+
+      it('answers an unknown risk or project with not_found naming the field', async () => {
+        for (const operationName of [
+          'risk.show',
+          'risk.update',
+          'risk.archive',
+          'risk.restore',
+        ] as const) {
+          const error = await fails(run(operationName, { risk: 'HOME-R9' }), 'not_found');
+          expect(error.details).toMatchObject({ field: 'risk', kind: 'risk', key: 'HOME-R9' });
+          expect(error.message).toBe("risk: no risk 'HOME-R9'; see 'bosun risk list'");
+        }
+        for (const attempt of [
+          () => addRisk('x', {}, 'NOPE'),
+          () => run('risk.list', { project: 'NOPE' }),
+        ]) {
+          const error = await fails(attempt(), 'not_found');
+          expect(error.details).toMatchObject({ field: 'project', kind: 'project', key: 'NOPE' });
+        }
+        expect(await run('risk.list', { archived: true })).toEqual([]);
       });
     });
 

@@ -8,10 +8,13 @@
 import type { BudgetStanding } from '../../domain/budget.js';
 import { budgetStanding, standingKey } from '../../domain/budget.js';
 import type { Approval, Run, StepStatus } from '../../domain/run.js';
+import type { Risk, RiskLevel } from '../../domain/risk.js';
+import { ACTIVE_RISK_STATUSES, Risk as RiskRules } from '../../domain/risk.js';
 import type { Task, TaskStatus } from '../../domain/task.js';
 import { TASK_STATUSES } from '../../domain/task.js';
 import type { VectorBackend } from '../../domain/memory.js';
 import type { WorkerRecord } from '../../ports/store.js';
+import { todayOf } from './project-records.js';
 import { resolveProject } from './resolve.js';
 import { resolveRun } from './run-service.js';
 import type { ServiceContext } from './service-context.js';
@@ -21,6 +24,9 @@ import { nowIso } from './service-context.js';
 const STATUS_RUNS = 20;
 /** Ready tasks it shows as next. */
 const STATUS_NEXT = 5;
+/** Risks it shows as needing attention (the register has the rest). */
+const STATUS_RISKS = 10;
+const ALARMING_LEVELS: readonly RiskLevel[] = ['high', 'critical'];
 
 export interface ProjectStatus {
   readonly key: string;
@@ -52,6 +58,10 @@ export interface WorkspaceStatus {
     readonly budgets: BudgetStanding[];
   };
   readonly next: Pick<Task, 'ref' | 'title' | 'priority' | 'role'>[];
+  /** Open or mitigating risks that are high or critical, or whose review is overdue; by score. */
+  readonly risks: (Pick<Risk, 'ref' | 'title' | 'level' | 'score' | 'status' | 'reviewDate'> & {
+    readonly overdue: boolean;
+  })[];
   /** All of the above as a few readable lines. */
   readonly report: string;
 }
@@ -109,6 +119,20 @@ export async function workspaceStatus(
   const day = `day:${at.slice(0, 10)}`;
   const spent = await repos.budgets.usage(['workspace', day]);
   const next = await repos.tasks.findReady({ projectId: only?.id, limit: STATUS_NEXT });
+  const today = todayOf(ctx);
+  const risks = (await repos.risks.list({ projectId: only?.id, status: ACTIVE_RISK_STATUSES }))
+    .map((risk) => ({ ...risk, overdue: RiskRules.isOverdue(risk, today) }))
+    .filter((risk) => risk.overdue || ALARMING_LEVELS.includes(risk.level))
+    .slice(0, STATUS_RISKS)
+    .map(({ ref, title, level, score, status, reviewDate, overdue }) => ({
+      ref,
+      title,
+      level,
+      score,
+      status,
+      reviewDate,
+      overdue,
+    }));
 
   const status: Omit<WorkspaceStatus, 'report'> = {
     at,
@@ -134,6 +158,7 @@ export async function workspaceStatus(
       budgets,
     },
     next: next.map(({ ref, title, priority, role }) => ({ ref, title, priority, role })),
+    risks,
   };
   return { ...status, report: statusReport(status) };
 }
@@ -189,6 +214,13 @@ function statusReport(status: Omit<WorkspaceStatus, 'report'>): string {
     lines.push('Next');
     for (const t of status.next) {
       lines.push(`  ${t.ref}  ${t.priority}  ${t.title}${t.role ? ` (${t.role})` : ''}`);
+    }
+  }
+  if (status.risks.length > 0) {
+    lines.push('Risks needing attention');
+    for (const r of status.risks) {
+      const review = r.overdue ? ` · review overdue since ${r.reviewDate}` : '';
+      lines.push(`  ${r.ref}  ${r.level} ${r.score}  ${r.title} (${r.status})${review}`);
     }
   }
   return lines.join('\n');

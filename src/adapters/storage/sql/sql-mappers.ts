@@ -3,6 +3,8 @@
 import type { Generated } from 'kysely';
 import type { AuditEntry } from '../../../domain/audit.js';
 import type { Project } from '../../../domain/project.js';
+import type { Risk } from '../../../domain/risk.js';
+import { Risk as RiskRules } from '../../../domain/risk.js';
 import type { Sprint } from '../../../domain/sprint.js';
 import type { Dependency, Note, Task, Todo } from '../../../domain/task.js';
 import { Task as TaskRules } from '../../../domain/task.js';
@@ -11,6 +13,7 @@ import type {
   DependenciesTable,
   NotesTable,
   ProjectsTable,
+  RisksTable,
   SprintsTable,
   TasksTable,
   TodosTable,
@@ -209,5 +212,47 @@ export function toAuditEntry(row: Row<AuditTable>): AuditEntry {
     targetId: row.target_id,
     targetLabel: row.target_label,
     changes: parseStored<AuditEntry['changes']>(row.changes),
+  };
+}
+
+export function toRisk(row: RisksTable): Risk {
+  const score = num(row.score);
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    ref: row.ref,
+    title: row.title,
+    description: row.description,
+    likelihood: num(row.likelihood),
+    impact: num(row.impact),
+    score,
+    level: RiskRules.level(score),
+    mitigation: row.mitigation,
+    owner: row.owner,
+    status: row.status as Risk['status'],
+    reviewDate: row.review_date,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    archivedAt: row.archived_at,
+  };
+}
+
+export function toRiskRow(risk: Risk): RisksTable {
+  return {
+    id: risk.id,
+    project_id: risk.projectId,
+    ref: risk.ref,
+    title: risk.title,
+    description: risk.description,
+    likelihood: risk.likelihood,
+    impact: risk.impact,
+    score: risk.score,
+    mitigation: risk.mitigation,
+    owner: risk.owner,
+    status: risk.status,
+    review_date: risk.reviewDate,
+    created_at: risk.createdAt,
+    updated_at: risk.updatedAt,
+    archived_at: risk.archivedAt,
   };
 }

@@ -608,6 +608,43 @@ export const MIGRATIONS: readonly Migration[] = [
       for (const statement of statements) await sql.raw(statement).execute(db);
     },
   },
+  {
+    version: 9,
+    name: 'risk register',
+    async up(db) {
+      const statements = [
+        // One counter per project and kind of record (risks now; milestones, action items and
+        // stakeholders next), so each kind numbers its refs on its own (HOME-R1, HOME-M1).
+        `create table project_counters (
+          project_id text not null references projects(id),
+          kind text not null,
+          seq integer not null,
+          primary key (project_id, kind)
+        )`,
+        // The score (likelihood × impact) is stored for the register's order; the level is
+        // derived from it when read (domain/risk.ts).
+        `create table risks (
+          id text primary key,
+          project_id text not null references projects(id),
+          ref text not null unique,
+          title text not null,
+          description text not null,
+          likelihood integer not null,
+          impact integer not null,
+          score integer not null,
+          mitigation text not null,
+          owner text,
+          status text not null,
+          review_date text,
+          created_at text not null,
+          updated_at text not null,
+          archived_at text
+        )`,
+        'create index risks_register on risks (project_id, score desc) where archived_at is null',
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

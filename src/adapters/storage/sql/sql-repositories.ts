@@ -44,6 +44,7 @@ import { createExecutionRepositories } from './sql-execution-repositories.js';
 import type { SqlExecutor } from './sql-executor.js';
 import { memoryRepository } from './sql-memory-repository.js';
 import { patternRepository } from './sql-pattern-repository.js';
+import { riskRepository } from './sql-risk-repository.js';
 import type { MemoryVectorIndex } from './memory-vector-index.js';
 import type { VectorBackend } from '../../../domain/memory.js';
 import type { Database } from './sql-schema.js';
@@ -89,6 +90,7 @@ export function createSqlRepositories(
     ...createExecutionRepositories(executor, dialect, definitions),
     memory: memoryRepository(executor, dialect, vectors, vectorIndex),
     patterns: patternRepository(executor, dialect),
+    risks: riskRepository(db, dialect),
     lockGraph: () => advisoryLock(GRAPH_LOCK_KEY),
     lockScopes: () => advisoryLock(SCOPES_LOCK_KEY),
     lockBudgets: () => advisoryLock(BUDGETS_LOCK_KEY),
@@ -139,6 +141,21 @@ function projectRepository(db: Kysely<Database>): ProjectRepository {
         .returning('task_seq')
         .executeTakeFirstOrThrow();
       return Number(row.task_seq);
+    },
+    async nextRecordSeq(projectId, kind) {
+      // One statement that creates the counter or counts on: the row lock of the upsert keeps
+      // concurrent callers apart on PostgreSQL; SQLite runs writers one at a time.
+      const row = await db
+        .insertInto('project_counters')
+        .values({ project_id: projectId, kind, seq: 1 })
+        .onConflict((conflict) =>
+          conflict
+            .columns(['project_id', 'kind'])
+            .doUpdateSet({ seq: sql`project_counters.seq + 1` }),
+        )
+        .returning('seq')
+        .executeTakeFirstOrThrow();
+      return Number(row.seq);
     },
     async setTaskSeq(projectId, seq) {
       await db.updateTable('projects').set({ task_seq: seq }).where('id', '=', projectId).execute();

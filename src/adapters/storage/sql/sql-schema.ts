@@ -96,6 +96,30 @@ export interface AuditTable {
   changes: string;
 }
 
+export interface ProjectCountersTable {
+  project_id: string;
+  kind: string;
+  seq: number;
+}
+
+export interface RisksTable {
+  id: string;
+  project_id: string;
+  ref: string;
+  title: string;
+  description: string;
+  likelihood: number;
+  impact: number;
+  score: number;
+  mitigation: string;
+  owner: string | null;
+  status: string;
+  review_date: string | null;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
+}
+
 export interface MigrationsTable {
   version: number;
   name: string;
@@ -111,5 +135,7 @@ export interface Database {
   todos: TodosTable;
   notes: NotesTable;
   audit: AuditTable;
+  project_counters: ProjectCountersTable;
+  risks: RisksTable;
   bosun_migrations: MigrationsTable;
 }

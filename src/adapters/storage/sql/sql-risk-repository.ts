@@ -1,0 +1,54 @@
+/**
+ * The risk register over Kysely, the same on both dialects. The register's order (score, then
+ * review date with undated risks last) is one ORDER BY that both stores sort alike: `review_date
+ * is null` is false before true in each.
+ */
+
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { RiskRepository, StoreDialect } from '../../../ports/store.js';
+import { toRisk, toRiskRow } from './sql-mappers.js';
+import type { Database } from './sql-schema.js';
+
+export function riskRepository(db: Kysely<Database>, dialect: StoreDialect): RiskRepository {
+  const findOne = async (column: 'id' | 'ref', value: string, lock: boolean | undefined) => {
+    let query = db.selectFrom('risks').selectAll().where(column, '=', value);
+    if (lock && dialect === 'postgres') query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    return row && toRisk(row);
+  };
+  return {
+    async insert(risk) {
+      await db.insertInto('risks').values(toRiskRow(risk)).execute();
+    },
+    async update(risk) {
+      const { id, ...row } = toRiskRow(risk);
+      await db.updateTable('risks').set(row).where('id', '=', id).execute();
+    },
+    findById: (id, options) => findOne('id', id, options?.lock),
+    findByRef: (ref, options) => findOne('ref', ref, options?.lock),
+    async list(filter) {
+      let query = db.selectFrom('risks').selectAll();
+      if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
+      if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+      if (filter.status) {
+        if (filter.status.length === 0) return [];
+        query = query.where('status', 'in', filter.status);
+      }
+      if (filter.scores) {
+        if (filter.scores.length === 0) return [];
+        query = query.where('score', 'in', filter.scores);
+      }
+      if (filter.reviewBefore !== undefined)
+        query = query.where('review_date', '<', filter.reviewBefore);
+      const rows = await query
+        .orderBy('score', 'desc')
+        .orderBy(sql`review_date is null`)
+        .orderBy('review_date')
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return rows.map(toRisk);
+    },
+  };
+}
