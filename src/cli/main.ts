@@ -43,6 +43,8 @@ const NOUN_ALIASES: Readonly<Record<string, string>> = {
   todos: 'todo',
   notes: 'note',
   risks: 'risk',
+  actions: 'action',
+  stakeholders: 'stakeholder',
   models: 'model',
 };
 

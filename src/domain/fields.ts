@@ -27,6 +27,15 @@ export const dateSchema = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
   .refine(isCalendarDate, 'must be a real calendar date');
 
+const RATING_RULE = 'must be a whole number from 1 to 5';
+
+/** A rating on the 1–5 scale the command center's records use (likelihood, impact, influence). */
+export const ratingSchema = z
+  .number({ error: (issue) => (issue.input === undefined ? 'is required' : RATING_RULE) })
+  .int(RATING_RULE)
+  .min(1, RATING_RULE)
+  .max(5, RATING_RULE);
+
 export const projectKeySchema = z
   .string()
   .regex(

@@ -1,6 +1,6 @@
 /**
- * What the command center's records of a project share (risks now; milestones, action items and
- * stakeholders next): a ULID id, a ref made of the project key, the series letter and a
+ * What the command center's records of a project share (risks, actions and stakeholders now;
+ * milestones next): a ULID id, a ref made of the project key, the series letter and a
  * per-project number (HOME-R3), and archiving instead of deletion, so the audit log and every
  * link to a record stay meaningful after it leaves the register.
  */
@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { idSchema, timestampSchema } from './fields.js';
 
 /** One letter per kind of record; it keeps their refs apart from each other and from task refs. */
-export const RECORD_SERIES = { risk: 'R' } as const;
+export const RECORD_SERIES = { risk: 'R', action: 'A', stakeholder: 'S' } as const;
 export type RecordKind = keyof typeof RECORD_SERIES;
 
 export function recordRefSchema(kind: RecordKind) {

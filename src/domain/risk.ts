@@ -7,7 +7,7 @@
  */
 
 import { z } from 'zod';
-import { dateSchema, optionalText, requiredText } from './fields.js';
+import { dateSchema, optionalText, ratingSchema, requiredText } from './fields.js';
 import { projectRecordFields } from './project-record.js';
 
 export const RISK_STATUSES = ['open', 'mitigating', 'closed', 'accepted'] as const;
@@ -27,12 +27,7 @@ const LEVEL_CEILINGS: readonly (readonly [RiskLevel, number])[] = [
   ['critical', 25],
 ];
 
-const RATING_RULE = 'must be a whole number from 1 to 5';
-export const riskRatingSchema = z
-  .number({ error: (issue) => (issue.input === undefined ? 'is required' : RATING_RULE) })
-  .int(RATING_RULE)
-  .min(1, RATING_RULE)
-  .max(5, RATING_RULE);
+export const riskRatingSchema = ratingSchema;
 
 export const RiskSchema = z.object({
   ...projectRecordFields('risk'),

@@ -1,5 +1,6 @@
 /** The operation catalog: every capability of bosun, in one list. */
 
+import { actionOperations } from './action-operations.js';
 import { agentOperations } from './agent-operations.js';
 import { askOperations } from './ask-operations.js';
 import { commandCenterOperations } from './command-center-operations.js';
@@ -12,6 +13,7 @@ import { planOperations } from './plan-operations.js';
 import { projectOperations } from './project-operations.js';
 import { riskOperations } from './risk-operations.js';
 import { runOperations } from './run-operations.js';
+import { stakeholderOperations } from './stakeholder-operations.js';
 import { taskOperations } from './task-operations.js';
 import { workspaceOperations } from './workspace-operations.js';
 
@@ -27,6 +29,8 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ...dbOperations,
   ...commandCenterOperations,
   ...riskOperations,
+  ...actionOperations,
+  ...stakeholderOperations,
   ...memoryOperations,
   ...askOperations,
 ];

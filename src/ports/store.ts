@@ -17,7 +17,9 @@ import type {
 import type { PatternRecord, PatternStats } from '../domain/pattern.js';
 import type { Project } from '../domain/project.js';
 import type { RecordKind } from '../domain/project-record.js';
+import type { Action, ActionSource, ActionStatus } from '../domain/action.js';
 import type { Risk, RiskStatus } from '../domain/risk.js';
+import type { Stakeholder } from '../domain/stakeholder.js';
 import type {
   Approval,
   ApprovalStatus,
@@ -155,6 +157,10 @@ export interface Repositories {
   readonly patterns: PatternRepository;
   /** The risk register of every project (docs/command-center.md). */
   readonly risks: RiskRepository;
+  /** The action items of every project (docs/command-center.md). */
+  readonly actions: ActionRepository;
+  /** The stakeholders of every project (docs/command-center.md). */
+  readonly stakeholders: StakeholderRepository;
   /**
    * Serializes budget checks and reservations across concurrent workers, so that two never both
    * see the same room. SQLite write transactions are serial already.
@@ -208,6 +214,41 @@ export interface RiskRepository {
   findByRef(ref: string, options?: LockOptions): Promise<Risk | undefined>;
   /** Highest score first, then the earliest review date (none last), then the oldest. */
   list(filter: RiskFilter): Promise<Risk[]>;
+}
+
+export interface ActionFilter {
+  readonly projectId?: string | undefined;
+  readonly status?: readonly ActionStatus[] | undefined;
+  readonly owner?: string | undefined;
+  readonly source?: readonly ActionSource[] | undefined;
+  /** Only actions due before this day (YYYY-MM-DD). */
+  readonly dueBefore?: string | undefined;
+  readonly includeArchived?: boolean | undefined;
+}
+
+export interface ActionRepository {
+  insert(action: Action): Promise<void>;
+  update(action: Action): Promise<void>;
+  /** `lock` holds the row until the transaction ends, so a read-modify-write is not lost. */
+  findById(id: string, options?: LockOptions): Promise<Action | undefined>;
+  findByRef(ref: string, options?: LockOptions): Promise<Action | undefined>;
+  /** The earliest due date first (none last), then the oldest. */
+  list(filter: ActionFilter): Promise<Action[]>;
+}
+
+export interface StakeholderFilter {
+  readonly projectId?: string | undefined;
+  readonly includeArchived?: boolean | undefined;
+}
+
+export interface StakeholderRepository {
+  insert(stakeholder: Stakeholder): Promise<void>;
+  update(stakeholder: Stakeholder): Promise<void>;
+  /** `lock` holds the row until the transaction ends, so a read-modify-write is not lost. */
+  findById(id: string, options?: LockOptions): Promise<Stakeholder | undefined>;
+  findByRef(ref: string, options?: LockOptions): Promise<Stakeholder | undefined>;
+  /** Highest influence first, then highest interest, then the oldest. */
+  list(filter: StakeholderFilter): Promise<Stakeholder[]>;
 }
 
 export interface SprintRepository {

@@ -23,7 +23,9 @@ import type { EmbeddingSpace, MemoryItem } from '../domain/memory.js';
 import { hashedEmbedding, memoryLineage, memoryScore } from '../domain/memory.js';
 import type { Embedder } from '../ports/embedder.js';
 import type { Project } from '../domain/project.js';
+import type { ActionView } from '../domain/action.js';
 import type { RiskView } from '../domain/risk.js';
+import type { Stakeholder } from '../domain/stakeholder.js';
 import type { Sprint } from '../domain/sprint.js';
 import type { Note, Task, TaskStatus, Todo } from '../domain/task.js';
 import { Task as TaskRules, TASK_STATUSES } from '../domain/task.js';
@@ -71,6 +73,18 @@ interface OperationOutputs {
   'risk.update': RiskView;
   'risk.archive': RiskView;
   'risk.restore': RiskView;
+  'action.add': ActionView;
+  'action.list': ActionView[];
+  'action.show': ActionView;
+  'action.update': ActionView;
+  'action.archive': ActionView;
+  'action.restore': ActionView;
+  'stakeholder.add': Stakeholder;
+  'stakeholder.list': Stakeholder[];
+  'stakeholder.show': Stakeholder;
+  'stakeholder.update': Stakeholder;
+  'stakeholder.archive': Stakeholder;
+  'stakeholder.restore': Stakeholder;
   'audit.list': AuditEntry[];
   'workspace.export': WorkspaceDocument;
   'workspace.import': ImportSummary;
@@ -118,6 +132,18 @@ const DRIVEN_OPERATIONS: readonly OperationName[] = [
   'risk.update',
   'risk.archive',
   'risk.restore',
+  'action.add',
+  'action.list',
+  'action.show',
+  'action.update',
+  'action.archive',
+  'action.restore',
+  'stakeholder.add',
+  'stakeholder.list',
+  'stakeholder.show',
+  'stakeholder.update',
+  'stakeholder.archive',
+  'stakeholder.restore',
   'audit.list',
   'workspace.export',
   'workspace.import',
@@ -1853,6 +1879,350 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
           expect(error.details).toMatchObject({ field: 'project', kind: 'project', key: 'NOPE' });
         }
         expect(await run('risk.list', { archived: true })).toEqual([]);
+      });
+    });
+
+    describe('actions', () => {
+      const addAction = (title: string, extra: OperationInput = {}, project = 'HOME') =>
+        run('action.add', { project, title, ...extra });
+      const listOf = async (filter: OperationInput = {}) =>
+        refsOf(await run('action.list', filter));
+
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+      });
+
+      it('adds an action with a per-project ref, resolves a risk source, and audits it', async () => {
+        await createProjectNamed('WORK');
+        await run('risk.add', {
+          project: 'HOME',
+          title: 'NAS disk fails',
+          likelihood: 4,
+          impact: 5,
+        });
+        const first = await addAction('Order a second disk', {
+          description: 'same size, other batch',
+          owner: 'bob',
+          due: '2026-03-01',
+          sourceRef: 'home-r1',
+        });
+        expect(first).toMatchObject({
+          ref: 'HOME-A1',
+          title: 'Order a second disk',
+          description: 'same size, other batch',
+          owner: 'bob',
+          dueDate: '2026-03-01',
+          status: 'open',
+          source: 'risk',
+          sourceRef: 'HOME-R1',
+          createdAt: START,
+          updatedAt: START,
+          archivedAt: null,
+          overdue: false,
+        });
+        const fromMeeting = await addAction('Write the runbook', {
+          source: 'meeting',
+          sourceRef: 'weekly 2026-01-05',
+        });
+        expect([fromMeeting.ref, fromMeeting.source, fromMeeting.sourceRef]).toEqual([
+          'HOME-A2',
+          'meeting',
+          'weekly 2026-01-05',
+        ]);
+        expect((await addAction('Plain')).source).toBe('other');
+        expect((await addAction('Elsewhere', {}, 'WORK')).ref).toBe('WORK-A1');
+        // Actions count apart from risks and tasks.
+        expect((await createTask('Buy a UPS')).ref).toBe('HOME-1');
+        expect(await run('action.show', { action: 'home-a1' })).toEqual(first);
+        expect(await run('action.show', { action: first.id })).toEqual(first);
+        const [entry] = await auditLog({ target: 'HOME-A1' });
+        expect(entry).toMatchObject({
+          actor: ACTOR,
+          operation: 'action.add',
+          targetKind: 'action',
+          targetId: first.id,
+          targetLabel: 'HOME-A1',
+        });
+        expect(entry?.changes['sourceRef']).toEqual({ before: null, after: 'HOME-R1' });
+      });
+
+      it('refuses a risk source that is not a risk of the same project', async () => {
+        await createProjectNamed('WORK');
+        await run('risk.add', { project: 'WORK', title: 'x', likelihood: 1, impact: 1 });
+        const missing = await fails(addAction('x', { sourceRef: 'HOME-R9' }), 'not_found');
+        expect(missing.details).toMatchObject({ field: 'sourceRef', kind: 'risk' });
+        const elsewhere = await fails(addAction('x', { sourceRef: 'WORK-R1' }), 'invalid_input');
+        expect(elsewhere.message).toBe('sourceRef: risk WORK-R1 belongs to another project');
+        const notARisk = await fails(
+          addAction('x', { source: 'risk', sourceRef: 'a meeting' }),
+          'invalid_input',
+        );
+        expect(notARisk.details['field']).toBe('sourceRef');
+        expect(await run('action.list', { archived: true })).toEqual([]);
+      });
+
+      it('lists by due date with undated last, and filters', async () => {
+        await createProjectNamed('WORK');
+        await addAction('undated', { owner: 'bob' }); // A1
+        await addAction('late', { due: '2026-09-01', source: 'document' }); // A2
+        await addAction('early', { due: '2026-02-01', owner: 'bob', status: 'done' }); // A3
+        await addAction('work', { due: '2026-05-01' }, 'WORK'); // WORK-A1
+        expect(await listOf()).toEqual(['HOME-A3', 'WORK-A1', 'HOME-A2', 'HOME-A1']);
+        expect(await listOf({ project: 'WORK' })).toEqual(['WORK-A1']);
+        expect(await listOf({ owner: 'bob' })).toEqual(['HOME-A3', 'HOME-A1']);
+        expect(await listOf({ status: ['done'] })).toEqual(['HOME-A3']);
+        expect(await listOf({ source: ['document'] })).toEqual(['HOME-A2']);
+        expect(await listOf({ project: 'HOME', status: ['open'], owner: 'bob' })).toEqual([
+          'HOME-A1',
+        ]);
+      });
+
+      it('updates any field, clears with null, re-checks the source, and audits', async () => {
+        await run('risk.add', { project: 'HOME', title: 'r', likelihood: 1, impact: 1 });
+        await addAction('Rotate keys', { owner: 'bob', due: '2026-06-01' });
+        clock.advance(MINUTE);
+        const updated = await run('action.update', {
+          action: 'HOME-A1',
+          title: 'Rotate the backup keys',
+          owner: null,
+          due: null,
+          status: 'in_progress',
+          source: 'risk',
+          sourceRef: 'HOME-R1',
+        });
+        expect(updated).toMatchObject({
+          title: 'Rotate the backup keys',
+          owner: null,
+          dueDate: null,
+          status: 'in_progress',
+          source: 'risk',
+          sourceRef: 'HOME-R1',
+          updatedAt: at(MINUTE),
+        });
+        for (const status of ['done', 'cancelled', 'open'])
+          expect((await run('action.update', { action: 'HOME-A1', status })).status).toBe(status);
+        const refused = await fails(
+          run('action.update', { action: 'HOME-A1', sourceRef: 'HOME-R7' }),
+          'not_found',
+        );
+        expect(refused.details['field']).toBe('sourceRef');
+        const updates = await auditLog({ target: 'HOME-A1', operation: 'action.update' });
+        expect(updates[0]?.changes).toMatchObject({
+          owner: { before: 'bob', after: null },
+          dueDate: { before: '2026-06-01', after: null },
+          status: { before: 'open', after: 'in_progress' },
+          source: { before: 'other', after: 'risk' },
+        });
+        expect(updates).toHaveLength(4);
+      });
+
+      it('archives instead of deleting: off the list, still shown, restorable, audited', async () => {
+        await addAction('Keep');
+        await addAction('Drop');
+        clock.advance(MINUTE);
+        const archived = await run('action.archive', { action: 'HOME-A2' });
+        expect(archived.archivedAt).toBe(at(MINUTE));
+        expect(await listOf()).toEqual(['HOME-A1']);
+        expect(await listOf({ archived: true })).toEqual(['HOME-A1', 'HOME-A2']);
+        expect(await run('action.show', { action: 'HOME-A2' })).toEqual(archived);
+        const refused = await fails(
+          run('action.update', { action: 'HOME-A2', status: 'done' }),
+          'conflict',
+        );
+        expect(refused.message).toContain('action restore HOME-A2');
+        await fails(run('action.archive', { action: 'HOME-A2' }), 'conflict');
+        await fails(run('action.restore', { action: 'HOME-A1' }), 'conflict');
+        expect((await addAction('Next')).ref).toBe('HOME-A3');
+        const restored = await run('action.restore', { action: 'HOME-A2' });
+        expect(restored.archivedAt).toBeNull();
+        const operations = (await auditLog({ target: 'HOME-A2' })).map((e) => e.operation);
+        expect(operations).toEqual(['action.add', 'action.archive', 'action.restore']);
+      });
+
+      it('flags an action as overdue from the clock, only while open or in progress', async () => {
+        await addAction('due today', { due: '2026-01-01' });
+        await addAction('due tomorrow', { due: '2026-01-02' });
+        await addAction('in progress', { due: '2026-01-01', status: 'in_progress' });
+        await addAction('done', { due: '2026-01-01', status: 'done' });
+        await addAction('cancelled', { due: '2026-01-01', status: 'cancelled' });
+        await addAction('undated');
+        expect(await listOf({ overdue: true })).toEqual([]);
+        clock.advance(DAY);
+        expect(await listOf({ overdue: true })).toEqual(['HOME-A1', 'HOME-A3']);
+        expect((await run('action.show', { action: 'HOME-A1' })).overdue).toBe(true);
+        expect((await run('action.show', { action: 'HOME-A4' })).overdue).toBe(false);
+        expect(await listOf({ overdue: true, status: ['in_progress', 'done'] })).toEqual([
+          'HOME-A3',
+        ]);
+        await run('action.archive', { action: 'HOME-A3' });
+        expect(await listOf({ overdue: true, archived: true })).toEqual(['HOME-A1']);
+        expect((await run('action.show', { action: 'HOME-A3' })).overdue).toBe(false);
+      });
+
+      it('refuses bad input naming the field, and stores nothing', async () => {
+        const attempts: [OperationName, OperationInput, string][] = [
+          ['action.add', { project: 'HOME', title: ' ' }, 'title'],
+          ['action.add', { project: 'HOME', title: 'x', due: '2026-02-30' }, 'due'],
+          ['action.add', { project: 'HOME', title: 'x', status: 'gone' }, 'status'],
+          ['action.add', { project: 'HOME', title: 'x', source: 'email' }, 'source'],
+          ['action.add', { project: 'HOME', title: 'x', owner: ' ' }, 'owner'],
+          ['action.list', { source: ['email'] }, 'source.0'],
+        ];
+        for (const [operationName, input, field] of attempts) {
+          const error = await fails(run(operationName, input), 'invalid_input');
+          expect(error.details['field'], JSON.stringify(input)).toBe(field);
+          expect(error.message).toMatch(new RegExp(`^${field.replace('.', '\\.')}: `));
+        }
+        expect(await run('action.list', { archived: true })).toEqual([]);
+        for (const operationName of [
+          'action.show',
+          'action.update',
+          'action.archive',
+          'action.restore',
+        ] as const) {
+          const error = await fails(run(operationName, { action: 'HOME-A9' }), 'not_found');
+          expect(error.message).toBe("action: no action 'HOME-A9'; see 'bosun action list'");
+        }
+        expect(await auditLog({ operation: 'action.add' })).toEqual([]);
+      });
+    });
+
+    describe('stakeholders', () => {
+      const addStakeholder = (name: string, extra: OperationInput = {}, project = 'HOME') =>
+        run('stakeholder.add', { project, name, influence: 1, interest: 1, ...extra });
+      const listOf = async (filter: OperationInput = {}) =>
+        refsOf(await run('stakeholder.list', filter));
+
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+      });
+
+      it('adds a stakeholder with a per-project ref and the quadrant derived, and audits it', async () => {
+        await createProjectNamed('WORK');
+        const first = await addStakeholder('Maria Costa', {
+          influence: 5,
+          interest: 4,
+          role: 'landlord',
+          organisation: 'Costa Lda',
+          contact: 'maria@example.com',
+          notes: 'prefers email',
+        });
+        expect(first).toMatchObject({
+          ref: 'HOME-S1',
+          name: 'Maria Costa',
+          role: 'landlord',
+          organisation: 'Costa Lda',
+          influence: 5,
+          interest: 4,
+          quadrant: 'manage_closely',
+          contact: 'maria@example.com',
+          notes: 'prefers email',
+          createdAt: START,
+          archivedAt: null,
+        });
+        expect((await addStakeholder('Neighbour')).ref).toBe('HOME-S2');
+        expect((await addStakeholder('Boss', {}, 'WORK')).ref).toBe('WORK-S1');
+        expect(await run('stakeholder.show', { stakeholder: 'home-s1' })).toEqual(first);
+        expect(await run('stakeholder.show', { stakeholder: first.id })).toEqual(first);
+        const [entry] = await auditLog({ target: 'HOME-S1' });
+        expect(entry).toMatchObject({
+          operation: 'stakeholder.add',
+          targetKind: 'stakeholder',
+          targetLabel: 'HOME-S1',
+        });
+        expect(entry?.changes['quadrant']).toEqual({ before: null, after: 'manage_closely' });
+      });
+
+      it('derives the quadrant at every boundary and keeps it when read back', async () => {
+        const cases: [number, number, string][] = [
+          [4, 4, 'manage_closely'],
+          [4, 3, 'keep_satisfied'],
+          [3, 4, 'keep_informed'],
+          [3, 3, 'monitor'],
+        ];
+        for (const [influence, interest, quadrant] of cases) {
+          const added = await addStakeholder(`${influence}/${interest}`, { influence, interest });
+          expect(added.quadrant).toBe(quadrant);
+          const stored = await run('stakeholder.show', { stakeholder: added.ref });
+          expect(stored.quadrant).toBe(quadrant);
+        }
+        expect(await listOf({ quadrant: ['keep_satisfied', 'keep_informed'] })).toEqual([
+          'HOME-S2',
+          'HOME-S3',
+        ]);
+      });
+
+      it('lists by influence, then interest, then age', async () => {
+        await createProjectNamed('WORK');
+        await addStakeholder('low', { influence: 1, interest: 5 }); // S1
+        await addStakeholder('high, less interested', { influence: 5, interest: 2 }); // S2
+        await addStakeholder('high, interested', { influence: 5, interest: 4 }); // S3
+        await addStakeholder('high, interested too', { influence: 5, interest: 4 }); // S4
+        await addStakeholder('work', { influence: 3, interest: 3 }, 'WORK'); // WORK-S1
+        expect(await listOf()).toEqual(['HOME-S3', 'HOME-S4', 'HOME-S2', 'WORK-S1', 'HOME-S1']);
+        expect(await listOf({ project: 'WORK' })).toEqual(['WORK-S1']);
+      });
+
+      it('recomputes the quadrant on update, archives and restores, and audits', async () => {
+        await addStakeholder('Maria', { influence: 5, interest: 5, role: 'landlord' });
+        clock.advance(MINUTE);
+        const updated = await run('stakeholder.update', {
+          stakeholder: 'HOME-S1',
+          interest: 2,
+          contact: '+351 912 000 000',
+        });
+        expect(updated).toMatchObject({
+          influence: 5,
+          interest: 2,
+          quadrant: 'keep_satisfied',
+          role: 'landlord',
+          contact: '+351 912 000 000',
+          updatedAt: at(MINUTE),
+        });
+        const [update] = await auditLog({ target: 'HOME-S1', operation: 'stakeholder.update' });
+        expect(update?.changes).toMatchObject({
+          interest: { before: 5, after: 2 },
+          quadrant: { before: 'manage_closely', after: 'keep_satisfied' },
+        });
+        await run('stakeholder.archive', { stakeholder: 'HOME-S1' });
+        expect(await listOf()).toEqual([]);
+        expect(await listOf({ archived: true })).toEqual(['HOME-S1']);
+        const refused = await fails(
+          run('stakeholder.update', { stakeholder: 'HOME-S1', interest: 3 }),
+          'conflict',
+        );
+        expect(refused.message).toContain('stakeholder restore HOME-S1');
+        await run('stakeholder.restore', { stakeholder: 'HOME-S1' });
+        expect(await listOf()).toEqual(['HOME-S1']);
+      });
+
+      it('refuses bad input naming the field, and stores nothing', async () => {
+        const attempts: [OperationName, OperationInput, string][] = [
+          [
+            'stakeholder.add',
+            { project: 'HOME', name: 'x', influence: 0, interest: 1 },
+            'influence',
+          ],
+          [
+            'stakeholder.add',
+            { project: 'HOME', name: 'x', influence: 1, interest: 6 },
+            'interest',
+          ],
+          ['stakeholder.add', { project: 'HOME', name: 'x', influence: 1 }, 'interest'],
+          ['stakeholder.add', { project: 'HOME', name: ' ', influence: 1, interest: 1 }, 'name'],
+          ['stakeholder.list', { quadrant: ['ignore'] }, 'quadrant.0'],
+        ];
+        for (const [operationName, input, field] of attempts) {
+          const error = await fails(run(operationName, input), 'invalid_input');
+          expect(error.details['field'], JSON.stringify(input)).toBe(field);
+          expect(error.message).toMatch(new RegExp(`^${field.replace('.', '\\.')}: `));
+        }
+        const error = await fails(run('stakeholder.show', { stakeholder: 'HOME-S9' }), 'not_found');
+        expect(error.message).toBe(
+          "stakeholder: no stakeholder 'HOME-S9'; see 'bosun stakeholder list'",
+        );
+        expect(await run('stakeholder.list', { archived: true })).toEqual([]);
+        expect(await auditLog({ operation: 'stakeholder.add' })).toEqual([]);
       });
     });
 

@@ -1,6 +1,6 @@
 /**
- * The plumbing every kind of project record shares (risks now; milestones, action items and
- * stakeholders next): a ref from the project's counter for that kind (HOME-R3), finding a record
+ * The plumbing every kind of project record shares (risks, actions and stakeholders now;
+ * milestones next): a ref from the project's counter for that kind (HOME-R3), finding a record
  * by ref or id with not_found naming the field, writes that are always audited, and archiving in
  * place of deletion. A new kind adds its repository to RECORD_REPOSITORIES and its letter to
  * RECORD_SERIES (domain/project-record.ts); its service keeps only its own rules.
@@ -27,6 +27,8 @@ const RECORD_REPOSITORIES: {
   readonly [K in RecordKind]: (repos: Repositories) => RecordRepository<ProjectRecord>;
 } = {
   risk: (repos) => repos.risks,
+  action: (repos) => repos.actions,
+  stakeholder: (repos) => repos.stakeholders,
 };
 
 /** The kind of record a ref names (HOME-R3 → risk), or undefined for anything else. */
@@ -37,14 +39,27 @@ export function recordKindOfRef(ref: string): RecordKind | undefined {
   );
 }
 
-/** Reserves the next ref of this kind in the project: HOME-R1, HOME-R2, … */
-export async function nextRecordRef(
+/**
+ * What every new record of the project starts with: an id, the next ref of its kind (HOME-R1,
+ * HOME-R2, …, reserved in this transaction), the times, not archived.
+ */
+export async function newRecordFields(
   ctx: ServiceContext,
   project: Project,
   kind: RecordKind,
-): Promise<string> {
+): Promise<
+  Pick<ProjectRecord, 'id' | 'projectId' | 'ref' | 'createdAt' | 'updatedAt' | 'archivedAt'>
+> {
   const seq = await ctx.repos.projects.nextRecordSeq(project.id, kind);
-  return ProjectRecord.formatRef(kind, project.key, seq);
+  const now = nowIso(ctx);
+  return {
+    id: ctx.newId(),
+    projectId: project.id,
+    ref: ProjectRecord.formatRef(kind, project.key, seq),
+    createdAt: now,
+    updatedAt: now,
+    archivedAt: null,
+  };
 }
 
 export interface ResolveRecordOptions {

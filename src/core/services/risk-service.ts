@@ -7,7 +7,7 @@
 import type { Risk, RiskLevel, RiskStatus, RiskView } from '../../domain/risk.js';
 import { ACTIVE_RISK_STATUSES, RISK_STATUSES, Risk as RiskRules } from '../../domain/risk.js';
 import {
-  nextRecordRef,
+  newRecordFields,
   resolveRecord,
   saveRecord,
   setArchived,
@@ -52,11 +52,8 @@ export async function createRisk(
   input: RiskFields & { project: string; title: string; likelihood: number; impact: number },
 ): Promise<RiskView> {
   const project = await resolveProject(ctx.repos, input.project);
-  const now = nowIso(ctx);
   const risk = rated({
-    id: ctx.newId(),
-    projectId: project.id,
-    ref: await nextRecordRef(ctx, project, 'risk'),
+    ...(await newRecordFields(ctx, project, 'risk')),
     title: input.title,
     description: input.description ?? '',
     likelihood: input.likelihood,
@@ -67,9 +64,6 @@ export async function createRisk(
     owner: input.owner ?? null,
     status: input.status ?? 'open',
     reviewDate: input.review ?? null,
-    createdAt: now,
-    updatedAt: now,
-    archivedAt: null,
   });
   return view(ctx, await saveRecord(ctx, 'risk', null, risk));
 }

@@ -1,20 +1,25 @@
 /** Row ⇄ entity mapping, the one place that knows column names and JSON-in-text encodings. */
 
 import type { Generated } from 'kysely';
+import type { Action } from '../../../domain/action.js';
 import type { AuditEntry } from '../../../domain/audit.js';
 import type { Project } from '../../../domain/project.js';
 import type { Risk } from '../../../domain/risk.js';
 import { Risk as RiskRules } from '../../../domain/risk.js';
 import type { Sprint } from '../../../domain/sprint.js';
+import type { Stakeholder } from '../../../domain/stakeholder.js';
+import { Stakeholder as StakeholderRules } from '../../../domain/stakeholder.js';
 import type { Dependency, Note, Task, Todo } from '../../../domain/task.js';
 import { Task as TaskRules } from '../../../domain/task.js';
 import type {
+  ActionsTable,
   AuditTable,
   DependenciesTable,
   NotesTable,
   ProjectsTable,
   RisksTable,
   SprintsTable,
+  StakeholdersTable,
   TasksTable,
   TodosTable,
 } from './sql-schema.js';
@@ -254,5 +259,80 @@ export function toRiskRow(risk: Risk): RisksTable {
     created_at: risk.createdAt,
     updated_at: risk.updatedAt,
     archived_at: risk.archivedAt,
+  };
+}
+
+export function toAction(row: ActionsTable): Action {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    ref: row.ref,
+    title: row.title,
+    description: row.description,
+    owner: row.owner,
+    dueDate: row.due_date,
+    status: row.status as Action['status'],
+    source: row.source as Action['source'],
+    sourceRef: row.source_ref,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    archivedAt: row.archived_at,
+  };
+}
+
+export function toActionRow(action: Action): ActionsTable {
+  return {
+    id: action.id,
+    project_id: action.projectId,
+    ref: action.ref,
+    title: action.title,
+    description: action.description,
+    owner: action.owner,
+    due_date: action.dueDate,
+    status: action.status,
+    source: action.source,
+    source_ref: action.sourceRef,
+    created_at: action.createdAt,
+    updated_at: action.updatedAt,
+    archived_at: action.archivedAt,
+  };
+}
+
+export function toStakeholder(row: StakeholdersTable): Stakeholder {
+  const influence = num(row.influence);
+  const interest = num(row.interest);
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    ref: row.ref,
+    name: row.name,
+    role: row.role,
+    organisation: row.organisation,
+    influence,
+    interest,
+    quadrant: StakeholderRules.quadrant(influence, interest),
+    contact: row.contact,
+    notes: row.notes,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    archivedAt: row.archived_at,
+  };
+}
+
+export function toStakeholderRow(stakeholder: Stakeholder): StakeholdersTable {
+  return {
+    id: stakeholder.id,
+    project_id: stakeholder.projectId,
+    ref: stakeholder.ref,
+    name: stakeholder.name,
+    role: stakeholder.role,
+    organisation: stakeholder.organisation,
+    influence: stakeholder.influence,
+    interest: stakeholder.interest,
+    contact: stakeholder.contact,
+    notes: stakeholder.notes,
+    created_at: stakeholder.createdAt,
+    updated_at: stakeholder.updatedAt,
+    archived_at: stakeholder.archivedAt,
   };
 }

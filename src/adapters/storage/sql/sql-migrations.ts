@@ -613,8 +613,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'risk register',
     async up(db) {
       const statements = [
-        // One counter per project and kind of record (risks now; milestones, action items and
-        // stakeholders next), so each kind numbers its refs on its own (HOME-R1, HOME-M1).
+        // One counter per project and kind of record (risks, actions, stakeholders, milestones), so each kind numbers its refs on its own (HOME-R1, HOME-M1).
         `create table project_counters (
           project_id text not null references projects(id),
           kind text not null,
@@ -641,6 +640,51 @@ export const MIGRATIONS: readonly Migration[] = [
           archived_at text
         )`,
         'create index risks_register on risks (project_id, score desc) where archived_at is null',
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
+  {
+    version: 10,
+    name: 'actions and stakeholders',
+    async up(db) {
+      const statements = [
+        // Overdue is derived when read (domain/action.ts); the source ref of an action that came
+        // from a risk is that risk's ref, checked when written.
+        `create table actions (
+          id text primary key,
+          project_id text not null references projects(id),
+          ref text not null unique,
+          title text not null,
+          description text not null,
+          owner text,
+          due_date text,
+          status text not null,
+          source text not null,
+          source_ref text,
+          created_at text not null,
+          updated_at text not null,
+          archived_at text
+        )`,
+        'create index actions_due on actions (project_id, due_date) where archived_at is null',
+        // The quadrant is derived from influence and interest when read (domain/stakeholder.ts).
+        `create table stakeholders (
+          id text primary key,
+          project_id text not null references projects(id),
+          ref text not null unique,
+          name text not null,
+          role text not null,
+          organisation text not null,
+          influence integer not null,
+          interest integer not null,
+          contact text not null,
+          notes text not null,
+          created_at text not null,
+          updated_at text not null,
+          archived_at text
+        )`,
+        `create index stakeholders_grid on stakeholders (project_id, influence desc, interest desc)
+          where archived_at is null`,
       ];
       for (const statement of statements) await sql.raw(statement).execute(db);
     },

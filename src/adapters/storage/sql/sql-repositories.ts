@@ -44,7 +44,9 @@ import { createExecutionRepositories } from './sql-execution-repositories.js';
 import type { SqlExecutor } from './sql-executor.js';
 import { memoryRepository } from './sql-memory-repository.js';
 import { patternRepository } from './sql-pattern-repository.js';
+import { actionRepository } from './sql-action-repository.js';
 import { riskRepository } from './sql-risk-repository.js';
+import { stakeholderRepository } from './sql-stakeholder-repository.js';
 import type { MemoryVectorIndex } from './memory-vector-index.js';
 import type { VectorBackend } from '../../../domain/memory.js';
 import type { Database } from './sql-schema.js';
@@ -91,6 +93,8 @@ export function createSqlRepositories(
     memory: memoryRepository(executor, dialect, vectors, vectorIndex),
     patterns: patternRepository(executor, dialect),
     risks: riskRepository(db, dialect),
+    actions: actionRepository(db, dialect),
+    stakeholders: stakeholderRepository(db, dialect),
     lockGraph: () => advisoryLock(GRAPH_LOCK_KEY),
     lockScopes: () => advisoryLock(SCOPES_LOCK_KEY),
     lockBudgets: () => advisoryLock(BUDGETS_LOCK_KEY),

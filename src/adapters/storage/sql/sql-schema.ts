@@ -120,6 +120,38 @@ export interface RisksTable {
   archived_at: string | null;
 }
 
+export interface ActionsTable {
+  id: string;
+  project_id: string;
+  ref: string;
+  title: string;
+  description: string;
+  owner: string | null;
+  due_date: string | null;
+  status: string;
+  source: string;
+  source_ref: string | null;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
+}
+
+export interface StakeholdersTable {
+  id: string;
+  project_id: string;
+  ref: string;
+  name: string;
+  role: string;
+  organisation: string;
+  influence: number;
+  interest: number;
+  contact: string;
+  notes: string;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
+}
+
 export interface MigrationsTable {
   version: number;
   name: string;
@@ -137,5 +169,7 @@ export interface Database {
   audit: AuditTable;
   project_counters: ProjectCountersTable;
   risks: RisksTable;
+  actions: ActionsTable;
+  stakeholders: StakeholdersTable;
   bosun_migrations: MigrationsTable;
 }
