@@ -8,25 +8,12 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { ActionRepository, StoreDialect } from '../../../ports/store.js';
 import { toAction, toActionRow } from './sql-mappers.js';
+import { recordRows } from './sql-project-records.js';
 import type { Database } from './sql-schema.js';
 
 export function actionRepository(db: Kysely<Database>, dialect: StoreDialect): ActionRepository {
-  const findOne = async (column: 'id' | 'ref', value: string, lock: boolean | undefined) => {
-    let query = db.selectFrom('actions').selectAll().where(column, '=', value);
-    if (lock && dialect === 'postgres') query = query.forUpdate();
-    const row = await query.executeTakeFirst();
-    return row && toAction(row);
-  };
   return {
-    async insert(action) {
-      await db.insertInto('actions').values(toActionRow(action)).execute();
-    },
-    async update(action) {
-      const { id, ...row } = toActionRow(action);
-      await db.updateTable('actions').set(row).where('id', '=', id).execute();
-    },
-    findById: (id, options) => findOne('id', id, options?.lock),
-    findByRef: (ref, options) => findOne('ref', ref, options?.lock),
+    ...recordRows(db, dialect, 'actions', toAction, toActionRow),
     async list(filter) {
       let query = db.selectFrom('actions').selectAll();
       if (!filter.includeArchived) query = query.where('archived_at', 'is', null);

@@ -8,25 +8,12 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { RiskRepository, StoreDialect } from '../../../ports/store.js';
 import { toRisk, toRiskRow } from './sql-mappers.js';
+import { recordRows } from './sql-project-records.js';
 import type { Database } from './sql-schema.js';
 
 export function riskRepository(db: Kysely<Database>, dialect: StoreDialect): RiskRepository {
-  const findOne = async (column: 'id' | 'ref', value: string, lock: boolean | undefined) => {
-    let query = db.selectFrom('risks').selectAll().where(column, '=', value);
-    if (lock && dialect === 'postgres') query = query.forUpdate();
-    const row = await query.executeTakeFirst();
-    return row && toRisk(row);
-  };
   return {
-    async insert(risk) {
-      await db.insertInto('risks').values(toRiskRow(risk)).execute();
-    },
-    async update(risk) {
-      const { id, ...row } = toRiskRow(risk);
-      await db.updateTable('risks').set(row).where('id', '=', id).execute();
-    },
-    findById: (id, options) => findOne('id', id, options?.lock),
-    findByRef: (ref, options) => findOne('ref', ref, options?.lock),
+    ...recordRows(db, dialect, 'risks', toRisk, toRiskRow),
     async list(filter) {
       let query = db.selectFrom('risks').selectAll();
       if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
