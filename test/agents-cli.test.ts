@@ -9,7 +9,14 @@ import { delimiter, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer } from '../src/testing/fake-openai-server.js';
 import type { BackgroundBosun } from './helpers/cli.js';
-import { bosunJson, initWorkspace, runBosun, startBosun, tempDir } from './helpers/cli.js';
+import {
+  bosunJson,
+  fakeModelConfig,
+  initWorkspace,
+  runBosun,
+  startBosun,
+  tempDir,
+} from './helpers/cli.js';
 
 interface EventJson {
   kind: string;
@@ -369,34 +376,20 @@ describe('agents from bosun.yaml', () => {
         },
         { type: 'text', text: 'Plan ready.', usage: { promptTokens: 1200, completionTokens: 20 } },
       );
-      const cwd = tempDir('bosun-mixed-');
-      expect((await runBosun(['init'], { cwd })).status).toBe(0);
-      const config = join(cwd, '.bosun', 'bosun.yaml');
-      writeFileSync(
-        config,
-        readFileSync(config, 'utf8') +
-          [
-            'models:',
-            '  local:',
-            '    provider: openai-compatible',
-            `    base_url: ${server.url}`,
-            '    model: qwen2.5-coder:7b',
-            '    api_key_env: FAKE_OPENAI_KEY',
-            '    price: { input: 1, output: 2 }',
-            'agents:',
-            '  planner:',
-            '    role: planner',
-            '    runner: llm',
-            '    model: local',
-            '    instructions: Plan the work.',
-            '    tools: [note.add]',
-            '  coder:',
-            '    role: coder',
-            '    runner: claude-code',
-            '    model: claude-sonnet-4-5',
-            '',
-          ].join('\n'),
-      );
+      const cwd = await initWorkspace('bosun-mixed-', [
+        ...fakeModelConfig(server.url, ['price: { input: 1, output: 2 }']),
+        'agents:',
+        '  planner:',
+        '    role: planner',
+        '    runner: llm',
+        '    model: local',
+        '    instructions: Plan the work.',
+        '    tools: [note.add]',
+        '  coder:',
+        '    role: coder',
+        '    runner: claude-code',
+        '    model: claude-sonnet-4-5',
+      ]);
       expect((await runBosun(['project', 'create', 'MIX', 'Mixed'], { cwd })).status).toBe(0);
       expect((await runBosun(['task', 'add', 'MIX', 'The task'], { cwd })).status).toBe(0);
       writeFileSync(

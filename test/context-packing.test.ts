@@ -5,12 +5,12 @@
  * exact against gpt-tokenizer for the prompt the model received, and shown by `step show`.
  */
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer } from '../src/testing/fake-openai-server.js';
-import { bosunJson, runBosun, tempDir } from './helpers/cli.js';
+import { bosunJson, fakeModelConfig, initWorkspace, runBosun } from './helpers/cli.js';
 
 interface EventJson {
   kind: string;
@@ -27,28 +27,15 @@ describe('context packing', () => {
         text: 'Fixed.',
         usage: { promptTokens: 100, completionTokens: 5 },
       });
-      const cwd = tempDir('bosun-context-');
-      expect((await runBosun(['init'], { cwd })).status).toBe(0);
-      const config = join(cwd, '.bosun', 'bosun.yaml');
-      writeFileSync(
-        config,
-        readFileSync(config, 'utf8') +
-          [
-            'models:',
-            '  local:',
-            '    provider: openai-compatible',
-            `    base_url: ${server.url}`,
-            '    model: qwen2.5-coder:7b',
-            '    api_key_env: FAKE_OPENAI_KEY',
-            'agents:',
-            '  fixer:',
-            '    role: fixer',
-            '    runner: llm',
-            '    model: local',
-            '    context_tokens: 3000',
-            '',
-          ].join('\n'),
-      );
+      const cwd = await initWorkspace('bosun-context-', [
+        ...fakeModelConfig(server.url),
+        'agents:',
+        '  fixer:',
+        '    role: fixer',
+        '    runner: llm',
+        '    model: local',
+        '    context_tokens: 3000',
+      ]);
       const stored = await runBosun(
         ['memory', 'store', 'The exporter must keep CRLF line endings for Excel.', '-k', 'lesson'],
         { cwd },

@@ -10,19 +10,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FakeOpenAIServer } from '../src/testing/fake-openai-server.js';
 import { startFakeOpenAIServer } from '../src/testing/fake-openai-server.js';
-import { bosunJson, initWorkspace, runBosun } from './helpers/cli.js';
+import { bosunJson, fakeModelConfig, initWorkspace, runBosun } from './helpers/cli.js';
 
 const ENV = { FAKE_OPENAI_KEY: 'test-key' };
 
 /** A workspace with one llm agent (role fixer) on the fake server and a probe → fix workflow. */
 async function init(server: FakeOpenAIServer): Promise<string> {
   const cwd = await initWorkspace('bosun-recall-', [
-    'models:',
-    '  local:',
-    '    provider: openai-compatible',
-    `    base_url: ${server.url}`,
-    '    model: qwen2.5-coder:7b',
-    '    api_key_env: FAKE_OPENAI_KEY',
+    ...fakeModelConfig(server.url),
     'agents:',
     '  fixer:',
     '    role: fixer',

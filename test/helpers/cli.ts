@@ -39,6 +39,22 @@ export function tempDir(prefix = 'bosun-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/**
+ * bosun.yaml lines naming the model `local` on a fake OpenAI-compatible server (its key read from
+ * FAKE_OPENAI_KEY), with `extra` lines of the model's own.
+ */
+export function fakeModelConfig(url: string, extra: readonly string[] = []): string[] {
+  return [
+    'models:',
+    '  local:',
+    '    provider: openai-compatible',
+    `    base_url: ${url}`,
+    '    model: qwen2.5-coder:7b',
+    '    api_key_env: FAKE_OPENAI_KEY',
+    ...extra.map((line) => `    ${line}`),
+  ];
+}
+
 /** A new workspace (`bosun init` in a temp directory) with `config` lines added to bosun.yaml. */
 export async function initWorkspace(
   prefix: string,
