@@ -96,5 +96,6 @@ export function generateWorkspace(options: GenerateOptions): WorkspaceDocument {
     todos: [],
     notes: [],
     audit: [],
+    records: {},
   };
 }

@@ -68,16 +68,19 @@ function chooseAnswerer(
     return model;
   };
   const named = options.agent !== undefined;
-  const analyst = Object.values(section.agents).some((agent) => agent.role === ANALYST_ROLE);
-  if (!named && !analyst) {
+  // The first of the roles some agent plays (`bosun brief`: briefer, then analyst).
+  const role = (options.roles ?? [ANALYST_ROLE]).find((wanted) =>
+    Object.values(section.agents).some((agent) => agent.role === wanted),
+  );
+  if (!named && role === undefined) {
     return options.model === undefined
       ? null
       : { agent: null, instructions: '', model: modelNamed(options.model) };
   }
   const profile = llmAgentProfile(
     directory,
-    named ? { agent: options.agent! } : { role: ANALYST_ROLE },
-    'ask',
+    named ? { agent: options.agent! } : { role: role! },
+    options.purpose ?? 'ask',
     options.model === undefined ? undefined : modelNamed(options.model),
   );
   return { agent: profile.name, instructions: profile.instructions, model: profile.model };
@@ -89,7 +92,7 @@ function answerWith(
   prompt: AnswerPrompt,
 ): Promise<AnswerResult> {
   return callModelText(settings, {
-    purpose: 'ask',
+    purpose: prompt.purpose ?? 'ask',
     model: choice.model,
     instructions: [prompt.instructions, choice.instructions],
     prompt: prompt.prompt,

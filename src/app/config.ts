@@ -8,6 +8,8 @@
 import { z } from 'zod';
 import { AgentsSectionSchema, checkReferences } from '../domain/agent.js';
 import { EmbeddingsConfigSchema } from '../domain/memory.js';
+import { checkRuleDefinition, RuleDefinitionSchema } from '../domain/workflow-rule.js';
+import { ruleEntities } from '../core/services/rule-service.js';
 import { findOperation } from '../operations/catalog.js';
 import { BosunError } from '../shared/errors.js';
 import type { YamlPathSegment } from './yaml-source.js';
@@ -33,6 +35,8 @@ export const WorkspaceConfigSchema = z.strictObject({
   actor: z.string().trim().min(1, 'must not be empty').optional(),
   /** Memory's embedding model; without it memory search is full-text only (docs/memory.md). */
   embeddings: EmbeddingsConfigSchema.optional(),
+  /** Workflow rules, evaluated in this order before rule records (docs/command-center.md). */
+  rules: z.array(RuleDefinitionSchema).optional(),
   ...AgentsSectionSchema.shape,
 });
 export type WorkspaceConfig = z.infer<typeof WorkspaceConfigSchema>;
@@ -103,6 +107,12 @@ export function defaultConfigText(db: string): string {
     '# budgets:',
     '#   - { scope: day, usd: 5 }',
     '#   - { scope: project, project: HOME, usd: 50 }',
+    '#',
+    '# Workflow rules: checked on every status change, in this order, before rule records;',
+    '# the first that matches decides (allow, deny, require an approval). See docs/command-center.md.',
+    '# rules:',
+    '#   - { name: hotfix-skips-tests, entity: task, to: [done], when: { tags: { contains: hotfix } }, then: allow }',
+    '#   - { name: p0-done-needs-ana, entity: task, to: [done], when: { priority: p0 }, then: require, approver: ana }',
     '',
   ].join('\n');
 }
@@ -144,5 +154,9 @@ export function parseConfig(text: string, path: string): WorkspaceConfig {
       }
     });
   }
+  (config.rules ?? []).forEach((rule, i) => {
+    const ruleProblem = checkRuleDefinition(rule, ruleEntities());
+    if (ruleProblem) refuse(['rules', i, ...ruleProblem.path], ruleProblem.message);
+  });
   return config;
 }

@@ -24,9 +24,11 @@ import type { IdGenerator } from '../shared/ids.js';
 import { createAgentAdmin } from './agent-admin.js';
 import { createSummarizer } from './summarizer.js';
 import { createAnswerer } from './answerer.js';
+import { createDocumentReader } from './document-reader.js';
 import type { McpToolSettings } from './agent-tools.js';
 import type { AgentDirectory } from './agent-directory.js';
 import { openAgentDirectory } from './agent-directory.js';
+import { loadIntakeFile } from './intake-file.js';
 import { loadWorkflowFile } from './workflow-file.js';
 import { createWorkdirProvider } from './worktrees.js';
 
@@ -97,8 +99,11 @@ export function createEngineEnvironment(
     ...(workspaceDir !== null
       ? { answerer: createAnswerer({ agents: () => openAgentDirectory(workspaceDir), env }) }
       : {}),
+    // Document files are read where the command runs, like workflow files.
+    documents: createDocumentReader(cwd),
     runnerNames: knownRunners,
     loadWorkflowFile: (path) => loadWorkflowFile(resolve(cwd, path), { knownRunners }),
+    loadIntakeFile: (path) => loadIntakeFile(resolve(cwd, path), path),
     parseWorkflow: (document) => parseWorkflowDefinition(document, { knownRunners }),
   };
 }

@@ -18,6 +18,7 @@ import { createEngineEnvironment, createRunnerRegistry } from './engine.js';
 import { lazyMcpClients } from './mcp-clients.js';
 import type { MemoryVectors } from '../core/services/memory-embedding.js';
 import { createLazyMemoryVectors } from './embedder.js';
+import { createAttachmentReader } from './attachments.js';
 import type { ResolvedWorkspace, WorkspaceOptions } from './workspace.js';
 import { openStore, resolveWorkspace } from './workspace.js';
 import { VERSION } from '../shared/version.js';
@@ -82,6 +83,8 @@ export async function openRuntime(
       newId,
       engine,
       memoryVectors,
+      workflowRules: workspace.rules,
+      attachments: createAttachmentReader(options.cwd),
       system: {
         version: VERSION,
         store: { dialect: store.dialect, location: redactPassword(workspace.db) },

@@ -6,17 +6,16 @@
  * a subset) only when an error needs a line.
  */
 
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LineCounter } from 'yaml';
 import type { JsonPathSegment } from '../domain/template.js';
 import type { WorkflowDefinition } from '../domain/workflow.js';
 import type { WorkflowParseOptions } from '../domain/workflow-schema.js';
 import { parseWorkflowDefinition } from '../domain/workflow-schema.js';
-import { BosunError, notFound } from '../shared/errors.js';
+import { BosunError } from '../shared/errors.js';
 import { parseJson } from '../shared/json.js';
 import type { YamlSource } from './yaml-source.js';
-import { lineOf, parseYaml, toJs, tryParseYaml } from './yaml-source.js';
+import { lineOf, parseYaml, readSourceFile, toJs, tryParseYaml } from './yaml-source.js';
 
 export interface WorkflowFile {
   readonly definition: WorkflowDefinition;
@@ -26,18 +25,7 @@ export interface WorkflowFile {
 
 /** Reads and validates a workflow file; errors name `path` as given, with the line when known. */
 export function loadWorkflowFile(path: string, options: WorkflowParseOptions): WorkflowFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw notFound('workflow file', path);
-    const rule = code === 'EISDIR' ? 'is a folder, not a workflow file' : 'cannot be read';
-    throw new BosunError('invalid_input', `${path}: ${rule} (${(error as Error).message})`, {
-      details: { field: 'file', rule, file: path },
-      cause: error,
-    });
-  }
+  const text = readSourceFile(path, { field: 'file', kind: 'workflow file' });
   return { definition: parseWorkflowText(text, path, options), file: resolve(path) };
 }
 

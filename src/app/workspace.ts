@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { EmbeddingsConfig } from '../domain/memory.js';
+import type { RuleDefinition } from '../domain/workflow-rule.js';
 import type { Store } from '../ports/store.js';
 import { BosunError } from '../shared/errors.js';
 import { ensureTokenFile } from './access-token.js';
@@ -36,6 +37,8 @@ export interface ResolvedWorkspace {
   readonly queryDb: string | null;
   /** Memory's embedding model (`embeddings:` in bosun.yaml); null: full-text search only. */
   readonly embeddings?: EmbeddingsConfig | null;
+  /** The workflow rules of bosun.yaml (`rules:`), in order; none without a workspace folder. */
+  readonly rules?: readonly RuleDefinition[];
 }
 
 export function isPostgresUrl(db: string): boolean {
@@ -106,7 +109,14 @@ export async function resolveWorkspace(options: WorkspaceOptions): Promise<Resol
       details: { field: 'BOSUN_QUERY_DB' },
     });
   }
-  return { dir, db, actor, queryDb: queryDb ?? null, embeddings: config?.embeddings ?? null };
+  return {
+    dir,
+    db,
+    actor,
+    queryDb: queryDb ?? null,
+    embeddings: config?.embeddings ?? null,
+    rules: config?.rules ?? [],
+  };
 }
 
 function osUser(env: Readonly<Record<string, string | undefined>>): string {

@@ -3,9 +3,10 @@
  * (`bosun.yaml:14: agents.coder.runner: …`). Shared by workflow files and workspace settings.
  */
 
+import { readFileSync } from 'node:fs';
 import type { Document, LineCounter as LineCounterType } from 'yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import { BosunError } from '../shared/errors.js';
+import { BosunError, notFound } from '../shared/errors.js';
 
 export type YamlPathSegment = string | number;
 
@@ -79,4 +80,31 @@ export function lineOf(source: YamlSource, path: readonly YamlPathSegment[]): nu
 function rangeStart(node: unknown): number | null {
   const range = (node as { range?: readonly number[] } | null)?.range;
   return range?.[0] ?? null;
+}
+
+/**
+ * Reads a YAML or JSON file a person named (`field` is the input that named it, `kind` what it
+ * should be): a missing file is not_found, a folder or an unreadable file invalid_input.
+ */
+export function readSourceFile(
+  path: string,
+  target: { readonly field: string; readonly kind: string; readonly shownAs?: string },
+): string {
+  const shown = target.shownAs ?? path;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      const missing = notFound(target.kind, shown);
+      throw new BosunError('not_found', missing.message, {
+        details: { ...missing.details, field: target.field },
+      });
+    }
+    const rule = code === 'EISDIR' ? `is a folder, not a ${target.kind}` : 'cannot be read';
+    throw new BosunError('invalid_input', `${shown}: ${rule} (${(error as Error).message})`, {
+      details: { field: target.field, rule, file: shown },
+      cause: error,
+    });
+  }
 }

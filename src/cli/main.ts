@@ -45,6 +45,13 @@ const NOUN_ALIASES: Readonly<Record<string, string>> = {
   risks: 'risk',
   actions: 'action',
   stakeholders: 'stakeholder',
+  docs: 'doc',
+  document: 'doc',
+  documents: 'doc',
+  transactions: 'transaction',
+  txn: 'transaction',
+  milestones: 'milestone',
+  lessons: 'lesson',
   models: 'model',
 };
 

@@ -111,7 +111,7 @@ export const MAX_QUERY_TERMS = 16;
  * dropped from a query on both stores, so that SQLite (whose index keeps them) ranks like
  * PostgreSQL (whose index does not) and "how did we fix the backup" searches for fix and backup.
  */
-const STOP_WORDS: ReadonlySet<string> = new Set(
+export const STOP_WORDS: ReadonlySet<string> = new Set(
   (
     'i me my myself we our ours ourselves you your yours yourself yourselves he him his himself ' +
     'she her hers herself it its itself they them their theirs themselves what which who whom ' +

@@ -9,7 +9,19 @@ import { z } from 'zod';
 import { idSchema, timestampSchema } from './fields.js';
 
 /** One letter per kind of record; it keeps their refs apart from each other and from task refs. */
-export const RECORD_SERIES = { risk: 'R', action: 'A', stakeholder: 'S' } as const;
+export const RECORD_SERIES = {
+  risk: 'R',
+  action: 'A',
+  stakeholder: 'S',
+  doc: 'D',
+  milestone: 'M',
+  lesson: 'L',
+  budget: 'B',
+  transaction: 'T',
+  rule: 'W',
+  testplan: 'P',
+  testcase: 'C',
+} as const;
 export type RecordKind = keyof typeof RECORD_SERIES;
 
 export function recordRefSchema(kind: RecordKind) {

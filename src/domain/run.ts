@@ -167,6 +167,9 @@ export const EVENT_KINDS = [
   'context-pack',
   'approval-request',
   'approval-decide',
+  // A project's budget line crossed its alert threshold, or came back under it (no run, no step).
+  'budget-alert',
+  'budget-alert-cleared',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

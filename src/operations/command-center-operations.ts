@@ -90,6 +90,18 @@ const StatusSchema = z.object({
       overdue: true,
     }),
   ),
+  budgetAlerts: z.array(
+    z.object({
+      project: z.string(),
+      ref: z.string(),
+      category: z.string(),
+      currency: z.string(),
+      planned: z.string(),
+      actual: z.string(),
+      variancePercent: z.string().nullable(),
+      thresholdPercent: z.number().int(),
+    }),
+  ),
   report: z.string(),
 });
 

@@ -13,6 +13,9 @@ import type { Clock } from '../shared/clock.js';
 import { BosunError } from '../shared/errors.js';
 import type { IdGenerator } from '../shared/ids.js';
 import type { AnyOperation } from './operation.js';
+import { refusalRecord } from '../core/services/workflow-rules.js';
+import type { RuleDefinition } from '../domain/workflow-rule.js';
+import type { AttachmentReader } from '../core/services/service-context.js';
 
 export interface OperationRunnerSettings {
   readonly store: Store;
@@ -22,6 +25,10 @@ export interface OperationRunnerSettings {
   readonly system?: SystemInfo;
   /** Memory's embedder (bosun.yaml `embeddings:`); without it memory search is full-text only. */
   readonly memoryVectors?: MemoryVectors | undefined;
+  /** The workflow rules of bosun.yaml (`rules:`); absent: none. */
+  readonly workflowRules?: readonly RuleDefinition[] | undefined;
+  /** Reads files attached to test results (`testcase record --attach`); absent: refused. */
+  readonly attachments?: AttachmentReader | undefined;
   /** Check every output against its schema (tests); costs time on large outputs. */
   readonly validateOutput?: boolean;
 }
@@ -49,6 +56,8 @@ export function createOperationRunner(settings: OperationRunnerSettings): Operat
         system: settings.system,
         memoryVectors: settings.memoryVectors,
         progress: options?.progress,
+        workflowRules: settings.workflowRules,
+        attachments: settings.attachments,
       };
       // Before the transaction: slow work (a model call) must not hold the store's lock.
       const prepared =
@@ -63,9 +72,18 @@ export function createOperationRunner(settings: OperationRunnerSettings): Operat
               input,
             );
       const mode = operation.effects === 'read' ? 'read' : 'write';
-      const output = await settings.store.transaction(mode, (repos) =>
-        operation.handler({ ...base, repos }, input, prepared),
-      );
+      let output: unknown;
+      try {
+        output = await settings.store.transaction(mode, (repos) =>
+          operation.handler({ ...base, repos }, input, prepared),
+        );
+      } catch (error) {
+        // A refused status change rolled its transaction back: its decision is kept in one of
+        // its own (docs/decisions/0019-workflow-rule-decisions.md).
+        const keep = refusalRecord(error);
+        if (keep) await settings.store.transaction('write', (repos) => keep({ ...base, repos }));
+        throw error;
+      }
       if (settings.validateOutput) {
         const checked = operation.output.safeParse(output);
         if (!checked.success) {
@@ -97,7 +115,7 @@ export function parseInput<S extends z.ZodType>(schema: S, raw: unknown): z.outp
 }
 
 /** Zod's generic wording for the two commonest mistakes, said the way the CLI and API say rules. */
-function plainMessages(issue: z.core.$ZodRawIssue): string | undefined {
+export function plainMessages(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
   if (issue.code === 'invalid_value' && issue.values.length > 1) {
     return `must be one of ${issue.values.map(String).join(', ')}`;

@@ -8,13 +8,18 @@ import {
   updateProject,
   updateSprint,
 } from '../core/services/project-service.js';
+import { createProjectFromIntake } from '../core/services/intake-service.js';
 import { resolveProject } from '../core/services/resolve.js';
 import { dateSchema, nameSchema, optionalText, projectKeySchema } from '../domain/fields.js';
+import { ProjectIntakeSchema } from '../domain/intake.js';
 import { PROJECT_STATUSES, ProjectSchema, currencySchema } from '../domain/project.js';
+import { BudgetSummarySchema } from '../domain/project-budget.js';
 import { SPRINT_STATUSES, SprintSchema } from '../domain/sprint.js';
 import { TASK_STATUSES } from '../domain/task.js';
 import { actorName, projectKey, sprintKey } from './common-schemas.js';
 import { defineOperation } from './operation.js';
+import { parseInput } from './operation-runner.js';
+import { invalidInput } from '../shared/errors.js';
 
 // null clears a field (`--no-owner` on the command line).
 const projectFields = {
@@ -28,20 +33,82 @@ const projectFields = {
 
 const PROJECT_COLUMNS = ['key', 'name', 'status', 'owner', 'dueDate'];
 
+/** What an intake document says itself: given with --from, these would be ambiguous. */
+const INTAKE_OWNED = [
+  'key',
+  'name',
+  'description',
+  'owner',
+  'startDate',
+  'dueDate',
+  'budgetCurrency',
+] as const;
+
 export const projectOperations = [
   defineOperation({
     name: 'project.create',
-    summary: 'Create a project; its key prefixes every task ref (HOME → HOME-1)',
+    summary:
+      'Create a project; its key prefixes every task ref (HOME → HOME-1). With --from, a whole project from an intake file',
     effects: 'write',
-    input: z.strictObject({ key: projectKeySchema, name: nameSchema, ...projectFields }),
-    output: ProjectSchema,
+    input: z
+      .strictObject({
+        key: projectKeySchema.optional(),
+        name: nameSchema.optional(),
+        ...projectFields,
+        /** A YAML or JSON intake file (docs/command-center.md "Structured intake"). */
+        from: z.string().trim().min(1, 'must be a path').optional(),
+        /** The same document inline (the API and MCP send one instead of a path). */
+        intake: z.record(z.string(), z.unknown()).optional(),
+      })
+      .superRefine((input, check) => {
+        const intakes = [input.from, input.intake].filter((v) => v !== undefined).length;
+        const issue = (path: string, message: string) =>
+          check.addIssue({ code: 'custom', path: [path], message });
+        if (intakes > 1) issue('from', 'give a file or an inline intake, not both');
+        if (intakes === 1) {
+          const given = INTAKE_OWNED.filter((field) => input[field] !== undefined);
+          if (given.length > 0)
+            issue(given[0]!, 'comes from the intake document; leave it out with --from');
+        } else {
+          if (input.key === undefined) issue('key', 'is required (or give --from FILE)');
+          if (input.name === undefined) issue('name', 'is required (or give --from FILE)');
+        }
+      }),
+    output: ProjectSchema.extend({
+      /** With an intake: the refs of what it created besides the project. */
+      created: z
+        .object({
+          stakeholders: z.array(z.string()),
+          risks: z.array(z.string()),
+          milestones: z.array(z.string()),
+          budgetLines: z.array(z.string()),
+        })
+        .optional(),
+    }),
     cli: {
       positional: ['key', 'name'],
       aliases: ['add', 'new'],
       columns: PROJECT_COLUMNS,
-      examples: ['bosun project create HOME "Home lab" --owner ana --due-date 2026-12-31'],
+      examples: [
+        'bosun project create HOME "Home lab" --owner ana --due-date 2026-12-31',
+        'bosun project add --from intake.yaml      # objectives, scope, stakeholders, risks, milestones, budget',
+      ],
     },
-    handler: (ctx, input) => createProject(ctx, input),
+    async prepare(ctx, input) {
+      if (input.intake !== undefined) return parseInput(ProjectIntakeSchema, input.intake);
+      if (input.from === undefined) return undefined;
+      const load = ctx.engine?.loadIntakeFile;
+      if (load === undefined)
+        throw invalidInput('from', 'files cannot be read here; send the document as intake');
+      return load(input.from);
+    },
+    async handler(ctx, input, intake) {
+      if (intake === undefined) {
+        return createProject(ctx, { ...input, key: input.key!, name: input.name! });
+      }
+      const { project, ...created } = await createProjectFromIntake(ctx, intake);
+      return { ...project, created };
+    },
   }),
   defineOperation({
     name: 'project.update',
@@ -68,7 +135,7 @@ export const projectOperations = [
   }),
   defineOperation({
     name: 'project.show',
-    summary: 'Show a project with its sprints and task counts by status',
+    summary: 'Show a project with its sprints, task counts by status and budget (totals, alerts)',
     effects: 'read',
     input: z.strictObject({ project: projectKey }),
     output: z.object({
@@ -79,6 +146,8 @@ export const projectOperations = [
         ready: z.number().int(),
         total: z.number().int(),
       }),
+      /** The budget's totals and the lines over their threshold (docs/command-center.md). */
+      budget: BudgetSummarySchema,
     }),
     cli: { positional: ['project'] },
     handler: (ctx, input) => showProject(ctx, input.project),

@@ -87,6 +87,7 @@ export const workspaceOperations = [
       todos: z.number().int(),
       notes: z.number().int(),
       audit: z.number().int(),
+      records: z.record(z.string(), z.number().int()),
     }),
     cli: { positional: ['document'], aliases: ['import'], examples: ['bosun import plan.json'] },
     handler: (ctx, input) => importWorkspace(ctx, input.document),

@@ -20,6 +20,12 @@ import type { RecordKind } from '../domain/project-record.js';
 import type { Action, ActionSource, ActionStatus } from '../domain/action.js';
 import type { Risk, RiskStatus } from '../domain/risk.js';
 import type { Stakeholder } from '../domain/stakeholder.js';
+import type { AlertState, BudgetLine, BudgetTransaction } from '../domain/project-budget.js';
+import type { Milestone, MilestoneStatus, MilestoneTask } from '../domain/milestone.js';
+import type { Lesson, LessonApplication, LessonValidation } from '../domain/lesson.js';
+import type { Briefing } from '../domain/briefing.js';
+import type { QualityRepositories } from './quality-store.js';
+import type { DocumentRepositories } from './document-store.js';
 import type {
   Approval,
   ApprovalStatus,
@@ -136,7 +142,8 @@ export interface SchemaIndex {
   readonly partial: boolean;
 }
 
-export interface Repositories {
+/** Quality and workflow rules' repositories are listed in ports/quality-store.ts. */
+export interface Repositories extends QualityRepositories, DocumentRepositories {
   readonly projects: ProjectRepository;
   readonly sprints: SprintRepository;
   readonly tasks: TaskRepository;
@@ -161,6 +168,18 @@ export interface Repositories {
   readonly actions: ActionRepository;
   /** The stakeholders of every project (docs/command-center.md). */
   readonly stakeholders: StakeholderRepository;
+  /** The budget lines of every project (docs/command-center.md "Budget"). */
+  readonly budgetLines: BudgetLineRepository;
+  /** The transactions booked against budget lines (docs/command-center.md "Budget"). */
+  readonly budgetTransactions: BudgetTransactionRepository;
+  /** The milestones of every project and the tasks linked to them (docs/command-center.md). */
+  readonly milestones: MilestoneRepository;
+  /** Lessons learned, their validations and applications (docs/command-center.md). */
+  readonly lessons: LessonRepository;
+  /** Stored briefings, per project or workspace-wide (docs/command-center.md "Briefings"). */
+  readonly briefings: BriefingRepository;
+  /** The command center's tables as plain rows, for export and import (decision 0020). */
+  readonly recordTables: RecordTablesRepository;
   /**
    * Serializes budget checks and reservations across concurrent workers, so that two never both
    * see the same room. SQLite write transactions are serial already.
@@ -176,6 +195,18 @@ export interface Repositories {
    * both see a scope as free. SQLite write transactions are serial already.
    */
   lockScopes(): Promise<void>;
+}
+
+/** A row of a command-center table as stored: column name → text, integer or null. */
+export type RecordRow = Record<string, string | number | null>;
+
+export interface RecordTablesRepository {
+  /** The tables, parents before children: loading in this order satisfies every reference. */
+  readonly names: readonly string[];
+  /** Every row of a table, in a fixed order. */
+  dump(table: string): Promise<RecordRow[]>;
+  /** Inserts rows as they were dumped (an empty workspace's import). */
+  load(table: string, rows: readonly RecordRow[]): Promise<void>;
 }
 
 export interface ProjectRepository {
@@ -241,6 +272,42 @@ export interface StakeholderFilter {
   readonly includeArchived?: boolean | undefined;
 }
 
+export interface BudgetLineFilter {
+  readonly projectId?: string | undefined;
+  readonly alertState?: AlertState | undefined;
+  readonly includeArchived?: boolean | undefined;
+}
+
+export interface BudgetLineRepository {
+  insert(line: BudgetLine): Promise<void>;
+  update(line: BudgetLine): Promise<void>;
+  /** `lock` holds the row until the transaction ends, so a read-modify-write is not lost. */
+  findById(id: string, options?: LockOptions): Promise<BudgetLine | undefined>;
+  findByRef(ref: string, options?: LockOptions): Promise<BudgetLine | undefined>;
+  /** In the order they were added. */
+  list(filter: BudgetLineFilter): Promise<BudgetLine[]>;
+}
+
+export interface BudgetTransactionFilter {
+  readonly projectId?: string | undefined;
+  readonly lineId?: string | undefined;
+  /** Only transactions dated on or after this day (YYYY-MM-DD). */
+  readonly from?: string | undefined;
+  /** Only transactions dated on or before this day (YYYY-MM-DD). */
+  readonly to?: string | undefined;
+  readonly includeArchived?: boolean | undefined;
+}
+
+export interface BudgetTransactionRepository {
+  insert(transaction: BudgetTransaction): Promise<void>;
+  update(transaction: BudgetTransaction): Promise<void>;
+  /** `lock` holds the row until the transaction ends, so a read-modify-write is not lost. */
+  findById(id: string, options?: LockOptions): Promise<BudgetTransaction | undefined>;
+  findByRef(ref: string, options?: LockOptions): Promise<BudgetTransaction | undefined>;
+  /** By day, then in the order they were added. */
+  list(filter: BudgetTransactionFilter): Promise<BudgetTransaction[]>;
+}
+
 export interface StakeholderRepository {
   insert(stakeholder: Stakeholder): Promise<void>;
   update(stakeholder: Stakeholder): Promise<void>;
@@ -249,6 +316,79 @@ export interface StakeholderRepository {
   findByRef(ref: string, options?: LockOptions): Promise<Stakeholder | undefined>;
   /** Highest influence first, then highest interest, then the oldest. */
   list(filter: StakeholderFilter): Promise<Stakeholder[]>;
+}
+
+export interface BriefingFilter {
+  /** A project's id; null: workspace-wide briefings only; absent: every briefing. */
+  readonly projectId?: string | null | undefined;
+  readonly includeArchived?: boolean | undefined;
+  readonly limit?: number | undefined;
+}
+
+export interface BriefingRepository {
+  insert(briefing: Briefing): Promise<void>;
+  /** Writes `archived_at` (the only field that changes after a briefing is made). */
+  setArchived(id: string, archivedAt: string | null): Promise<void>;
+  /** `lock` holds the row until the transaction ends, so a read-modify-write is not lost. */
+  findById(id: string, options?: LockOptions): Promise<Briefing | undefined>;
+  /** Briefings whose id starts with `prefix` (ids may be abbreviated like git hashes). */
+  findByIdPrefix(prefix: string, limit: number): Promise<Briefing[]>;
+  /** Newest first (by creation time, then id). */
+  list(filter: BriefingFilter): Promise<Briefing[]>;
+}
+
+export interface MilestoneFilter {
+  readonly projectId?: string | undefined;
+  readonly status?: readonly MilestoneStatus[] | undefined;
+  /** Only milestones due before this day (YYYY-MM-DD). */
+  readonly dueBefore?: string | undefined;
+  readonly includeArchived?: boolean | undefined;
+}
+
+/** A task linked to a milestone (deleted tasks are never returned). */
+export interface MilestoneTaskLink extends MilestoneTask {
+  readonly milestoneId: string;
+}
+
+export interface MilestoneRepository {
+  insert(milestone: Milestone): Promise<void>;
+  update(milestone: Milestone): Promise<void>;
+  /** `lock` holds the row until the transaction ends, so a read-modify-write is not lost. */
+  findById(id: string, options?: LockOptions): Promise<Milestone | undefined>;
+  findByRef(ref: string, options?: LockOptions): Promise<Milestone | undefined>;
+  /** The earliest due date first (none last), then the oldest. */
+  list(filter: MilestoneFilter): Promise<Milestone[]>;
+  /** Links a task; resolves false when it was linked already (nothing changes). */
+  linkTask(milestoneId: string, taskId: string, at: string): Promise<boolean>;
+  /** Unlinks a task; resolves false when it was not linked. */
+  unlinkTask(milestoneId: string, taskId: string): Promise<boolean>;
+  /** The live (not deleted) tasks linked to these milestones, in no particular order. */
+  linkedTasks(milestoneIds: readonly string[]): Promise<MilestoneTaskLink[]>;
+}
+
+export interface LessonFilter {
+  /** Absent: every project's lessons. */
+  readonly projectId?: string | undefined;
+  readonly includeArchived?: boolean | undefined;
+}
+
+export interface LessonRepository {
+  insert(lesson: Lesson): Promise<void>;
+  update(lesson: Lesson): Promise<void>;
+  /** `lock` holds the row until the transaction ends, so a read-modify-write is not lost. */
+  findById(id: string, options?: LockOptions): Promise<Lesson | undefined>;
+  findByRef(ref: string, options?: LockOptions): Promise<Lesson | undefined>;
+  /** In no particular order: the service sorts by helpful score, which the store does not keep. */
+  list(filter: LessonFilter): Promise<Lesson[]>;
+  insertValidation(validation: LessonValidation): Promise<void>;
+  insertApplication(application: LessonApplication): Promise<void>;
+  /** Writes an application's outcome, its note, who recorded it and when. */
+  updateApplication(application: LessonApplication): Promise<void>;
+  findApplication(id: string, options?: LockOptions): Promise<LessonApplication | undefined>;
+  /** The validations of these lessons, oldest first. */
+  validationsOf(lessonIds: readonly string[]): Promise<LessonValidation[]>;
+  /** The applications of these lessons, oldest first. */
+  applicationsOf(lessonIds: readonly string[]): Promise<LessonApplication[]>;
 }
 
 export interface SprintRepository {

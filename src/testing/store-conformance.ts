@@ -18,15 +18,30 @@ import { forgetMemory, storeMemory } from '../core/services/memory-service.js';
 import type { AuditEntry } from '../domain/audit.js';
 import type { EmbedReport, MemoryVectors } from '../core/services/memory-embedding.js';
 import { createMemoryVectors } from '../core/services/memory-embedding.js';
-import type { SystemHealth } from '../core/services/status-service.js';
+import type { SystemHealth, WorkspaceStatus } from '../core/services/status-service.js';
 import type { EmbeddingSpace, MemoryItem } from '../domain/memory.js';
 import { hashedEmbedding, memoryLineage, memoryScore } from '../domain/memory.js';
 import type { Embedder } from '../ports/embedder.js';
 import type { Project } from '../domain/project.js';
 import type { ActionView } from '../domain/action.js';
 import type { RiskView } from '../domain/risk.js';
+import type {
+  BudgetLineView,
+  BudgetTransactionView,
+  ProjectBudgetReport,
+} from '../domain/project-budget.js';
+import type { BriefingView } from '../domain/briefing.js';
 import type { Stakeholder } from '../domain/stakeholder.js';
+import type { DocAnalysis, Document } from '../domain/document.js';
+import type {
+  DocAnalyzeOutput,
+  DocApplyOutput,
+  DocDetail,
+} from '../core/services/document-service.js';
+import type { MilestoneDetail, MilestoneView } from '../domain/milestone.js';
+import type { LessonDetail, LessonSuggestion, LessonView } from '../domain/lesson.js';
 import type { Sprint } from '../domain/sprint.js';
+import type { RuleDefinition } from '../domain/workflow-rule.js';
 import type { Note, Task, TaskStatus, Todo } from '../domain/task.js';
 import { Task as TaskRules, TASK_STATUSES } from '../domain/task.js';
 import { findOperation, OPERATIONS, createOperationRunner } from '../operations/catalog.js';
@@ -85,6 +100,52 @@ interface OperationOutputs {
   'stakeholder.update': Stakeholder;
   'stakeholder.archive': Stakeholder;
   'stakeholder.restore': Stakeholder;
+  'budget.add': BudgetLineView;
+  'budget.list': BudgetLineView[];
+  'budget.show': BudgetLineView;
+  'budget.update': BudgetLineView;
+  'budget.archive': BudgetLineView;
+  'budget.restore': BudgetLineView;
+  'budget.report': ProjectBudgetReport;
+  'transaction.add': BudgetTransactionView;
+  'transaction.list': BudgetTransactionView[];
+  'transaction.show': BudgetTransactionView;
+  'transaction.update': BudgetTransactionView;
+  'transaction.archive': BudgetTransactionView;
+  'transaction.restore': BudgetTransactionView;
+  'workspace.status': WorkspaceStatus;
+  'doc.add': Document;
+  'doc.list': Document[];
+  'doc.show': DocDetail;
+  'doc.update': Document;
+  'doc.archive': Document;
+  'doc.restore': Document;
+  'doc.analyze': DocAnalyzeOutput;
+  'doc.analyses': DocAnalysis[];
+  'doc.apply': DocApplyOutput;
+  'milestone.add': MilestoneDetail;
+  'milestone.list': MilestoneView[];
+  'milestone.show': MilestoneDetail;
+  'milestone.update': MilestoneDetail;
+  'milestone.link': MilestoneDetail;
+  'milestone.unlink': MilestoneDetail;
+  'milestone.archive': MilestoneDetail;
+  'milestone.restore': MilestoneDetail;
+  'lesson.add': LessonDetail;
+  'lesson.list': LessonView[];
+  'lesson.show': LessonDetail;
+  'lesson.update': LessonDetail;
+  'lesson.validate': LessonDetail;
+  'lesson.apply': LessonDetail;
+  'lesson.outcome': LessonDetail;
+  'lesson.suggest': LessonSuggestion[];
+  'lesson.archive': LessonDetail;
+  'lesson.restore': LessonDetail;
+  'brief.create': BriefingView;
+  'brief.list': BriefingView[];
+  'brief.show': BriefingView;
+  'brief.archive': BriefingView;
+  'brief.restore': BriefingView;
   'audit.list': AuditEntry[];
   'workspace.export': WorkspaceDocument;
   'workspace.import': ImportSummary;
@@ -144,6 +205,52 @@ const DRIVEN_OPERATIONS: readonly OperationName[] = [
   'stakeholder.update',
   'stakeholder.archive',
   'stakeholder.restore',
+  'budget.add',
+  'budget.list',
+  'budget.show',
+  'budget.update',
+  'budget.archive',
+  'budget.restore',
+  'budget.report',
+  'transaction.add',
+  'transaction.list',
+  'transaction.show',
+  'transaction.update',
+  'transaction.archive',
+  'transaction.restore',
+  'workspace.status',
+  'doc.add',
+  'doc.list',
+  'doc.show',
+  'doc.update',
+  'doc.archive',
+  'doc.restore',
+  'doc.analyze',
+  'doc.analyses',
+  'doc.apply',
+  'milestone.add',
+  'milestone.list',
+  'milestone.show',
+  'milestone.update',
+  'milestone.link',
+  'milestone.unlink',
+  'milestone.archive',
+  'milestone.restore',
+  'lesson.add',
+  'lesson.list',
+  'lesson.show',
+  'lesson.update',
+  'lesson.validate',
+  'lesson.apply',
+  'lesson.outcome',
+  'lesson.suggest',
+  'lesson.archive',
+  'lesson.restore',
+  'brief.create',
+  'brief.list',
+  'brief.show',
+  'brief.archive',
+  'brief.restore',
   'audit.list',
   'workspace.export',
   'workspace.import',
@@ -303,6 +410,18 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
       input: OperationInput = {},
       actor: string = ACTOR,
     ): Promise<OperationOutputs[N]> => runOn(runner, operationName, input, actor);
+
+    /** Rule and quality operations: called by name, their outputs typed where they are read. */
+    const call = <T = Record<string, unknown>>(
+      operationName: string,
+      input: OperationInput = {},
+      actor: string = ACTOR,
+      target: OperationRunner = runner,
+    ): Promise<T> => {
+      const operation = findOperation(operationName);
+      if (!operation) throw new Error(`the catalog has no operation '${operationName}'`);
+      return target.run(operation, input, actor) as Promise<T>;
+    };
 
     const createProjectNamed = (key: string, extra: OperationInput = {}) =>
       run('project.create', { key, name: `${key} project`, ...extra });
@@ -2226,6 +2345,1936 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
       });
     });
 
+    describe('briefings', () => {
+      const brief = (input: OperationInput = {}) => run('brief.create', input);
+      const idsOf = (items: readonly { readonly id: string }[]) => items.map((item) => item.id);
+      /** Spend of one model call in the ledger, as a finished step would leave it. */
+      const spend = (agent: string | null, costUsd: number, project: string | null) =>
+        store.transaction('write', async (repos) => {
+          const projectId = project === null ? null : (await repos.projects.findByKey(project))!.id;
+          await repos.ledger.append([
+            {
+              at: clock.now().toISOString(),
+              runId: null,
+              stepId: null,
+              attempt: null,
+              projectId,
+              agent,
+              model: 'local',
+              inputTokens: 100,
+              outputTokens: 10,
+              cachedInputTokens: 0,
+              costUsd,
+              latencyMs: 5,
+            },
+          ]);
+        });
+
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+        await createProjectNamed('WORK');
+      });
+
+      it('digests the last 24 hours of the workspace in every section, stores and audits it', async () => {
+        await createTask('Buy a UPS'); // HOME-1: done
+        await createTask('Wire the rack'); // HOME-2: blocked
+        await createTask('Mount the NAS'); // HOME-3: waits on HOME-4
+        await createTask('Order rails'); // HOME-4
+        await createTask('Write the plan', {}, 'WORK'); // WORK-1
+        await finish('HOME-1');
+        await move('HOME-2', 'blocked');
+        await run('dep.add', { task: 'HOME-3', on: ['HOME-4'] });
+        await run('risk.add', {
+          project: 'HOME',
+          title: 'NAS disk fails',
+          likelihood: 4,
+          impact: 4,
+          owner: 'bob',
+          review: '2025-12-30',
+        }); // HOME-R1: critical, review overdue
+        await run('risk.add', {
+          project: 'HOME',
+          title: 'Power cut',
+          likelihood: 2,
+          impact: 2,
+          review: '2026-01-03',
+        }); // HOME-R2: low, review due
+        await run('action.add', { project: 'HOME', title: 'Order a disk', due: '2026-01-07' }); // due (the 7th day)
+        await run('action.add', { project: 'HOME', title: 'Call the ISP', due: '2025-12-31' }); // overdue
+        await run('action.add', { project: 'WORK', title: 'Later', due: '2026-01-08' }); // neither
+        await spend('coder', 0.1, 'HOME');
+        await spend('coder', 0.2, 'WORK');
+        await spend(null, 0.000_000_4, null); // rounds to 0 micro-dollars
+        clock.advance(MINUTE);
+
+        const first = await brief();
+        expect(first).toMatchObject({
+          projectId: null,
+          project: null,
+          since: at(MINUTE - DAY),
+          until: at(MINUTE),
+          method: 'digest',
+          agent: null,
+          model: null,
+          narrative: null,
+          note: 'no model configured (this store has no workspace folder, bosun.yaml): the digest alone',
+          createdAt: at(MINUTE),
+          createdBy: ACTOR,
+          archivedAt: null,
+        });
+        const { digest } = first;
+        expect(refsOf(digest.changed.tasksCreated)).toEqual([
+          'HOME-1',
+          'HOME-2',
+          'HOME-3',
+          'HOME-4',
+          'WORK-1',
+        ]);
+        expect(digest.changed.tasksDone).toEqual([
+          { ref: 'HOME-1', title: 'Buy a UPS', status: 'done' },
+        ]);
+        expect(digest.changed.statusChanges.map((c) => [c.ref, c.from, c.to])).toEqual([
+          ['HOME-1', 'todo', 'in_progress'],
+          ['HOME-1', 'in_progress', 'done'],
+          ['HOME-2', 'todo', 'blocked'],
+        ]);
+        expect(digest.changed.records.map((r) => [r.operation, r.label])).toEqual([
+          ['risk.add', 'HOME-R1'],
+          ['risk.add', 'HOME-R2'],
+          ['action.add', 'HOME-A1'],
+          ['action.add', 'HOME-A2'],
+          ['action.add', 'WORK-A1'],
+        ]);
+        expect(digest.changed.runsStarted).toEqual([]);
+        expect(digest.due).toEqual({
+          actions: [{ ref: 'HOME-A1', title: 'Order a disk', date: '2026-01-07', owner: null }],
+          riskReviews: [{ ref: 'HOME-R2', title: 'Power cut', date: '2026-01-03', owner: null }],
+          milestones: [],
+        });
+        expect(digest.overdue).toEqual({
+          actions: [{ ref: 'HOME-A2', title: 'Call the ISP', date: '2025-12-31', owner: null }],
+          riskReviews: [
+            { ref: 'HOME-R1', title: 'NAS disk fails', date: '2025-12-30', owner: 'bob' },
+          ],
+          milestones: [],
+        });
+        expect(digest.blocked).toEqual({
+          tasks: [
+            {
+              ref: 'HOME-2',
+              title: 'Wire the rack',
+              status: 'blocked',
+              reason: 'blocked',
+              openDeps: 0,
+            },
+            {
+              ref: 'HOME-3',
+              title: 'Mount the NAS',
+              status: 'todo',
+              reason: 'waiting',
+              openDeps: 1,
+            },
+          ],
+          runsAwaitingApproval: [],
+          approvals: [],
+        });
+        expect(digest.atRisk.risks).toEqual([
+          {
+            ref: 'HOME-R1',
+            title: 'NAS disk fails',
+            level: 'critical',
+            score: 16,
+            status: 'open',
+            owner: 'bob',
+          },
+        ]);
+        expect(digest.overBudget).toEqual({ lines: [] });
+        // Money in integer micro-dollars: 0.1 + 0.2 is exactly 300,000 of them.
+        expect(digest.agents.rows.map((row) => [row.agent, row.calls, row.costMicroUsd])).toEqual([
+          ['coder', 2, 300_000],
+          ['(none)', 1, 0],
+        ]);
+        expect(digest.agents.totalCostMicroUsd).toBe(300_000);
+        expect(first.report).toContain('Overdue\n  action HOME-A2 Call the ISP: due 2025-12-31');
+        expect(first.report).toContain(
+          'At risk\n  HOME-R1 NAS disk fails: critical (16), open (bob)',
+        );
+
+        // Stored as made, and audited with each section's size in place of the digest.
+        expect(await run('brief.show', { briefing: first.id })).toEqual(first);
+        const [entry] = await auditLog({ target: first.id });
+        expect(entry).toMatchObject({
+          actor: ACTOR,
+          operation: 'brief.create',
+          targetKind: 'briefing',
+          targetId: first.id,
+        });
+        expect(entry?.changes['digest']?.after).toEqual({
+          changed: 14,
+          due: 2,
+          overdue: 2,
+          blocked: 2,
+          atRisk: 1,
+          overBudget: 0,
+          agents: 2,
+        });
+      });
+
+      it('briefs milestones due and overdue and budget lines over their threshold', async () => {
+        // Other kinds' operations, driven by name: their outputs are theirs to check.
+        const runNamed = (operationName: string, input: OperationInput) => {
+          const operation = findOperation(operationName);
+          if (!operation) throw new Error(`the catalog has no operation '${operationName}'`);
+          return runner.run(operation, input, ACTOR);
+        };
+        await runNamed('milestone.add', {
+          project: 'HOME',
+          title: 'Backups verified',
+          due: '2026-01-05',
+          owner: 'ana',
+        });
+        await runNamed('milestone.add', {
+          project: 'HOME',
+          title: 'NAS migrated',
+          due: '2025-12-20',
+        });
+        await runNamed('milestone.add', {
+          project: 'HOME',
+          title: 'Done already',
+          due: '2025-12-01',
+          status: 'done',
+        });
+        await runNamed('milestone.add', { project: 'WORK', title: 'Elsewhere', due: '2026-01-02' });
+        await runNamed('budget.add', { project: 'HOME', category: 'Hardware', planned: '100.00' });
+        await runNamed('budget.add', { project: 'HOME', category: 'Cloud', planned: '50.00' });
+        await runNamed('transaction.add', {
+          line: 'HOME-B1',
+          amount: '150.00',
+          date: '2026-01-01',
+        });
+        await runNamed('transaction.add', { line: 'HOME-B2', amount: '10.00', date: '2026-01-01' });
+
+        const home = await brief({ project: 'HOME' });
+        expect(home.digest.due.milestones).toEqual([
+          { ref: 'HOME-M1', title: 'Backups verified', date: '2026-01-05', owner: 'ana' },
+        ]);
+        expect(home.digest.overdue.milestones).toEqual([
+          { ref: 'HOME-M2', title: 'NAS migrated', date: '2025-12-20', owner: null },
+        ]);
+        expect(home.digest.overBudget.lines).toEqual([
+          expect.objectContaining({
+            project: 'HOME',
+            ref: 'HOME-B1',
+            category: 'Hardware',
+            plannedMinor: 10_000,
+            actualMinor: 15_000,
+          }),
+        ]);
+        expect(home.report).toContain('milestone HOME-M2 NAS migrated: 2025-12-20');
+        expect(home.report).toContain('Over budget\n  HOME-B1 Hardware: ');
+        const workspace = await brief();
+        expect(refsOf(workspace.digest.due.milestones)).toEqual(['WORK-M1', 'HOME-M1']);
+        expect(refsOf(workspace.digest.overBudget.lines)).toEqual(['HOME-B1']);
+      });
+
+      it('briefs again from where the last briefing of the same scope ended', async () => {
+        await createTask('Buy a UPS');
+        clock.advance(MINUTE);
+        const workspace = await brief();
+        clock.advance(HOUR);
+        await createTask('Wire the rack', {}, 'WORK');
+        await move('HOME-1', 'in_progress');
+        clock.advance(MINUTE);
+
+        const second = await brief();
+        expect(second.since).toBe(workspace.until);
+        expect(refsOf(second.digest.changed.tasksCreated)).toEqual(['WORK-1']);
+        expect(second.digest.changed.statusChanges.map((c) => [c.ref, c.to])).toEqual([
+          ['HOME-1', 'in_progress'],
+        ]);
+        // A project's first briefing looks back a day, whatever the workspace's did.
+        const home = await brief({ project: 'home' });
+        expect(home).toMatchObject({ project: 'HOME', since: at(MINUTE + HOUR + MINUTE - DAY) });
+        expect(refsOf(home.digest.changed.tasksCreated)).toEqual(['HOME-1']);
+        clock.advance(MINUTE);
+        const again = await brief({ project: 'HOME' });
+        expect(again.since).toBe(home.until);
+        expect(refsOf(again.digest.changed.tasksCreated)).toEqual([]);
+        // --since overrides the last briefing.
+        const week = await brief({ project: 'HOME', since: '7d' });
+        expect(week.since).toBe(at(3 * MINUTE + HOUR - 7 * DAY));
+        expect(refsOf(week.digest.changed.tasksCreated)).toEqual(['HOME-1']);
+        const now = await brief({ since: at(3 * MINUTE + HOUR) });
+        expect(now.since).toBe(now.until);
+        expect(now.report).toContain('Nothing changed, nothing is due, blocked or at risk.');
+      });
+
+      it('lists the history newest first, shows by id, prefix or latest, archives and restores', async () => {
+        const one = await brief();
+        clock.advance(MINUTE);
+        const two = await brief({ project: 'HOME' });
+        clock.advance(MINUTE);
+        const three = await brief();
+        expect(idsOf(await run('brief.list'))).toEqual([three.id, two.id, one.id]);
+        expect(idsOf(await run('brief.list', { project: 'HOME' }))).toEqual([two.id]);
+        expect(idsOf(await run('brief.list', { workspaceOnly: true }))).toEqual([three.id, one.id]);
+        expect(idsOf(await run('brief.list', { limit: 1 }))).toEqual([three.id]);
+        expect((await run('brief.show', { briefing: 'latest' })).id).toBe(three.id);
+        expect((await run('brief.show', { briefing: 'LATEST', project: 'HOME' })).id).toBe(two.id);
+        expect((await run('brief.show', { briefing: two.id.slice(0, 12).toLowerCase() })).id).toBe(
+          two.id,
+        );
+
+        clock.advance(MINUTE);
+        const archived = await run('brief.archive', { briefing: three.id });
+        expect(archived.archivedAt).toBe(at(3 * MINUTE));
+        expect(idsOf(await run('brief.list'))).toEqual([two.id, one.id]);
+        expect(idsOf(await run('brief.list', { archived: true }))).toEqual([
+          three.id,
+          two.id,
+          one.id,
+        ]);
+        // An archived briefing is not the last one: the next starts where the one before ended.
+        expect((await run('brief.show', { briefing: 'latest' })).id).toBe(one.id);
+        expect((await brief({ model: null })).since).toBe(one.until);
+        expect((await run('brief.show', { briefing: three.id })).archivedAt).toBe(at(3 * MINUTE));
+        await fails(run('brief.archive', { briefing: three.id }), 'conflict');
+        const restored = await run('brief.restore', { briefing: three.id });
+        expect(restored.archivedAt).toBeNull();
+        await fails(run('brief.restore', { briefing: three.id }), 'conflict');
+        const trail = await auditLog({ target: three.id });
+        expect(trail.map((e) => [e.operation, e.changes['archivedAt']?.after ?? null])).toEqual([
+          ['brief.create', null],
+          ['brief.archive', at(3 * MINUTE)],
+          ['brief.restore', null],
+        ]);
+      });
+
+      it('refuses bad input naming the field, and stores nothing', async () => {
+        const attempts: [OperationName, OperationInput, string, ErrorCode][] = [
+          ['brief.create', { since: 'yesterday' }, 'since', 'invalid_input'],
+          ['brief.create', { since: '2027-01-01' }, 'since', 'invalid_input'],
+          ['brief.create', { project: 'NOPE' }, 'project', 'not_found'],
+          ['brief.create', { agent: 'briefer', model: null }, 'model', 'invalid_input'],
+          [
+            'brief.list',
+            { project: 'HOME', workspaceOnly: true },
+            'workspaceOnly',
+            'invalid_input',
+          ],
+          ['brief.show', { briefing: 'nope' }, 'briefing', 'invalid_input'],
+          ['brief.show', { briefing: '01ARZ3NDEKTSV4RRFFQ69G5FAV' }, 'briefing', 'not_found'],
+          ['brief.show', { briefing: 'latest' }, 'briefing', 'not_found'],
+          [
+            'brief.show',
+            { briefing: '01ARZ3NDEKTSV4RRFFQ69G5FAV', project: 'HOME' },
+            'project',
+            'invalid_input',
+          ],
+        ];
+        for (const [operationName, input, field, code] of attempts) {
+          const error = await fails(run(operationName, input), code);
+          expect(error.details['field'], JSON.stringify(input)).toBe(field);
+          expect(error.message).toMatch(new RegExp(`^${field}: `));
+        }
+        // A model named where none can be found is an error, not a digest.
+        const named = await fails(run('brief.create', { model: 'local' }), 'unavailable');
+        expect(named.message).toContain('no workspace folder');
+        expect(await run('brief.list', { archived: true })).toEqual([]);
+        expect(await auditLog({ operation: 'brief.create' })).toEqual([]);
+      });
+    });
+
+    describe('milestones', () => {
+      const addMilestone = (title: string, extra: OperationInput = {}, project = 'HOME') =>
+        run('milestone.add', { project, title, ...extra });
+      const listOf = async (filter: OperationInput = {}) =>
+        refsOf(await run('milestone.list', filter));
+      const link = (milestone: string, tasks: string[]) =>
+        run('milestone.link', { milestone, tasks });
+
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+      });
+
+      it('adds a milestone with a per-project ref and no progress yet, and audits it', async () => {
+        await createProjectNamed('WORK');
+        const first = await addMilestone('Backups verified', {
+          description: 'every share restored once',
+          owner: 'bob',
+          due: '2026-03-01',
+        });
+        expect(first).toMatchObject({
+          ref: 'HOME-M1',
+          title: 'Backups verified',
+          description: 'every share restored once',
+          owner: 'bob',
+          dueDate: '2026-03-01',
+          status: 'planned',
+          createdAt: START,
+          archivedAt: null,
+          progress: null,
+          overdue: false,
+          tasks: [],
+        });
+        expect(first.taskCounts).toMatchObject({ total: 0, done: 0, todo: 0 });
+        expect((await addMilestone('Second')).ref).toBe('HOME-M2');
+        expect((await addMilestone('Elsewhere', {}, 'WORK')).ref).toBe('WORK-M1');
+        // Milestones count apart from tasks.
+        expect((await createTask('Buy a UPS')).ref).toBe('HOME-1');
+        expect(await run('milestone.show', { milestone: 'home-m1' })).toEqual(first);
+        expect(await run('milestone.show', { milestone: first.id })).toEqual(first);
+        const [entry] = await auditLog({ target: 'HOME-M1' });
+        expect(entry).toMatchObject({
+          actor: ACTOR,
+          operation: 'milestone.add',
+          targetKind: 'milestone',
+          targetId: first.id,
+          targetLabel: 'HOME-M1',
+        });
+      });
+
+      it('computes progress from the linked tasks: done over live tasks, rounded down', async () => {
+        for (const title of ['a', 'b', 'c', 'd', 'e', 'f']) await createTask(title);
+        await addMilestone('Rack built');
+        await finish('HOME-1');
+        await move('HOME-2', 'in_progress');
+        await move('HOME-3', 'blocked');
+        const linked = await link('HOME-M1', ['HOME-1', 'home-2', 'HOME-3']);
+        expect(linked.progress).toBe(33);
+        expect(linked.taskCounts).toMatchObject({
+          total: 3,
+          done: 1,
+          in_progress: 1,
+          blocked: 1,
+          todo: 0,
+        });
+        expect(linked.tasks.map((task) => [task.ref, task.status])).toEqual([
+          ['HOME-1', 'done'],
+          ['HOME-2', 'in_progress'],
+          ['HOME-3', 'blocked'],
+        ]);
+        // Linking twice changes nothing and writes no audit entry.
+        const again = await link('HOME-M1', ['HOME-1']);
+        expect(again.taskCounts.total).toBe(3);
+        await finish('HOME-2');
+        expect((await run('milestone.show', { milestone: 'HOME-M1' })).progress).toBe(66);
+        // A deleted task leaves the count.
+        await run('task.delete', { task: 'HOME-3' });
+        const shown = await run('milestone.show', { milestone: 'HOME-M1' });
+        expect([shown.progress, shown.taskCounts.total, refsOf(shown.tasks)]).toEqual([
+          100,
+          2,
+          ['HOME-1', 'HOME-2'],
+        ]);
+        await link('HOME-M1', ['HOME-4', 'HOME-5', 'HOME-6']);
+        const [listed] = await run('milestone.list', {});
+        expect([listed?.progress, listed?.taskCounts.total, listed?.taskCounts.todo]).toEqual([
+          40, 5, 3,
+        ]);
+        const unlinked = await run('milestone.unlink', {
+          milestone: 'HOME-M1',
+          tasks: ['HOME-4', 'HOME-5', 'HOME-6', 'HOME-6'],
+        });
+        expect([unlinked.progress, refsOf(unlinked.tasks)]).toEqual([100, ['HOME-1', 'HOME-2']]);
+        const changes = (await auditLog({ target: 'HOME-M1' }))
+          .filter((e) => e.operation !== 'milestone.add')
+          .map((e) => [e.operation, e.changes['tasks']?.after]);
+        expect(changes).toEqual([
+          ['milestone.link', ['HOME-1', 'HOME-2', 'HOME-3']],
+          ['milestone.link', ['HOME-1', 'HOME-2', 'HOME-4', 'HOME-5', 'HOME-6']],
+          ['milestone.unlink', ['HOME-1', 'HOME-2']],
+        ]);
+      });
+
+      it('refuses tasks of another project, unknown tasks, and archived milestones', async () => {
+        await createProjectNamed('WORK');
+        await createTask('home task');
+        await createTask('work task', {}, 'WORK');
+        await addMilestone('m');
+        const elsewhere = await fails(link('HOME-M1', ['HOME-1', 'WORK-1']), 'invalid_input');
+        expect(elsewhere.details['field']).toBe('tasks');
+        expect(elsewhere.message).toBe(
+          'tasks: task WORK-1 belongs to another project than HOME-M1',
+        );
+        const missing = await fails(link('HOME-M1', ['HOME-9']), 'not_found');
+        expect(missing.details).toMatchObject({ field: 'tasks', kind: 'task' });
+        const empty = await fails(link('HOME-M1', []), 'invalid_input');
+        expect(empty.details['field']).toBe('tasks');
+        // Nothing of the refused links was stored.
+        expect((await run('milestone.show', { milestone: 'HOME-M1' })).tasks).toEqual([]);
+        await run('milestone.archive', { milestone: 'HOME-M1' });
+        const archived = await fails(link('HOME-M1', ['HOME-1']), 'conflict');
+        expect(archived.message).toContain('milestone restore HOME-M1');
+      });
+
+      it('lists by due day with undated last, filters, and flags overdue from the clock', async () => {
+        await createProjectNamed('WORK');
+        await addMilestone('undated'); // M1
+        await addMilestone('late', { due: '2026-09-01' }); // M2
+        await addMilestone('due today', { due: '2026-01-01', owner: 'bob' }); // M3
+        await addMilestone('done', { due: '2026-01-01', status: 'done' }); // M4
+        await addMilestone('missed', { due: '2026-01-01', status: 'missed' }); // M5
+        await addMilestone('work', { due: '2026-05-01', status: 'in_progress' }, 'WORK');
+        expect(await listOf()).toEqual([
+          'HOME-M3',
+          'HOME-M4',
+          'HOME-M5',
+          'WORK-M1',
+          'HOME-M2',
+          'HOME-M1',
+        ]);
+        expect(await listOf({ project: 'WORK' })).toEqual(['WORK-M1']);
+        expect(await listOf({ status: ['done', 'missed'] })).toEqual(['HOME-M4', 'HOME-M5']);
+        expect(await listOf({ overdue: true })).toEqual([]);
+        clock.advance(DAY);
+        expect(await listOf({ overdue: true })).toEqual(['HOME-M3']);
+        expect((await run('milestone.show', { milestone: 'HOME-M3' })).overdue).toBe(true);
+        expect((await run('milestone.show', { milestone: 'HOME-M4' })).overdue).toBe(false);
+        const updated = await run('milestone.update', {
+          milestone: 'HOME-M3',
+          status: 'done',
+          owner: null,
+          title: 'Due yesterday',
+        });
+        expect(updated).toMatchObject({ status: 'done', owner: null, overdue: false });
+        expect(await listOf({ overdue: true })).toEqual([]);
+        const [change] = await auditLog({ target: 'HOME-M3', operation: 'milestone.update' });
+        expect(change?.changes).toMatchObject({
+          status: { before: 'planned', after: 'done' },
+          owner: { before: 'bob', after: null },
+        });
+      });
+
+      it('archives instead of deleting: off the list, still shown, restorable, audited', async () => {
+        await createTask('t');
+        await addMilestone('Keep');
+        await addMilestone('Drop');
+        await link('HOME-M2', ['HOME-1']);
+        clock.advance(MINUTE);
+        const archived = await run('milestone.archive', { milestone: 'HOME-M2' });
+        expect([archived.archivedAt, refsOf(archived.tasks)]).toEqual([at(MINUTE), ['HOME-1']]);
+        expect(await listOf()).toEqual(['HOME-M1']);
+        expect(await listOf({ archived: true })).toEqual(['HOME-M1', 'HOME-M2']);
+        await fails(run('milestone.update', { milestone: 'HOME-M2', status: 'done' }), 'conflict');
+        await fails(run('milestone.archive', { milestone: 'HOME-M2' }), 'conflict');
+        await fails(run('milestone.restore', { milestone: 'HOME-M1' }), 'conflict');
+        expect((await addMilestone('Next')).ref).toBe('HOME-M3');
+        const restored = await run('milestone.restore', { milestone: 'HOME-M2' });
+        expect([restored.archivedAt, restored.progress]).toEqual([null, 0]);
+        expect((await auditLog({ target: 'HOME-M2' })).map((e) => e.operation)).toEqual([
+          'milestone.add',
+          'milestone.link',
+          'milestone.archive',
+          'milestone.restore',
+        ]);
+      });
+
+      it('refuses bad input naming the field, and answers unknown milestones with not_found', async () => {
+        const attempts: [OperationName, OperationInput, string][] = [
+          ['milestone.add', { project: 'HOME', title: ' ' }, 'title'],
+          ['milestone.add', { project: 'HOME', title: 'x', due: '2026-02-30' }, 'due'],
+          ['milestone.add', { project: 'HOME', title: 'x', status: 'late' }, 'status'],
+          ['milestone.list', { status: ['late'] }, 'status.0'],
+        ];
+        for (const [operationName, input, field] of attempts) {
+          const error = await fails(run(operationName, input), 'invalid_input');
+          expect(error.details['field'], JSON.stringify(input)).toBe(field);
+        }
+        for (const operationName of [
+          'milestone.show',
+          'milestone.update',
+          'milestone.archive',
+          'milestone.restore',
+        ] as const) {
+          const error = await fails(run(operationName, { milestone: 'HOME-M9' }), 'not_found');
+          expect(error.message).toBe(
+            "milestone: no milestone 'HOME-M9'; see 'bosun milestone list'",
+          );
+        }
+        const project = await fails(addMilestone('x', {}, 'NOPE'), 'not_found');
+        expect(project.details).toMatchObject({ field: 'project', key: 'NOPE' });
+        expect(await run('milestone.list', { archived: true })).toEqual([]);
+      });
+    });
+
+    describe('lessons', () => {
+      const addLesson = (title: string, extra: OperationInput = {}, project = 'HOME') =>
+        run('lesson.add', { project, title, ...extra });
+      const listOf = async (filter: OperationInput = {}) =>
+        refsOf(await run('lesson.list', filter));
+      const suggested = async (input: OperationInput) => refsOf(await run('lesson.suggest', input));
+
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+      });
+
+      it('adds, shows, updates and archives a lesson, auditing each write', async () => {
+        const first = await addLesson('Test restores, not only backups', {
+          context: 'the March restore failed',
+          insight: 'a backup is only as good as its last restore test',
+          tags: ['backup', 'nas', 'backup'],
+        });
+        expect(first).toMatchObject({
+          ref: 'HOME-L1',
+          tags: ['backup', 'nas'],
+          helped: 0,
+          notHelped: 0,
+          applied: 0,
+          helpfulScore: 0,
+          validations: [],
+          applications: [],
+          archivedAt: null,
+        });
+        expect(await run('lesson.show', { lesson: 'home-l1' })).toEqual(first);
+        clock.advance(MINUTE);
+        const updated = await run('lesson.update', { lesson: 'HOME-L1', tags: ['restore'] });
+        expect([updated.tags, updated.insight, updated.updatedAt]).toEqual([
+          ['restore'],
+          first.insight,
+          at(MINUTE),
+        ]);
+        await run('lesson.archive', { lesson: 'HOME-L1' });
+        expect(await listOf()).toEqual([]);
+        expect(await listOf({ archived: true })).toEqual(['HOME-L1']);
+        await fails(run('lesson.validate', { lesson: 'HOME-L1', helped: true }), 'conflict');
+        await run('lesson.restore', { lesson: 'HOME-L1' });
+        expect(await listOf()).toEqual(['HOME-L1']);
+        expect((await auditLog({ target: 'HOME-L1' })).map((e) => e.operation)).toEqual([
+          'lesson.add',
+          'lesson.update',
+          'lesson.archive',
+          'lesson.restore',
+        ]);
+      });
+
+      it('tallies validations and outcomes, and lists the most helpful first, then the newest', async () => {
+        await createTask('Restore the photos share'); // HOME-1
+        await addLesson('one'); // L1
+        clock.advance(MINUTE);
+        await addLesson('two'); // L2
+        clock.advance(MINUTE);
+        await addLesson('three'); // L3
+        expect(await listOf()).toEqual(['HOME-L3', 'HOME-L2', 'HOME-L1']);
+        await run('lesson.validate', { lesson: 'HOME-L1', helped: true, task: 'HOME-1' });
+        await run('lesson.validate', { lesson: 'HOME-L1', helped: true, note: 'again' }, 'bob');
+        await run('lesson.validate', { lesson: 'HOME-L3', helped: false });
+        const applied = await run('lesson.apply', {
+          lesson: 'HOME-L2',
+          task: 'home-1',
+          note: 'added a restore test',
+        });
+        const [application] = applied.applications;
+        expect(application).toMatchObject({
+          taskRef: 'HOME-1',
+          note: 'added a restore test',
+          by: ACTOR,
+          outcome: null,
+        });
+        const outcome = await run('lesson.outcome', {
+          lesson: 'HOME-L2',
+          task: 'HOME-1',
+          outcome: 'failed',
+          note: 'took too long',
+        });
+        expect(outcome.applications[0]).toMatchObject({
+          outcome: 'failed',
+          outcomeNote: 'took too long',
+          outcomeBy: ACTOR,
+        });
+        expect([outcome.applied, outcome.failed, outcome.helpfulScore]).toEqual([1, 1, -1]);
+        const byId = await run('lesson.outcome', {
+          lesson: application!.id.toLowerCase(),
+          outcome: 'succeeded',
+        });
+        expect([byId.succeeded, byId.failed, byId.helpfulScore]).toEqual([1, 0, 1]);
+        expect(byId.applications[0]?.outcomeNote).toBe('took too long');
+        const shown = await run('lesson.show', { lesson: 'HOME-L1' });
+        expect([shown.helped, shown.notHelped, shown.helpfulScore]).toEqual([2, 0, 2]);
+        expect(shown.validations.map((v) => [v.helped, v.taskRef, v.by, v.note])).toEqual([
+          [true, 'HOME-1', ACTOR, ''],
+          [true, null, 'bob', 'again'],
+        ]);
+        const listed = await run('lesson.list', {});
+        expect(listed.map((l) => [l.ref, l.helpfulScore])).toEqual([
+          ['HOME-L1', 2],
+          ['HOME-L2', 1],
+          ['HOME-L3', -1],
+        ]);
+        const operations = (await auditLog({ target: 'HOME-L2' })).map((e) => [
+          e.operation,
+          Object.keys(e.changes),
+        ]);
+        expect(operations).toEqual([
+          ['lesson.add', expect.any(Array)],
+          ['lesson.apply', ['application']],
+          ['lesson.outcome', ['application']],
+          ['lesson.outcome', ['application']],
+        ]);
+      });
+
+      it('refuses an outcome for an application that does not exist', async () => {
+        await createTask('t');
+        await addLesson('l');
+        const never = await fails(
+          run('lesson.outcome', { lesson: 'HOME-L1', task: 'HOME-1', outcome: 'mixed' }),
+          'not_found',
+        );
+        expect(never.details['field']).toBe('task');
+        const noTask = await fails(
+          run('lesson.outcome', { lesson: 'HOME-L1', outcome: 'mixed' }),
+          'invalid_input',
+        );
+        expect(noTask.details['field']).toBe('task');
+        const badOutcome = await fails(
+          run('lesson.outcome', { lesson: 'HOME-L1', task: 'HOME-1', outcome: 'great' }),
+          'invalid_input',
+        );
+        expect(badOutcome.details['field']).toBe('outcome');
+        const missingHelped = await fails(
+          run('lesson.validate', { lesson: 'HOME-L1' }),
+          'invalid_input',
+        );
+        expect(missingHelped.details['field']).toBe('helped');
+        const badTag = await fails(addLesson('x', { tags: ['has space'] }), 'invalid_input');
+        expect(badTag.details['field']).toBe('tags.0');
+        expect(await listOf({ archived: true })).toEqual(['HOME-L1']);
+        expect(await auditLog({ operation: 'lesson.outcome' })).toEqual([]);
+      });
+
+      it('suggests the lessons relevant to a task, in its project unless asked for all', async () => {
+        await createProjectNamed('WORK');
+        await addLesson('Label the cables before unracking', {
+          insight: 'photos of the rack save an hour',
+          tags: ['rack'],
+        }); // L1
+        await addLesson('Test restores, not only backups', {
+          context: 'the NAS restore failed in March',
+          insight: 'schedule a monthly restore test of one share',
+          tags: ['backup', 'nas'],
+        }); // L2
+        await addLesson('Order spares early', { insight: 'disks take two weeks' }); // L3
+        await addLesson('Restore drills need a runbook', { tags: ['backup'] }, 'WORK'); // WORK-L1
+        await createTask('Restore the photos share from the NAS backups', {
+          tags: ['backup'],
+        }); // HOME-1
+        const suggestions = await run('lesson.suggest', { task: 'HOME-1' });
+        expect(refsOf(suggestions)[0]).toBe('HOME-L2');
+        expect(suggestions[0]?.matched).toEqual(
+          expect.arrayContaining(['backup', 'nas', 'restore', 'share']),
+        );
+        expect(refsOf(suggestions)).not.toContain('HOME-L3');
+        expect(refsOf(suggestions)).not.toContain('WORK-L1');
+        expect(await suggested({ task: 'HOME-1', allProjects: true })).toContain('WORK-L1');
+        expect(await suggested({ task: 'HOME-1', limit: 1 })).toEqual(['HOME-L2']);
+        expect(await suggested({ text: 'spare disks', project: 'HOME' })).toEqual(['HOME-L3']);
+        expect(await suggested({ text: 'unracking cables' })).toEqual(['HOME-L1']);
+        await run('lesson.archive', { lesson: 'HOME-L2' });
+        expect(await suggested({ task: 'HOME-1' })).not.toContain('HOME-L2');
+        const nothing = await fails(run('lesson.suggest', {}), 'invalid_input');
+        expect(nothing.details['field']).toBe('task');
+        const unknown = await fails(run('lesson.suggest', { task: 'HOME-9' }), 'not_found');
+        expect(unknown.details['field']).toBe('task');
+      });
+    });
+
+    describe('documents', () => {
+      const MINUTES = `# Backup review
+
+We keep the family photos on the NAS. Both disks come from the same batch.
+There is a risk that both disks may fail in the same week.
+We decided to copy everything offsite every Sunday.
+
+- [ ] Order a second offsite disk
+- [ ] Write the restore runbook by 2027-03-12
+`;
+      const addDoc = (text: string, extra: OperationInput = {}, project = 'HOME') =>
+        run('doc.add', { project, text, name: 'minutes.md', ...extra });
+      const listOf = async (filter: OperationInput = {}) => refsOf(await run('doc.list', filter));
+
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+      });
+
+      it('adds a text with its metadata and a per-project ref, keeps the text out of the audit log, and shows it on request', async () => {
+        await createProjectNamed('WORK');
+        const added = await addDoc(MINUTES, { tag: ['backup', 'backup', 'review'] });
+        const bytes = new TextEncoder().encode(MINUTES);
+        const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes));
+        expect(added).toMatchObject({
+          ref: 'HOME-D1',
+          title: 'Backup review',
+          description: '',
+          tags: ['backup', 'review'],
+          fileName: 'minutes.md',
+          mediaType: 'text/markdown',
+          bytes: bytes.length,
+          sha256: [...digest].map((b) => b.toString(16).padStart(2, '0')).join(''),
+          pages: null,
+          characters: MINUTES.length,
+          words: MINUTES.split(/\s+/).filter(Boolean).length,
+          truncated: false,
+          addedBy: ACTOR,
+          createdAt: START,
+          archivedAt: null,
+        });
+        expect(
+          await addDoc('plain words here', { name: 'notes.txt', title: 'Notes' }),
+        ).toMatchObject({ ref: 'HOME-D2', title: 'Notes', mediaType: 'text/plain' });
+        expect((await addDoc(MINUTES, {}, 'WORK')).ref).toBe('WORK-D1');
+        // Refs of documents count apart from risks.
+        expect(
+          (await run('risk.add', { project: 'HOME', title: 'x', likelihood: 1, impact: 1 })).ref,
+        ).toBe('HOME-R1');
+
+        const shown = await run('doc.show', { doc: 'home-d1' });
+        expect(shown.doc).toEqual(added);
+        expect(shown.analysis).toBeNull();
+        expect(shown.text).toBeUndefined();
+        expect(shown.report).toContain("No analysis yet: 'bosun doc analyze HOME-D1'.");
+        const withText = await run('doc.show', { doc: added.id, text: true });
+        expect(withText.text).toBe(MINUTES);
+
+        const [entry] = await auditLog({ target: 'HOME-D1' });
+        expect(entry).toMatchObject({
+          operation: 'doc.add',
+          targetKind: 'doc',
+          targetLabel: 'HOME-D1',
+        });
+        expect(entry?.changes['sha256']).toEqual({ before: null, after: added.sha256 });
+        expect(JSON.stringify(entry)).not.toContain('family photos');
+      });
+
+      it('refuses the same content twice in a project, naming the document, unless forced', async () => {
+        await addDoc(MINUTES);
+        const error = await fails(addDoc(MINUTES, { name: 'copy.md' }), 'conflict');
+        expect(error.message).toBe(
+          'text: the same content is already HOME-D1 ("Backup review"); pass force (--force) to add it again',
+        );
+        expect(error.details['field']).toBe('text');
+        await run('doc.archive', { doc: 'HOME-D1' });
+        expect((await fails(addDoc(MINUTES), 'conflict')).message).toContain(
+          'HOME-D1 ("Backup review", archived)',
+        );
+        expect((await addDoc(MINUTES, { force: true })).ref).toBe('HOME-D2');
+      });
+
+      it('cuts a text longer than the limit and says so', async () => {
+        const long = `${'word '.repeat(200_001)}`;
+        const added = await addDoc(long, { name: 'long.txt' });
+        expect(added).toMatchObject({ characters: long.length, words: 200_001, truncated: true });
+        const shown = await run('doc.show', { doc: 'HOME-D1', text: true });
+        expect(shown.text).toHaveLength(1_000_000);
+      });
+
+      it('updates title, description and tags, lists newest first by project and tag, archives and restores', async () => {
+        await createProjectNamed('WORK');
+        await addDoc('first', { name: 'a.txt', tag: ['plan'] }); // HOME-D1
+        clock.advance(MINUTE);
+        await addDoc('second', { name: 'b.txt' }); // HOME-D2
+        clock.advance(MINUTE);
+        await addDoc('third', { name: 'c.txt', tag: ['plan', 'nas'] }, 'WORK'); // WORK-D1
+        expect(await listOf()).toEqual(['WORK-D1', 'HOME-D2', 'HOME-D1']);
+        expect(await listOf({ project: 'HOME' })).toEqual(['HOME-D2', 'HOME-D1']);
+        expect(await listOf({ tag: ['plan'] })).toEqual(['WORK-D1', 'HOME-D1']);
+        expect(await listOf({ tag: ['plan', 'nas'] })).toEqual(['WORK-D1']);
+
+        const updated = await run('doc.update', {
+          doc: 'HOME-D2',
+          title: 'Second thoughts',
+          description: 'what we said after',
+          tag: ['nas'],
+        });
+        expect(updated).toMatchObject({
+          title: 'Second thoughts',
+          tags: ['nas'],
+          updatedAt: at(2 * MINUTE),
+        });
+        const [update] = await auditLog({ target: 'HOME-D2', operation: 'doc.update' });
+        expect(update?.changes).toMatchObject({
+          title: { before: 'b.txt', after: 'Second thoughts' },
+          tags: { before: [], after: ['nas'] },
+        });
+        expect((await run('doc.update', { doc: 'HOME-D2', tag: null })).tags).toEqual([]);
+
+        await run('doc.archive', { doc: 'HOME-D2' });
+        expect(await listOf({ project: 'HOME' })).toEqual(['HOME-D1']);
+        expect(await listOf({ project: 'HOME', archived: true })).toEqual(['HOME-D2', 'HOME-D1']);
+        const refused = await fails(run('doc.update', { doc: 'HOME-D2', title: 'x' }), 'conflict');
+        expect(refused.message).toContain("'bosun doc restore HOME-D2'");
+        await fails(run('doc.analyze', { doc: 'HOME-D2' }), 'conflict');
+        await fails(run('doc.archive', { doc: 'HOME-D2' }), 'conflict');
+        expect((await run('doc.show', { doc: 'HOME-D2' })).doc.archivedAt).not.toBeNull();
+        await run('doc.restore', { doc: 'HOME-D2' });
+        expect(await listOf({ project: 'HOME' })).toEqual(['HOME-D2', 'HOME-D1']);
+      });
+
+      it('stores an extractive analysis when no model can answer, numbered per document and audited', async () => {
+        await addDoc(MINUTES);
+        const first = await run('doc.analyze', { doc: 'HOME-D1' });
+        expect(first.analysis).toMatchObject({
+          seq: 1,
+          method: 'extractive',
+          agent: null,
+          model: null,
+          applied: [],
+          createdBy: ACTOR,
+        });
+        expect(first.analysis.note).toMatch(
+          /^no model configured \(this store has no workspace folder, bosun\.yaml\); extractive analysis: /,
+        );
+        expect(first.analysis.result.risks.map((r) => r.title)).toEqual([
+          'There is a risk that both disks may fail in the same week.',
+        ]);
+        expect(first.analysis.result.actions).toEqual([
+          { title: 'Order a second offsite disk', owner: null, due: null },
+          { title: 'Write the restore runbook by 2027-03-12', owner: null, due: '2027-03-12' },
+        ]);
+        expect(first.analysis.result.decisions).toEqual([
+          'We decided to copy everything offsite every Sunday.',
+        ]);
+        expect(first.analysis.result.deadlines).toEqual([
+          { what: 'Write the restore runbook by 2027-03-12', date: '2027-03-12' },
+        ]);
+        expect(first.apply).toBe('bosun doc apply HOME-D1 --analysis 1 --all');
+        expect(first.report).toContain('  R1  L3 × I3  There is a risk');
+
+        clock.advance(MINUTE);
+        const second = await run('doc.analyze', { doc: 'HOME-D1', model: null });
+        expect(second.analysis.seq).toBe(2);
+        expect(second.analysis.note).toMatch(/^no model asked \(--no-model\); extractive/);
+        expect((await run('doc.analyses', { doc: 'HOME-D1' })).map((a) => a.seq)).toEqual([2, 1]);
+        const shown = await run('doc.show', { doc: 'HOME-D1', history: true });
+        expect(shown.analysis?.id).toBe(second.analysis.id);
+        expect(shown.analyses?.map((a) => a.seq)).toEqual([2, 1]);
+        expect(await auditLog({ target: 'HOME-D1', operation: 'doc.analyze' })).toHaveLength(2);
+
+        // A named agent or model must answer: here nothing can.
+        await fails(run('doc.analyze', { doc: 'HOME-D1', agent: 'analyst' }), 'unavailable');
+        const both = await fails(
+          run('doc.analyze', { doc: 'HOME-D1', agent: 'analyst', model: null }),
+          'invalid_input',
+        );
+        expect(both.details['field']).toBe('model');
+        expect(await run('doc.analyses', { doc: 'HOME-D1' })).toHaveLength(2);
+      });
+
+      it('applies proposals as risks and actions of the project, each once, in one transaction', async () => {
+        await addDoc(MINUTES);
+        await run('doc.analyze', { doc: 'HOME-D1' });
+        const some = await run('doc.apply', { doc: 'HOME-D1', risk: [1], action: [2] });
+        expect(some.applied).toEqual([
+          { proposal: 'R1', ref: 'HOME-R1' },
+          { proposal: 'A2', ref: 'HOME-A1' },
+        ]);
+        expect(some.risks[0]).toMatchObject({ likelihood: 3, impact: 3, score: 9 });
+        expect(some.risks[0]?.description).toContain('From HOME-D1 ("Backup review"), analysis 1.');
+        expect(some.actions[0]).toMatchObject({
+          title: 'Write the restore runbook by 2027-03-12',
+          dueDate: '2027-03-12',
+          source: 'document',
+          sourceRef: 'HOME-D1',
+        });
+        const twice = await fails(run('doc.apply', { doc: 'HOME-D1', action: [1, 2] }), 'conflict');
+        expect(twice.message).toBe(
+          'action: proposal A2 of analysis 1 was already applied as HOME-A1',
+        );
+        // Nothing of the refused apply was stored: A1 was not created.
+        expect(refsOf(await run('action.list', {}))).toEqual(['HOME-A1']);
+        const beyond = await fails(
+          run('doc.apply', { doc: 'HOME-D1', risk: [1, 4] }),
+          'invalid_input',
+        );
+        expect(beyond.message).toBe('risk: analysis 1 of HOME-D1 proposes R1–R1; there is no R4');
+
+        const rest = await run('doc.apply', { doc: 'HOME-D1', analysis: '1', all: true });
+        expect(rest.applied).toEqual([{ proposal: 'A1', ref: 'HOME-A2' }]);
+        await fails(run('doc.apply', { doc: 'HOME-D1', all: true }), 'conflict');
+        const analysis = (await run('doc.show', { doc: 'HOME-D1' })).analysis;
+        expect(analysis?.applied.map((each) => each.proposal)).toEqual(['R1', 'A2', 'A1']);
+        expect(await auditLog({ target: 'HOME-D1', operation: 'doc.apply' })).toHaveLength(2);
+        expect(await auditLog({ target: 'HOME-R1' })).toHaveLength(1);
+
+        await fails(run('doc.apply', { doc: 'HOME-D1', analysis: '7', all: true }), 'not_found');
+        const none = await fails(run('doc.apply', { doc: 'HOME-D1' }), 'invalid_input');
+        expect(none.details['field']).toBe('risk');
+        const mixed = await fails(
+          run('doc.apply', { doc: 'HOME-D1', all: true, risk: [1] }),
+          'invalid_input',
+        );
+        expect(mixed.details['field']).toBe('all');
+      });
+
+      it('refuses bad input naming the field, and stores nothing', async () => {
+        const attempts: [OperationInput, string, ErrorCode][] = [
+          [{ project: 'HOME' }, 'file', 'invalid_input'],
+          [{ project: 'HOME', text: 'x', name: 'x.md', file: 'x.md' }, 'file', 'invalid_input'],
+          [{ project: 'HOME', text: 'some text' }, 'name', 'invalid_input'],
+          [{ project: 'HOME', text: 'x', name: 'scan.pdf' }, 'name', 'invalid_input'],
+          [{ project: 'HOME', text: ' \n\t', name: 'blank.md' }, 'text', 'invalid_input'],
+          [{ project: 'HOME', text: 'x', name: 'x.md', title: ' ' }, 'title', 'invalid_input'],
+          [{ project: 'HOME', text: 'x', name: 'x.md', tag: ['a b'] }, 'tag.0', 'invalid_input'],
+          // This entry point reads no files: API and MCP callers pass text and name.
+          [{ project: 'HOME', file: 'notes.md' }, 'file', 'unavailable'],
+          [{ project: 'NOPE', text: 'x', name: 'x.md' }, 'project', 'not_found'],
+        ];
+        for (const [input, field, code] of attempts) {
+          const error = await fails(run('doc.add', input), code);
+          expect(error.details['field'], JSON.stringify(input)).toBe(field);
+          expect(error.message).toMatch(new RegExp(`^${field.replace('.', '\\.')}: `));
+        }
+        const missing = await fails(run('doc.show', { doc: 'HOME-D9' }), 'not_found');
+        expect(missing.message).toBe("doc: no doc 'HOME-D9'; see 'bosun doc list'");
+        expect(await run('doc.list', { archived: true })).toEqual([]);
+        expect(await auditLog({ operation: 'doc.add' })).toEqual([]);
+      });
+    });
+
+    describe('budget lines', () => {
+      const addLine = (
+        category: string,
+        planned: string,
+        extra: OperationInput = {},
+        project = 'HOME',
+      ) => run('budget.add', { project, category, planned, ...extra });
+      const book = (line: string, amount: string, extra: OperationInput = {}) =>
+        run('transaction.add', { line, amount, ...extra });
+      const budgetEvents = () =>
+        store.transaction('read', (repos) =>
+          repos.events.list({
+            after: 0,
+            kinds: ['budget-alert', 'budget-alert-cleared'],
+            limit: 1000,
+          }),
+        );
+
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+      });
+
+      it('adds a line with a per-project ref, planned in minor units of the project currency, audited', async () => {
+        await createProjectNamed('WORK', { budgetAmount: 5000, budgetCurrency: 'JPY' });
+        const first = await addLine('Hardware', '1200.5', { owner: 'bob', description: 'disks' });
+        expect(first).toEqual({
+          id: first.id,
+          projectId: first.projectId,
+          ref: 'HOME-B1',
+          category: 'Hardware',
+          description: 'disks',
+          plannedMinor: 120050,
+          alertPercent: null,
+          owner: 'bob',
+          alertState: 'ok',
+          alertedAt: null,
+          createdAt: START,
+          updatedAt: START,
+          archivedAt: null,
+          currency: 'USD',
+          planned: '1200.50',
+          actualMinor: 0,
+          actual: '0.00',
+          varianceMinor: -120050,
+          variance: '-1200.50',
+          variancePercent: '-100.0',
+          thresholdPercent: 10,
+          over: false,
+        });
+        expect((await addLine('Hosting', '300', { alertPercent: 5 })).ref).toBe('HOME-B2');
+        const yen = await addLine('Rent', '1500', {}, 'WORK');
+        expect([yen.ref, yen.plannedMinor, yen.planned, yen.currency]).toEqual([
+          'WORK-B1',
+          1500,
+          '1500',
+          'JPY',
+        ]);
+        // Lines count apart from risks and tasks.
+        expect(
+          (await run('risk.add', { project: 'HOME', title: 'r', likelihood: 1, impact: 1 })).ref,
+        ).toBe('HOME-R1');
+        expect(await run('budget.show', { line: 'home-b1' })).toEqual(first);
+        expect(await run('budget.show', { line: first.id })).toEqual(first);
+        const [entry] = await auditLog({ target: 'HOME-B1' });
+        expect(entry).toMatchObject({
+          operation: 'budget.add',
+          targetKind: 'budget',
+          targetLabel: 'HOME-B1',
+        });
+        expect(entry?.changes['plannedMinor']).toEqual({ before: null, after: 120050 });
+      });
+
+      it('refuses bad amounts, thresholds and categories naming the field, storing nothing', async () => {
+        await createProjectNamed('YEN', { budgetAmount: 1, budgetCurrency: 'JPY' });
+        const cases: [OperationInput, string, string][] = [
+          [
+            { project: 'HOME', category: 'A', planned: '10.005' },
+            'planned',
+            'must have at most 2 decimals in USD',
+          ],
+          [
+            { project: 'YEN', category: 'A', planned: '10.5' },
+            'planned',
+            'must have no decimals in JPY',
+          ],
+          [{ project: 'HOME', category: 'A', planned: '-1' }, 'planned', 'must not be negative'],
+          [
+            { project: 'HOME', category: 'A', planned: '1,200.00' },
+            'planned',
+            'must be a decimal amount such as 1200.50 or -30 (no separators)',
+          ],
+          [
+            { project: 'HOME', category: 'A', planned: '100000000000.01' },
+            'planned',
+            'must be at most 100000000000.00 in absolute value',
+          ],
+          [{ project: 'HOME', category: ' ', planned: '1' }, 'category', 'must not be empty'],
+          [
+            { project: 'HOME', category: 'A', planned: '1', alertPercent: 1001 },
+            'alertPercent',
+            'must be a whole number of percent from 0 to 1000',
+          ],
+          [
+            { project: 'HOME', category: 'A', planned: '1', alertPercent: 2.5 },
+            'alertPercent',
+            'must be a whole number of percent from 0 to 1000',
+          ],
+        ];
+        for (const [input, field, rule] of cases) {
+          const error = await fails(run('budget.add', input), 'invalid_input');
+          expect(error.details, JSON.stringify(input)).toMatchObject({ field, rule });
+        }
+        const missing = await fails(
+          run('budget.add', { project: 'NOPE', category: 'A', planned: '1' }),
+          'not_found',
+        );
+        expect(missing.details['field']).toBe('project');
+        expect(await run('budget.list', { archived: true })).toEqual([]);
+        expect((await addLine('First', '1')).ref).toBe('HOME-B1');
+      });
+
+      it('updates fields, clears the threshold and owner with null, and audits before and after', async () => {
+        await addLine('Hardware', '1000', { owner: 'bob', alertPercent: 20 });
+        clock.advance(MINUTE);
+        const updated = await run('budget.update', {
+          line: 'HOME-B1',
+          category: 'Hardware and cables',
+          planned: '1250.25',
+          alertPercent: null,
+          owner: null,
+        });
+        expect(updated).toMatchObject({
+          category: 'Hardware and cables',
+          plannedMinor: 125025,
+          planned: '1250.25',
+          alertPercent: null,
+          thresholdPercent: 10,
+          owner: null,
+          updatedAt: at(MINUTE),
+        });
+        const [entry] = await auditLog({ target: 'HOME-B1', operation: 'budget.update' });
+        expect(entry?.changes).toMatchObject({
+          plannedMinor: { before: 100000, after: 125025 },
+          alertPercent: { before: 20, after: null },
+          owner: { before: 'bob', after: null },
+        });
+        const refused = await fails(
+          run('budget.update', { line: 'HOME-B1', planned: '1.001' }),
+          'invalid_input',
+        );
+        expect(refused.details['field']).toBe('planned');
+        expect((await run('budget.show', { line: 'HOME-B1' })).plannedMinor).toBe(125025);
+        await fails(run('budget.update', { line: 'HOME-B9', planned: '1' }), 'not_found');
+      });
+
+      it('archives instead of deleting: out of the budget and its report, still shown, restorable', async () => {
+        await addLine('Keep', '100');
+        await addLine('Drop', '50');
+        await book('HOME-B2', '20');
+        clock.advance(MINUTE);
+        const archived = await run('budget.archive', { line: 'HOME-B2' });
+        expect(archived).toMatchObject({ archivedAt: at(MINUTE), actualMinor: 2000 });
+        expect(refsOf(await run('budget.list', { project: 'HOME' }))).toEqual(['HOME-B1']);
+        expect(refsOf(await run('budget.list', { archived: true }))).toEqual([
+          'HOME-B1',
+          'HOME-B2',
+        ]);
+        const report = await run('budget.report', { project: 'HOME' });
+        expect([
+          refsOf(report.lines),
+          report.totals.plannedMinor,
+          report.totals.actualMinor,
+        ]).toEqual([['HOME-B1'], 10000, 0]);
+        const refused = await fails(book('HOME-B2', '1'), 'conflict');
+        expect(refused.details).toMatchObject({ field: 'line', kind: 'budget' });
+        expect(refused.message).toContain('budget restore HOME-B2');
+        await fails(run('budget.archive', { line: 'HOME-B2' }), 'conflict');
+        await fails(run('budget.restore', { line: 'HOME-B1' }), 'conflict');
+        const restored = await run('budget.restore', { line: 'HOME-B2' });
+        expect(restored.archivedAt).toBeNull();
+        expect((await run('budget.report', { project: 'HOME' })).totals.actualMinor).toBe(2000);
+        expect((await auditLog({ target: 'HOME-B2' })).map((e) => e.operation)).toEqual([
+          'budget.add',
+          'budget.archive',
+          'budget.restore',
+        ]);
+      });
+
+      it('keeps the project currency once it has budget lines: a conflict naming budgetCurrency', async () => {
+        const euro = await run('project.update', { project: 'HOME', budgetCurrency: 'EUR' });
+        expect(euro.budgetCurrency).toBe('EUR');
+        expect((await addLine('Travel', '99.99')).currency).toBe('EUR');
+        for (const change of [{ budgetCurrency: 'GBP' }, { budgetCurrency: null }]) {
+          const error = await fails(
+            run('project.update', { project: 'HOME', ...change }),
+            'conflict',
+          );
+          expect(error.details).toMatchObject({ field: 'budgetCurrency', currency: 'EUR' });
+        }
+        // The same currency again, or other fields, change nothing of the budget.
+        await run('project.update', { project: 'HOME', budgetCurrency: 'EUR', budgetAmount: 10 });
+        await run('budget.archive', { line: 'HOME-B1' });
+        await fails(run('project.update', { project: 'HOME', budgetCurrency: 'USD' }), 'conflict');
+        expect((await run('project.show', { project: 'HOME' })).project.budgetCurrency).toBe('EUR');
+      });
+
+      it('reports actuals, variance, burn and projection with exact integer arithmetic', async () => {
+        // Today is 2026-01-01: ten days since the start (both counted), thirty to the due date.
+        await run('project.update', {
+          project: 'HOME',
+          startDate: '2025-12-23',
+          dueDate: '2026-01-31',
+        });
+        await addLine('Hardware', '1000');
+        await addLine('Hosting', '300', { alertPercent: 5 });
+        await addLine('Misc', '0');
+        await book('HOME-B1', '600', { date: '2025-12-28' });
+        await book('HOME-B1', '510.00', { date: '2025-12-30' });
+        await book('HOME-B2', '320', { date: '2025-12-31' });
+        await book('HOME-B2', '-10', { date: '2026-01-01', note: 'refund' });
+        await book('HOME-B3', '0.01');
+        const report = await run('budget.report', { project: 'HOME' });
+        expect(
+          report.lines.map((l) => [
+            l.ref,
+            l.actualMinor,
+            l.varianceMinor,
+            l.variancePercent,
+            l.over,
+          ]),
+        ).toEqual([
+          ['HOME-B1', 111000, 11000, '11.0', true],
+          ['HOME-B2', 31000, 1000, '3.3', false],
+          ['HOME-B3', 1, 1, null, true],
+        ]);
+        expect(report).toMatchObject({
+          project: 'HOME',
+          currency: 'USD',
+          asOf: '2026-01-01',
+          totals: {
+            plannedMinor: 130000,
+            planned: '1300.00',
+            actualMinor: 142001,
+            actual: '1420.01',
+            varianceMinor: 12001,
+            variance: '120.01',
+            variancePercent: '9.2',
+          },
+          burn: { since: '2025-12-23', elapsedDays: 10, perDayMinor: 14200, perDay: '142.00' },
+          projection: {
+            until: '2026-01-31',
+            remainingDays: 30,
+            projectedMinor: 568004,
+            projected: '5680.04',
+            overrunMinor: 438004,
+            overrun: '4380.04',
+          },
+          alerts: ['HOME-B1', 'HOME-B3'],
+        });
+        const sooner = await run('budget.report', { project: 'HOME', until: '2026-01-11' });
+        expect(sooner.projection).toEqual({
+          until: '2026-01-11',
+          remainingDays: 10,
+          projectedMinor: 284002,
+          projected: '2840.02',
+          overrunMinor: 154002,
+          overrun: '1540.02',
+        });
+        // An archived transaction no longer counts.
+        await run('transaction.archive', { transaction: 'HOME-T1' });
+        const after = await run('budget.report', { project: 'HOME' });
+        expect([after.totals.actualMinor, after.lines[0]?.over, after.alerts]).toEqual([
+          82001,
+          false,
+          ['HOME-B3'],
+        ]);
+        // Without a start date the burn counts from the first transaction.
+        await run('project.update', { project: 'HOME', startDate: null, dueDate: null });
+        const noStart = await run('budget.report', { project: 'HOME' });
+        expect(noStart.burn).toEqual({
+          since: '2025-12-30',
+          elapsedDays: 3,
+          perDayMinor: 27333,
+          perDay: '273.33',
+        });
+        expect(noStart.projection).toEqual({
+          until: null,
+          remainingDays: null,
+          projectedMinor: null,
+          projected: null,
+          overrunMinor: null,
+          overrun: null,
+        });
+        // An empty budget reports zeros and no burn.
+        await createProjectNamed('WORK');
+        const empty = await run('budget.report', { project: 'WORK' });
+        expect([
+          empty.lines,
+          empty.totals.actualMinor,
+          empty.totals.variancePercent,
+          empty.burn.perDayMinor,
+        ]).toEqual([[], 0, null, null]);
+      });
+
+      it('fires one alert when a line crosses its threshold, not on every write, and clears it', async () => {
+        await addLine('Hardware', '100');
+        await book('HOME-B1', '50');
+        await book('HOME-B1', '60'); // 110.00: at the threshold, not over it
+        expect(await budgetEvents()).toEqual([]);
+        clock.advance(MINUTE);
+        await book('HOME-B1', '0.01'); // over
+        await book('HOME-B1', '5');
+        await run('budget.update', { line: 'HOME-B1', description: 'still over' });
+        const fired = await budgetEvents();
+        expect(fired).toHaveLength(1);
+        expect(fired[0]).toMatchObject({
+          at: at(MINUTE),
+          runId: null,
+          stepId: null,
+          kind: 'budget-alert',
+          data: {
+            project: 'HOME',
+            line: 'HOME-B1',
+            category: 'Hardware',
+            currency: 'USD',
+            plannedMinor: 10000,
+            planned: '100.00',
+            actualMinor: 11001,
+            actual: '110.01',
+            thresholdPercent: 10,
+          },
+        });
+        expect(await run('budget.show', { line: 'HOME-B1' })).toMatchObject({
+          alertState: 'over',
+          alertedAt: at(MINUTE),
+          over: true,
+        });
+        // The line's alert state is a write of its own, audited under the write that moved it.
+        const stateChange = (
+          await auditLog({ target: 'HOME-B1', operation: 'transaction.add' })
+        )[0];
+        expect(stateChange?.changes['alertState']).toEqual({ before: 'ok', after: 'over' });
+        // A larger plan takes it back under: cleared once.
+        await run('budget.update', { line: 'HOME-B1', planned: '200' });
+        await run('budget.update', { line: 'HOME-B1', planned: '190' });
+        // A tighter threshold takes it over again: a second alert.
+        await run('budget.update', { line: 'HOME-B1', alertPercent: 0, planned: '110' });
+        // Archiving a transaction takes it under; restoring it takes it over.
+        await run('transaction.archive', { transaction: 'HOME-T1' });
+        await run('transaction.restore', { transaction: 'HOME-T1' });
+        expect(
+          (await budgetEvents()).map((e) => [
+            e.kind,
+            e.data['actualMinor'],
+            e.data['plannedMinor'],
+            e.data['thresholdPercent'],
+          ]),
+        ).toEqual([
+          ['budget-alert', 11001, 10000, 10],
+          ['budget-alert-cleared', 11501, 20000, 10],
+          ['budget-alert', 11501, 11000, 0],
+          ['budget-alert-cleared', 6501, 11000, 0],
+          ['budget-alert', 11501, 11000, 0],
+        ]);
+      });
+
+      it('fires one alert for concurrent writers crossing the threshold together', async () => {
+        await addLine('Hardware', '100');
+        const added = await Promise.all(Array.from({ length: 6 }, () => book('HOME-B1', '30')));
+        expect(refsOf(added).sort()).toEqual([
+          'HOME-T1',
+          'HOME-T2',
+          'HOME-T3',
+          'HOME-T4',
+          'HOME-T5',
+          'HOME-T6',
+        ]);
+        expect((await budgetEvents()).map((e) => e.kind)).toEqual(['budget-alert']);
+        expect((await run('budget.show', { line: 'HOME-B1' })).actualMinor).toBe(18000);
+      });
+
+      it('shows the budget in project show and the lines over threshold in status', async () => {
+        await createProjectNamed('WORK');
+        await addLine('Hardware', '100');
+        await addLine('Hosting', '50', { alertPercent: 50 });
+        await addLine('Travel', '10', {}, 'WORK');
+        await book('HOME-B1', '125.50');
+        await book('HOME-B2', '60');
+        await book('WORK-B1', '12');
+        const { budget } = await run('project.show', { project: 'HOME' });
+        expect(budget).toEqual({
+          currency: 'USD',
+          plannedMinor: 15000,
+          planned: '150.00',
+          actualMinor: 18550,
+          actual: '185.50',
+          varianceMinor: 3550,
+          variance: '35.50',
+          variancePercent: '23.7',
+          lines: 2,
+          alerts: [
+            {
+              ref: 'HOME-B1',
+              category: 'Hardware',
+              plannedMinor: 10000,
+              actualMinor: 12550,
+              variancePercent: '25.5',
+              thresholdPercent: 10,
+            },
+          ],
+        });
+        const status = await run('workspace.status', {});
+        expect(status.budgetAlerts).toEqual([
+          {
+            project: 'HOME',
+            ref: 'HOME-B1',
+            category: 'Hardware',
+            currency: 'USD',
+            planned: '100.00',
+            actual: '125.50',
+            variancePercent: '25.5',
+            thresholdPercent: 10,
+          },
+          {
+            project: 'WORK',
+            ref: 'WORK-B1',
+            category: 'Travel',
+            currency: 'USD',
+            planned: '10.00',
+            actual: '12.00',
+            variancePercent: '20.0',
+            thresholdPercent: 10,
+          },
+        ]);
+        expect(status.report).toContain('Budget lines over their threshold');
+        expect(status.report).toContain(
+          'HOME-B1  Hardware: 125.50 of 100.00 USD (+25.5%), threshold 10%',
+        );
+        const home = await run('workspace.status', { project: 'HOME' });
+        expect(refsOf(home.budgetAlerts)).toEqual(['HOME-B1']);
+      });
+    });
+
+    describe('transactions', () => {
+      const addLine = (category: string, planned: string, project = 'HOME') =>
+        run('budget.add', { project, category, planned });
+      const book = (line: string, amount: string, extra: OperationInput = {}) =>
+        run('transaction.add', { line, amount, ...extra });
+
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+        await addLine('Hardware', '1000');
+        await addLine('Hosting', '300');
+      });
+
+      it('books a transaction on a line, dated today unless told, with its ref, and audits it', async () => {
+        const first = await book('home-b1', '349.99', {
+          vendor: 'Disk shop',
+          note: 'two disks',
+          source: 'invoice',
+        });
+        expect(first).toEqual({
+          id: first.id,
+          projectId: first.projectId,
+          ref: 'HOME-T1',
+          lineId: (await run('budget.show', { line: 'HOME-B1' })).id,
+          line: 'HOME-B1',
+          date: '2026-01-01',
+          amountMinor: 34999,
+          amount: '349.99',
+          currency: 'USD',
+          vendor: 'Disk shop',
+          note: 'two disks',
+          source: 'invoice',
+          createdAt: START,
+          updatedAt: START,
+          archivedAt: null,
+        });
+        const refund = await book('HOME-B1', '-40', { date: '2025-12-20' });
+        expect([
+          refund.ref,
+          refund.amountMinor,
+          refund.amount,
+          refund.source,
+          refund.vendor,
+        ]).toEqual(['HOME-T2', -4000, '-40.00', 'manual', '']);
+        expect(await run('transaction.show', { transaction: 'home-t1' })).toEqual(first);
+        expect(await run('transaction.show', { transaction: first.id })).toEqual(first);
+        expect((await run('budget.show', { line: 'HOME-B1' })).actualMinor).toBe(30999);
+        const [entry] = await auditLog({ target: 'HOME-T1' });
+        expect(entry).toMatchObject({
+          operation: 'transaction.add',
+          targetKind: 'transaction',
+          targetLabel: 'HOME-T1',
+        });
+        expect(entry?.changes['amountMinor']).toEqual({ before: null, after: 34999 });
+      });
+
+      it('refuses bad amounts, days and lines naming the field, storing nothing', async () => {
+        const cases: [OperationInput, string, string][] = [
+          [{ line: 'HOME-B1', amount: '0' }, 'amount', 'must not be zero'],
+          [{ line: 'HOME-B1', amount: '-0.00' }, 'amount', 'must not be zero'],
+          [{ line: 'HOME-B1', amount: '1.999' }, 'amount', 'must have at most 2 decimals in USD'],
+          [
+            { line: 'HOME-B1', amount: '12e3' },
+            'amount',
+            'must be a decimal amount such as 1200.50 or -30 (no separators)',
+          ],
+          [
+            { line: 'HOME-B1', amount: '5', date: '2026-02-30' },
+            'date',
+            'must be a real calendar date',
+          ],
+          [{ line: 'HOME-B1', amount: '5', source: 'bank' }, 'source', ''],
+        ];
+        for (const [input, field, rule] of cases) {
+          const error = await fails(run('transaction.add', input), 'invalid_input');
+          expect(error.details['field'], JSON.stringify(input)).toBe(field);
+          if (rule) expect(error.details['rule']).toBe(rule);
+        }
+        const missing = await fails(book('HOME-B9', '5'), 'not_found');
+        expect(missing.details).toMatchObject({ field: 'line', kind: 'budget' });
+        expect(missing.message).toBe("line: no budget 'HOME-B9'; see 'bosun budget list'");
+        const amountless = await fails(
+          run('transaction.add', { line: 'HOME-B1' }),
+          'invalid_input',
+        );
+        expect(amountless.details['field']).toBe('amount');
+        expect(await run('transaction.list', { archived: true })).toEqual([]);
+        expect((await book('HOME-B1', '1')).ref).toBe('HOME-T1');
+      });
+
+      it('updates amount, day, vendor and line within the project; another project’s line is refused', async () => {
+        await createProjectNamed('WORK');
+        await addLine('Travel', '10', 'WORK');
+        await book('HOME-B1', '100');
+        clock.advance(MINUTE);
+        const moved = await run('transaction.update', {
+          transaction: 'HOME-T1',
+          amount: '120.5',
+          date: '2025-12-31',
+          vendor: 'Shop',
+          line: 'HOME-B2',
+        });
+        expect(moved).toMatchObject({
+          line: 'HOME-B2',
+          amountMinor: 12050,
+          date: '2025-12-31',
+          vendor: 'Shop',
+          updatedAt: at(MINUTE),
+        });
+        const lines = await run('budget.list', { project: 'HOME' });
+        expect(lines.map((l) => [l.ref, l.actualMinor])).toEqual([
+          ['HOME-B1', 0],
+          ['HOME-B2', 12050],
+        ]);
+        const elsewhere = await fails(
+          run('transaction.update', { transaction: 'HOME-T1', line: 'WORK-B1' }),
+          'invalid_input',
+        );
+        expect(elsewhere.details).toMatchObject({ field: 'line' });
+        expect(elsewhere.message).toBe('line: budget line WORK-B1 belongs to another project');
+        const badAmount = await fails(
+          run('transaction.update', { transaction: 'HOME-T1', amount: '0' }),
+          'invalid_input',
+        );
+        expect(badAmount.details['field']).toBe('amount');
+        expect((await run('transaction.show', { transaction: 'HOME-T1' })).line).toBe('HOME-B2');
+        const [entry] = await auditLog({ target: 'HOME-T1', operation: 'transaction.update' });
+        expect(entry?.changes).toMatchObject({
+          amountMinor: { before: 10000, after: 12050 },
+          date: { before: '2026-01-01', after: '2025-12-31' },
+        });
+      });
+
+      it('lists by day, then as booked, filtered by project, line and days', async () => {
+        await createProjectNamed('WORK');
+        await addLine('Travel', '10', 'WORK');
+        await book('HOME-B1', '1', { date: '2026-01-01' }); // T1
+        await book('HOME-B2', '2', { date: '2025-12-01' }); // T2
+        await book('HOME-B1', '3', { date: '2025-12-15' }); // T3
+        await book('HOME-B1', '4', { date: '2025-12-15' }); // T4
+        await book('WORK-B1', '5', { date: '2025-11-30' }); // WORK-T1
+        const list = async (filter: OperationInput = {}) =>
+          refsOf(await run('transaction.list', filter));
+        expect(await list()).toEqual(['WORK-T1', 'HOME-T2', 'HOME-T3', 'HOME-T4', 'HOME-T1']);
+        expect(await list({ project: 'HOME' })).toEqual([
+          'HOME-T2',
+          'HOME-T3',
+          'HOME-T4',
+          'HOME-T1',
+        ]);
+        expect(await list({ line: 'HOME-B1' })).toEqual(['HOME-T3', 'HOME-T4', 'HOME-T1']);
+        expect(await list({ from: '2025-12-15', to: '2025-12-31' })).toEqual([
+          'HOME-T3',
+          'HOME-T4',
+        ]);
+        await fails(run('transaction.list', { line: 'HOME-B7' }), 'not_found');
+      });
+
+      it('archives instead of deleting: out of the actuals, still shown, restorable, audited', async () => {
+        await book('HOME-B1', '10');
+        await book('HOME-B1', '20');
+        clock.advance(MINUTE);
+        const archived = await run('transaction.archive', { transaction: 'HOME-T2' });
+        expect(archived.archivedAt).toBe(at(MINUTE));
+        expect(refsOf(await run('transaction.list', {}))).toEqual(['HOME-T1']);
+        expect(refsOf(await run('transaction.list', { archived: true }))).toEqual([
+          'HOME-T1',
+          'HOME-T2',
+        ]);
+        expect((await run('budget.show', { line: 'HOME-B1' })).actualMinor).toBe(1000);
+        expect(await run('transaction.show', { transaction: 'HOME-T2' })).toEqual(archived);
+        const refused = await fails(
+          run('transaction.update', { transaction: 'HOME-T2', amount: '5' }),
+          'conflict',
+        );
+        expect(refused.message).toContain('transaction restore HOME-T2');
+        await fails(run('transaction.archive', { transaction: 'HOME-T2' }), 'conflict');
+        await fails(run('transaction.restore', { transaction: 'HOME-T1' }), 'conflict');
+        expect((await book('HOME-B1', '1')).ref).toBe('HOME-T3');
+        await run('transaction.restore', { transaction: 'HOME-T2' });
+        expect((await run('budget.show', { line: 'HOME-B1' })).actualMinor).toBe(3100);
+        expect((await auditLog({ target: 'HOME-T2' })).map((e) => e.operation)).toEqual([
+          'transaction.add',
+          'transaction.archive',
+          'transaction.restore',
+        ]);
+      });
+    });
+
+    describe('workflow rules', () => {
+      type Decision = { rule: string; ruleRef: string | null; source: string; outcome: string };
+      const decisionsOf = (record: string) => call<Decision[]>('rule.decisions', { record });
+      const withYamlRules = (rules: readonly RuleDefinition[]) =>
+        createOperationRunner({ store, clock, newId, validateOutput: true, workflowRules: rules });
+
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+      });
+
+      it('adds, changes, lists in evaluation order, archives and restores rule records, audited', async () => {
+        const first = await call('rule.add', {
+          project: 'HOME',
+          name: 'no-p0-done',
+          entity: 'task',
+          to: ['done'],
+          when: { priority: 'p0' },
+          then: 'deny',
+          reason: 'frozen',
+        });
+        expect(first).toMatchObject({ ref: 'HOME-W1', from: null, to: ['done'], then: 'deny' });
+        await call('rule.add', { project: 'HOME', name: 'second', entity: 'risk', then: 'allow' });
+        expect(refsOf(await call<{ ref: string }[]>('rule.list', { project: 'HOME' }))).toEqual([
+          'HOME-W1',
+          'HOME-W2',
+        ]);
+        const changed = await call('rule.update', {
+          rule: 'home-w1',
+          then: 'require',
+          approver: 'bob',
+        });
+        expect(changed).toMatchObject({ then: 'require', approver: 'bob', reason: 'frozen' });
+        await call('rule.archive', { rule: 'HOME-W1' });
+        expect(refsOf(await call<{ ref: string }[]>('rule.list', {}))).toEqual(['HOME-W2']);
+        await call('rule.restore', { rule: 'HOME-W1' });
+        const entries = await auditLog({ target: 'HOME-W1' });
+        expect(entries.map((entry) => entry.operation)).toEqual([
+          'rule.add',
+          'rule.update',
+          'rule.archive',
+          'rule.restore',
+        ]);
+        const typo = await fails(
+          call('rule.add', {
+            project: 'HOME',
+            name: 'x',
+            entity: 'task',
+            when: { priorty: 'p0' },
+            then: 'deny',
+          }),
+          'invalid_input',
+        );
+        expect(typo.message).toMatch(/^when\.priorty: unknown field for task/);
+        const status = await fails(
+          call('rule.add', {
+            project: 'HOME',
+            name: 'x',
+            entity: 'task',
+            to: ['finished'],
+            then: 'deny',
+          }),
+          'invalid_input',
+        );
+        expect(status.details['field']).toBe('to.0');
+      });
+
+      it('lets the first matching rule decide: bosun.yaml before records, records by number', async () => {
+        await createTask('Urgent', { priority: 'p0', tags: ['hotfix'] });
+        await call('rule.add', {
+          project: 'HOME',
+          name: 'deny-p0',
+          entity: 'task',
+          to: ['in_progress'],
+          when: { priority: { in: ['p0', 'p1'] } },
+          then: 'deny',
+        });
+        await call('rule.add', {
+          project: 'HOME',
+          name: 'allow-all',
+          entity: 'task',
+          then: 'allow',
+        });
+        const denied = await fails(move('HOME-1', 'in_progress'), 'policy_denied');
+        expect(denied.details).toMatchObject({
+          rule: 'deny-p0',
+          ruleRef: 'HOME-W1',
+          source: 'record',
+          from: 'todo',
+          to: 'in_progress',
+        });
+        // The refused move changed nothing, but its decision was kept after the rollback.
+        expect((await taskOf('HOME-1')).status).toBe('todo');
+        expect(await decisionsOf('HOME-1')).toMatchObject([{ rule: 'deny-p0', outcome: 'deny' }]);
+        const yaml = withYamlRules([
+          {
+            name: 'hotfix-starts',
+            entity: 'task',
+            to: ['in_progress'],
+            when: { tags: { contains: 'hotfix' } },
+            then: 'allow',
+          },
+        ]);
+        await call('task.status', { task: 'HOME-1', status: 'in_progress' }, ACTOR, yaml);
+        expect((await decisionsOf('HOME-1'))[0]).toMatchObject({
+          rule: 'hotfix-starts',
+          ruleRef: null,
+          source: 'yaml',
+          outcome: 'allow',
+        });
+        // A rule of another project never applies.
+        await createProjectNamed('WORK');
+        await createTask('Elsewhere', { priority: 'p0' }, 'WORK');
+        await move('WORK-1', 'in_progress');
+        expect(await decisionsOf('WORK-1')).toEqual([]);
+      });
+
+      it('guards every kind of record with a status through the shared plumbing', async () => {
+        await run('action.add', { project: 'HOME', title: 'Call the landlord', owner: 'bob' });
+        await call('rule.add', {
+          project: 'HOME',
+          name: 'owner-closes',
+          entity: 'action',
+          to: ['done'],
+          when: { owner: { not_in: ['ana'] } },
+          then: 'deny',
+        });
+        await fails(run('action.update', { action: 'HOME-A1', status: 'done' }), 'policy_denied');
+        await run('action.update', { action: 'HOME-A1', owner: 'ana' });
+        expect((await run('action.update', { action: 'HOME-A1', status: 'done' })).status).toBe(
+          'done',
+        );
+      });
+
+      it('requires an approval once per move: requested on refusal, granted, consumed by the move', async () => {
+        await createTask('Migrate');
+        const yaml = withYamlRules([
+          { name: 'needs-bob', entity: 'task', from: ['todo'], then: 'require', approver: 'bob' },
+        ]);
+        const moveBy = (actor: string) =>
+          call('task.status', { task: 'HOME-1', status: 'in_progress' }, actor, yaml);
+        const refused = await fails(moveBy(ACTOR), 'policy_denied');
+        const id = refused.details['approval'] as string;
+        const pending = await call<{ id: string }[]>('rule.approvals', { pending: true });
+        expect(pending.map((approval) => approval.id)).toEqual([id]);
+        await fails(call('rule.approve', { approval: id }, ACTOR), 'policy_denied');
+        await call('rule.approve', { approval: id, comment: 'ok' }, 'bob');
+        await fails(call('rule.approve', { approval: id }, 'bob'), 'conflict');
+        expect((await moveBy(ACTOR)) as { status: string }).toMatchObject({
+          status: 'in_progress',
+        });
+        const [approval] = await call<{ consumedAt: string | null; approvedBy: string }[]>(
+          'rule.approvals',
+          {},
+        );
+        expect(approval).toMatchObject({ approvedBy: 'bob', consumedAt: START });
+        expect((await decisionsOf('HOME-1')).map((d) => d.outcome)).toEqual([
+          'approved',
+          'require',
+        ]);
+      });
+    });
+
+    describe('quality', () => {
+      type CaseRow = {
+        ref: string;
+        result: string | null;
+        approved: boolean;
+        results: { id: string }[];
+      };
+      type Coverage = {
+        totals: Record<string, number>;
+        coveredPercent: number;
+        passingPercent: number;
+        criteria: { task: string; criterion: number; state: string }[];
+      };
+
+      beforeEach(async () => {
+        await createProjectNamed('HOME');
+        await run('sprint.create', { project: 'HOME', name: 'S1' });
+        await createTask('Backups', { sprint: 'S1', acceptance: ['copy', 'restore'] });
+        await createTask('Labels', { sprint: 'S1', acceptance: ['labelled'] });
+        await createTask('Outside', { acceptance: ['elsewhere'] });
+      });
+
+      it('makes a sprint plan from the acceptance template and reports exact coverage', async () => {
+        const plan = await call('testplan.add', {
+          project: 'HOME',
+          title: 'S1 acceptance',
+          sprint: 'S1',
+        });
+        expect(plan).toMatchObject({
+          ref: 'HOME-P1',
+          template: 'acceptance',
+          tasks: ['HOME-1', 'HOME-2'],
+          cases: 3,
+        });
+        const cases = await call<CaseRow[]>('testcase.list', { plan: 'HOME-P1' });
+        expect(refsOf(cases)).toEqual(['HOME-C1', 'HOME-C2', 'HOME-C3']);
+        await call('testcase.record', { testcase: 'HOME-C1', outcome: 'fail' });
+        clock.advance(SECOND);
+        await call('testcase.record', { testcase: 'HOME-C1', outcome: 'pass' });
+        await call('testcase.record', { testcase: 'HOME-C2', outcome: 'blocked' });
+        const sprint = await call<Coverage>('testplan.coverage', { project: 'HOME', sprint: 'S1' });
+        expect(sprint.totals).toEqual({
+          criteria: 3,
+          covered: 3,
+          passing: 1,
+          failing: 0,
+          blocked: 1,
+          untested: 1,
+          missing: 0,
+        });
+        expect([sprint.coveredPercent, sprint.passingPercent]).toEqual([100, 33.3]);
+        const project = await call<Coverage>('testplan.coverage', { project: 'HOME' });
+        expect(project.totals).toMatchObject({ criteria: 4, covered: 3, missing: 1 });
+        expect(project.coveredPercent).toBe(75);
+        await run('milestone.add', { project: 'HOME', title: 'M' });
+        await run('milestone.link', { milestone: 'HOME-M1', tasks: ['HOME-2', 'HOME-3'] });
+        const milestone = await call<Coverage>('testplan.coverage', { milestone: 'HOME-M1' });
+        expect(milestone.criteria.map((c) => [c.task, c.criterion, c.state])).toEqual([
+          ['HOME-2', 1, 'untested'],
+          ['HOME-3', 1, 'missing'],
+        ]);
+        // An archived case stops covering its criterion.
+        await call('testcase.archive', { testcase: 'HOME-C3' });
+        expect(
+          (await call<Coverage>('testplan.coverage', { milestone: 'HOME-M1' })).totals['missing'],
+        ).toBe(2);
+      });
+
+      it('keeps results append-only with attachments, and approvals apart from recording', async () => {
+        await call('testplan.add', {
+          project: 'HOME',
+          title: 'Backups',
+          tasks: ['HOME-1'],
+          requiresApproval: true,
+        });
+        const operation = findOperation('testcase.record')!;
+        const file = {
+          name: 'log.txt',
+          bytes: 5,
+          sha256: 'ab'.repeat(32),
+          content: Buffer.from('hello').toString('base64'),
+        };
+        const withFiles = createOperationRunner({
+          store,
+          clock,
+          newId,
+          validateOutput: true,
+          attachments: async () => file,
+        });
+        const recorded = (await withFiles.run(
+          operation,
+          {
+            testcase: 'HOME-C1',
+            outcome: 'pass',
+            links: ['https://ci.example.com/1'],
+            attach: ['log.txt'],
+          },
+          'bob',
+        )) as CaseRow;
+        expect(recorded).toMatchObject({ result: 'pass', approved: false });
+        await fails(
+          call('testcase.record', { testcase: 'HOME-C1', outcome: 'pass', attach: ['x'] }),
+          'invalid_input',
+        );
+        const stored = await store.transaction('read', (repos) =>
+          repos.testAttachments.listForResults([recorded.results[0]!.id]),
+        );
+        expect(stored).toMatchObject([{ name: 'log.txt', bytes: 5, content: file.content }]);
+        await fails(call('testcase.approve', { testcase: 'HOME-C1' }, 'bob'), 'policy_denied');
+        expect(await call('testcase.approve', { testcase: 'HOME-C1' })).toMatchObject({
+          approved: true,
+        });
+        const entries = await auditLog({ target: 'HOME-C1' });
+        expect(entries.map((e) => e.operation)).toEqual([
+          'testplan.add',
+          'testcase.record',
+          'testcase.approve',
+        ]);
+        await fails(
+          call('testcase.add', { plan: 'HOME-P1', title: 'x', task: 'HOME-1', criterion: 3 }),
+          'invalid_input',
+        );
+        await fails(
+          call('testcase.add', { plan: 'HOME-P1', title: 'x', criterion: 1 }),
+          'invalid_input',
+        );
+      });
+
+      it('gates done on the linked cases and records the gate decision either way', async () => {
+        await call('testplan.add', { project: 'HOME', title: 'Backups', tasks: ['HOME-1'] });
+        await move('HOME-1', 'in_progress');
+        await call('testcase.record', { testcase: 'HOME-C1', outcome: 'pass' });
+        const gate = await fails(move('HOME-1', 'done'), 'policy_denied');
+        expect(gate.details).toMatchObject({ rule: 'quality-gate', source: 'builtin' });
+        expect(gate.details['criteria']).toEqual([
+          { criterion: 2, text: 'restore', cases: ['HOME-C2'], state: 'untested' },
+        ]);
+        await call('testcase.record', { testcase: 'HOME-C2', outcome: 'pass' });
+        expect((await move('HOME-1', 'done')).status).toBe('done');
+        const decisions = await call<{ rule: string; outcome: string }[]>('rule.decisions', {
+          record: 'HOME-1',
+        });
+        expect(decisions.map((d) => [d.rule, d.outcome])).toEqual([
+          ['quality-gate', 'allow'],
+          ['quality-gate', 'deny'],
+        ]);
+        // A task with neither cases nor an acceptance plan is not gated, and nothing is logged.
+        await finish('HOME-2');
+        expect(await call('rule.decisions', { record: 'HOME-2' })).toEqual([]);
+      });
+    });
+
     describe('audit', () => {
       it('records every write with actor, operation, target and before/after changes', async () => {
         const steps: [OperationName, OperationInput, string, string, string][] = [
@@ -2569,7 +4618,7 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
       it('exports, imports into a fresh store and exports the same document again', async () => {
         await buildWorkspace();
         const exported = await snapshot();
-        expect(exported).toMatchObject({ format: 'bosun.workspace', version: 1 });
+        expect(exported).toMatchObject({ format: 'bosun.workspace', version: 2 });
         expect(refsOf(exported.tasks).sort()).toEqual([
           'HOME-1',
           'HOME-2',
@@ -2590,8 +4639,119 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
           todos: 2,
           notes: 1,
           audit: exported.audit.length,
+          records: {},
         });
         expect(await runOn(target, 'workspace.export', {}, ACTOR)).toEqual(exported);
+      });
+
+      it('carries the command center’s records through export and import, and numbers on after', async () => {
+        await buildWorkspace();
+        await run('risk.add', { project: 'HOME', title: 'Disk fails', likelihood: 4, impact: 5 });
+        await run('action.add', { project: 'HOME', title: 'Buy a disk', sourceRef: 'HOME-R1' });
+        await run('stakeholder.add', { project: 'HOME', name: 'Ana', influence: 5, interest: 4 });
+        await run('milestone.add', { project: 'HOME', title: 'Backups run', due: '2027-01-15' });
+        await run('milestone.link', { milestone: 'HOME-M1', tasks: ['HOME-1', 'HOME-2'] });
+        await run('lesson.add', {
+          project: 'HOME',
+          title: 'Test restores',
+          context: 'A backup nobody restored',
+          insight: 'Restore monthly',
+        });
+        await run('lesson.validate', { lesson: 'HOME-L1', helped: true });
+        await run('lesson.apply', { lesson: 'HOME-L1', task: 'HOME-2' });
+        await run('budget.add', { project: 'HOME', category: 'hardware', planned: '100.00' });
+        await run('transaction.add', {
+          line: 'HOME-B1',
+          date: '2026-03-02',
+          amount: '120.00',
+        });
+        await run('doc.add', { project: 'HOME', name: 'minutes.md', text: 'We must buy a disk.' });
+        await run('doc.analyze', { doc: 'HOME-D1', model: null });
+        await run('brief.create', { project: 'HOME', model: null });
+        await call('rule.add', {
+          project: 'HOME',
+          name: 'close-with-approval',
+          entity: 'risk',
+          to: ['closed'],
+          then: 'require',
+        });
+        await fails(run('risk.update', { risk: 'HOME-R1', status: 'closed' }), 'policy_denied');
+        await call('testplan.add', { project: 'HOME', title: 'Smoke', template: 'smoke' });
+        await call('testcase.record', { testcase: 'HOME-C1', outcome: 'pass', evidence: 'ok' });
+        const exported = await snapshot();
+        for (const table of [
+          'project_counters',
+          'risks',
+          'actions',
+          'stakeholders',
+          'milestones',
+          'milestone_tasks',
+          'lessons',
+          'lesson_validations',
+          'lesson_applications',
+          'budget_lines',
+          'budget_transactions',
+          'documents',
+          'document_texts',
+          'doc_analyses',
+          'workflow_rules',
+          'rule_decisions',
+          'transition_approvals',
+          'test_plans',
+          'test_cases',
+          'test_results',
+          'briefings',
+        ]) {
+          expect(exported.records[table]?.length, table).toBeGreaterThan(0);
+        }
+        const document = JSON.parse(JSON.stringify(exported)) as unknown;
+        const target = await openRunner();
+        const summary = await runOn(target, 'workspace.import', { document }, ACTOR);
+        expect(summary.records['budget_transactions']).toBe(1);
+        expect(await runOn(target, 'workspace.export', {}, ACTOR)).toEqual(exported);
+        // The counters came along: the next records continue the series.
+        const risk = await runOn(
+          target,
+          'risk.add',
+          { project: 'HOME', title: 'Fire', likelihood: 1, impact: 5 },
+          ACTOR,
+        );
+        expect(risk.ref).toBe('HOME-R2');
+        expect(
+          (await runOn(target, 'milestone.show', { milestone: 'HOME-M1' }, ACTOR)).progress,
+        ).toBe((await run('milestone.show', { milestone: 'HOME-M1' })).progress);
+      });
+
+      it('refuses records of a table it does not know, and rows the store refuses, naming them', async () => {
+        await createProjectNamed('HOME');
+        const exported = await snapshot();
+        const target = await openRunner();
+        const unknown = await fails(
+          runOn(
+            target,
+            'workspace.import',
+            { document: { ...exported, records: { spaceships: [{ id: 'x' }] } } },
+            ACTOR,
+          ),
+          'invalid_input',
+        );
+        expect(unknown.details['field']).toBe('records.spaceships');
+        const orphan = await fails(
+          runOn(
+            target,
+            'workspace.import',
+            {
+              document: {
+                ...exported,
+                records: { risks: [{ id: 'x', project_id: 'no-such-project' }] },
+              },
+            },
+            ACTOR,
+          ),
+          'invalid_input',
+        );
+        expect(orphan.details['field']).toBe('records.risks');
+        expect(await runOn(target, 'project.list', {}, ACTOR)).toEqual([]);
       });
 
       it('rebuilds the same openDeps and downstreamDepth on import as the live store kept', async () => {

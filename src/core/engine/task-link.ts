@@ -11,6 +11,7 @@ import type { StepFailureData } from '../../shared/step-failure.js';
 import { tail } from '../../shared/step-failure.js';
 import type { ServiceContext } from '../services/service-context.js';
 import { addNote, setTaskStatus } from '../services/task-service.js';
+import { BosunError } from '../../shared/errors.js';
 
 export interface TaskLink {
   started(step: Step, taskId: string): Promise<void>;
@@ -49,7 +50,14 @@ export function createTaskLink(
       if (note) await addNote(c, { task: task.id, body: note });
       return;
     }
-    await setTaskStatus(c, { task: task.id, status, note });
+    try {
+      await setTaskStatus(c, { task: task.id, status, note });
+    } catch (error) {
+      // A workflow rule or the quality gate refused the move: the run goes on, the task stays,
+      // and its notes say why (the decision is recorded already).
+      if (!(error instanceof BosunError) || error.code !== 'policy_denied') throw error;
+      await addNote(c, { task: task.id, body: `${note ? `${note}\n\n` : ''}${error.message}` });
+    }
   };
   return {
     started: (step, taskId) => move(step, taskId, 'in_progress'),

@@ -14,6 +14,7 @@ import { BosunError } from '../../shared/errors.js';
 import { isUlid } from '../../shared/ids.js';
 import type { ServiceContext } from './service-context.js';
 import { nowIso, recordAudit } from './service-context.js';
+import { checkTransition } from './workflow-rules.js';
 
 export interface RecordRepository<T extends ProjectRecord> {
   insert(record: T): Promise<void>;
@@ -29,6 +30,14 @@ const RECORD_REPOSITORIES: {
   risk: (repos) => repos.risks,
   action: (repos) => repos.actions,
   stakeholder: (repos) => repos.stakeholders,
+  doc: (repos) => repos.documents,
+  milestone: (repos) => repos.milestones,
+  lesson: (repos) => repos.lessons,
+  budget: (repos) => repos.budgetLines,
+  transaction: (repos) => repos.budgetTransactions,
+  rule: (repos) => repos.workflowRules,
+  testplan: (repos) => repos.testPlans,
+  testcase: (repos) => repos.testCases,
 };
 
 /** The kind of record a ref names (HOME-R3 → risk), or undefined for anything else. */
@@ -115,6 +124,19 @@ export async function saveRecord<T extends ProjectRecord>(
   after: T,
 ): Promise<T> {
   const repository = RECORD_REPOSITORIES[kind](ctx.repos) as RecordRepository<T>;
+  const from = (before as { status?: unknown } | null)?.status;
+  const to = (after as { status?: unknown }).status;
+  if (before !== null && typeof from === 'string' && typeof to === 'string' && from !== to) {
+    await checkTransition(ctx, {
+      entity: kind,
+      projectId: before.projectId,
+      recordId: before.id,
+      recordRef: before.ref,
+      from,
+      to,
+      record: before,
+    });
+  }
   if (before === null) await repository.insert(after);
   else await repository.update(after);
   await recordAudit(ctx, { kind, id: after.id, label: after.ref }, before, after);

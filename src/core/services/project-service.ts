@@ -7,6 +7,8 @@ import { Sprint as SprintRules } from '../../domain/sprint.js';
 import type { TaskStatus } from '../../domain/task.js';
 import { TASK_STATUSES, Task as TaskRules } from '../../domain/task.js';
 import { BosunError, invalidInput } from '../../shared/errors.js';
+import type { BudgetSummary } from '../../domain/project-budget.js';
+import { assertCurrencyChangeAllowed, budgetSummary } from './project-budget-service.js';
 import { resolveProject, resolveSprint } from './resolve.js';
 import type { ServiceContext } from './service-context.js';
 import { nowIso, recordAudit } from './service-context.js';
@@ -87,6 +89,7 @@ export async function updateProject(
   };
   checkDates(after.startDate, after.dueDate, 'dueDate');
   checkBudget(after);
+  await assertCurrencyChangeAllowed(ctx, before, after);
   await ctx.repos.projects.update(after);
   await recordAudit(ctx, projectTarget(after), before, after);
   return after;
@@ -97,7 +100,7 @@ export type TaskCounts = Record<TaskStatus, number> & { ready: number; total: nu
 export async function showProject(
   ctx: ServiceContext,
   keyOrId: string,
-): Promise<{ project: Project; sprints: Sprint[]; tasks: TaskCounts }> {
+): Promise<{ project: Project; sprints: Sprint[]; tasks: TaskCounts; budget: BudgetSummary }> {
   const project = await resolveProject(ctx.repos, keyOrId);
   const tasks = await ctx.repos.tasks.list({ projectId: project.id });
   const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as TaskCounts;
@@ -111,6 +114,7 @@ export async function showProject(
     project,
     sprints: await ctx.repos.sprints.list({ projectId: project.id }),
     tasks: counts,
+    budget: await budgetSummary(ctx, project.id),
   };
 }
 

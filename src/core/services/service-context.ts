@@ -5,8 +5,11 @@
 
 import { diffRecords } from '../../domain/audit.js';
 import type { AgentConfig, BudgetConfig, ModelProvider } from '../../domain/agent.js';
+import type { ProjectIntake } from '../../domain/intake.js';
 import type { Plan } from '../../domain/plan.js';
 import type { WorkflowDefinition } from '../../domain/workflow.js';
+import type { RuleDefinition } from '../../domain/workflow-rule.js';
+import type { DocumentReader } from '../../ports/document-reader.js';
 import type { ModelCall, ResolvedModel } from '../../ports/runner.js';
 import type { ReadOnlySql, Repositories } from '../../ports/store.js';
 import type { Clock } from '../../shared/clock.js';
@@ -35,7 +38,24 @@ export interface ServiceContext {
   readonly memoryVectors?: MemoryVectors | undefined;
   /** Hears how long work is getting on (the CLI prints it on stderr); absent elsewhere. */
   readonly progress?: ((message: string) => void) | undefined;
+  /** The workflow rules of bosun.yaml (`rules:`), checked before rule records; absent: none. */
+  readonly workflowRules?: readonly RuleDefinition[] | undefined;
+  /**
+   * Reads a file to attach to a test result (name, size, sha256, base64 content), refusing one
+   * over 1 MB; only in an operation's `prepare`. Absent where files cannot be read.
+   */
+  readonly attachments?: AttachmentReader | undefined;
 }
+
+export interface AttachmentFile {
+  readonly name: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  /** base64 */
+  readonly content: string;
+}
+
+export type AttachmentReader = (path: string) => Promise<AttachmentFile>;
 
 export interface SystemInfo {
   readonly version: string;
@@ -55,6 +75,11 @@ export interface EngineEnvironment {
   loadWorkflowFile(path: string): { definition: WorkflowDefinition; file: string };
   /** Validates an inline workflow document (the API and MCP pass one instead of a path). */
   parseWorkflow(document: unknown): WorkflowDefinition;
+  /**
+   * Reads and validates a project intake file (YAML or JSON), naming file, line and place in
+   * errors; absent where files cannot be read (then only an inline intake is taken).
+   */
+  readonly loadIntakeFile?: ((path: string) => ProjectIntake) | undefined;
   /** The agents of bosun.yaml, to read and change; absent without a workspace folder. */
   readonly agents?: AgentAdmin | undefined;
   /** The models of bosun.yaml, listed and checked; absent without a workspace folder. */
@@ -65,6 +90,8 @@ export interface EngineEnvironment {
   readonly summarizer?: Summarizer | undefined;
   /** Answers a question from passages with the analyst agent's model (`workspace.ask`). */
   readonly answerer?: Answerer | undefined;
+  /** Reads a document file and extracts its text (`doc.add`); absent where files cannot be read. */
+  readonly documents?: DocumentReader | undefined;
 }
 
 export interface PlannerOptions {
@@ -95,6 +122,10 @@ export interface AnswererOptions {
   readonly agent?: string | undefined;
   /** Use this configured model (instead of the agent's, or when no agent plays `analyst`). */
   readonly model?: string | undefined;
+  /** The roles whose agent answers when none is named, the first one played (default analyst). */
+  readonly roles?: readonly string[] | undefined;
+  /** Names the caller in errors (default `ask`). */
+  readonly purpose?: string | undefined;
 }
 
 /** Who answers: the agent (null when a model was named alone), its model and instructions. */
@@ -108,6 +139,8 @@ export interface AnswerPrompt {
   /** How to answer (the agent's own instructions are added after these). */
   readonly instructions: string;
   readonly prompt: string;
+  /** Names the caller in errors (default `ask`). */
+  readonly purpose?: string | undefined;
 }
 
 export interface AnswerResult {

@@ -14,6 +14,8 @@ import type { Task, TaskStatus } from '../../domain/task.js';
 import { TASK_STATUSES } from '../../domain/task.js';
 import type { VectorBackend } from '../../domain/memory.js';
 import type { WorkerRecord } from '../../ports/store.js';
+import type { BudgetAlert } from './project-budget-service.js';
+import { budgetAlerts } from './project-budget-service.js';
 import { todayOf } from './project-records.js';
 import { resolveProject } from './resolve.js';
 import { resolveRun } from './run-service.js';
@@ -62,6 +64,8 @@ export interface WorkspaceStatus {
   readonly risks: (Pick<Risk, 'ref' | 'title' | 'level' | 'score' | 'status' | 'reviewDate'> & {
     readonly overdue: boolean;
   })[];
+  /** Budget lines over their alert threshold (docs/command-center.md "Budget"). */
+  readonly budgetAlerts: BudgetAlert[];
   /** All of the above as a few readable lines. */
   readonly report: string;
 }
@@ -133,6 +137,7 @@ export async function workspaceStatus(
       reviewDate,
       overdue,
     }));
+  const overBudget = await budgetAlerts(ctx, only?.id);
 
   const status: Omit<WorkspaceStatus, 'report'> = {
     at,
@@ -159,6 +164,7 @@ export async function workspaceStatus(
     },
     next: next.map(({ ref, title, priority, role }) => ({ ref, title, priority, role })),
     risks,
+    budgetAlerts: overBudget,
   };
   return { ...status, report: statusReport(status) };
 }
@@ -221,6 +227,15 @@ function statusReport(status: Omit<WorkspaceStatus, 'report'>): string {
     for (const r of status.risks) {
       const review = r.overdue ? ` · review overdue since ${r.reviewDate}` : '';
       lines.push(`  ${r.ref}  ${r.level} ${r.score}  ${r.title} (${r.status})${review}`);
+    }
+  }
+  if (status.budgetAlerts.length > 0) {
+    lines.push('Budget lines over their threshold');
+    for (const b of status.budgetAlerts) {
+      const percent = b.variancePercent === null ? '' : ` (+${b.variancePercent}%)`;
+      lines.push(
+        `  ${b.ref}  ${b.category}: ${b.actual} of ${b.planned} ${b.currency}${percent}, threshold ${b.thresholdPercent}%`,
+      );
     }
   }
   return lines.join('\n');

@@ -14,6 +14,8 @@ import type { ServiceContext } from './service-context.js';
 import { nowIso, recordAudit } from './service-context.js';
 import { captureTaskDone } from './memory-capture.js';
 import { addEdge, afterStatusChange, removeEdge } from './task-graph.js';
+import type { TransitionCheck } from './workflow-rules.js';
+import { checkTransition } from './workflow-rules.js';
 
 export const DEFAULT_LEASE_MS = 15 * 60_000;
 /** The actor recorded when bosun itself changes a task (a lease running out). */
@@ -34,6 +36,17 @@ export interface TaskFields {
 }
 
 const taskTarget = (task: Task) => ({ kind: 'task', id: task.id, label: task.ref });
+
+/** A task's status change as the workflow rules see it (its fields before the change). */
+const taskTransition = (task: Task, to: TaskStatus): TransitionCheck => ({
+  entity: 'task',
+  projectId: task.projectId,
+  recordId: task.id,
+  recordRef: task.ref,
+  from: task.status,
+  to,
+  record: task,
+});
 
 /** The task given back to the ready queue: no holder, no lease. */
 const backToReady = (task: Task, now: string): Task => ({
@@ -187,6 +200,7 @@ export async function setTaskStatus(
       },
     );
   }
+  await checkTransition(ctx, taskTransition(before, input.status));
   const after: Task = {
     ...before,
     status: input.status,
@@ -439,6 +453,7 @@ export async function nextTasks(ctx: ServiceContext, input: NextInput): Promise<
   const leaseExpiresAt = leaseUntil(ctx, input.leaseMs);
   const claimed: Task[] = [];
   for (const before of picked) {
+    await checkTransition(ctx, taskTransition(before, 'in_progress'));
     const after: Task = {
       ...before,
       status: 'in_progress',

@@ -13,17 +13,21 @@ import { SprintSchema } from '../../domain/sprint.js';
 import type { Task } from '../../domain/task.js';
 import { DependencySchema, NoteSchema, TaskSchema, TodoSchema } from '../../domain/task.js';
 import { BosunError, invalidInput } from '../../shared/errors.js';
+import type { RecordRow } from '../../ports/store.js';
 import type { ServiceContext } from './service-context.js';
 
 export const WORKSPACE_FORMAT = 'bosun.workspace';
-export const WORKSPACE_FORMAT_VERSION = 1;
+/** 2 added `records`, the command center's tables; a version-1 document still imports. */
+export const WORKSPACE_FORMAT_VERSION = 2;
+
+const RecordRowSchema = z.record(z.string(), z.union([z.string(), z.number(), z.null()]));
 
 const ExportedTaskSchema = TaskSchema.omit({ openDeps: true, downstreamDepth: true }).strict();
 
 export const WorkspaceDocumentSchema = z
   .object({
     format: z.literal(WORKSPACE_FORMAT),
-    version: z.literal(WORKSPACE_FORMAT_VERSION),
+    version: z.union([z.literal(1), z.literal(WORKSPACE_FORMAT_VERSION)], 'must be 1 or 2'),
     projects: z.array(ProjectSchema.strict()),
     sprints: z.array(SprintSchema.strict()),
     tasks: z.array(ExportedTaskSchema),
@@ -31,6 +35,8 @@ export const WorkspaceDocumentSchema = z
     todos: z.array(TodoSchema.strict()),
     notes: z.array(NoteSchema.strict()),
     audit: z.array(AuditEntrySchema.strict()),
+    /** Risks, milestones, budgets, documents, tests, rules, briefings…: table → rows as stored. */
+    records: z.record(z.string(), z.array(RecordRowSchema)).default({}),
   })
   .strict();
 export type WorkspaceDocument = z.infer<typeof WorkspaceDocumentSchema>;
@@ -43,6 +49,8 @@ export interface ImportSummary {
   readonly todos: number;
   readonly notes: number;
   readonly audit: number;
+  /** Rows of the command center's tables, by table (those with any). */
+  readonly records: Readonly<Record<string, number>>;
 }
 
 export async function exportWorkspace(ctx: ServiceContext): Promise<WorkspaceDocument> {
@@ -59,7 +67,49 @@ export async function exportWorkspace(ctx: ServiceContext): Promise<WorkspaceDoc
     todos: await repos.todos.list(),
     notes: await repos.notes.list(),
     audit: await repos.audit.list({ order: 'asc' }),
+    records: await exportRecords(ctx),
   };
+}
+
+async function exportRecords(ctx: ServiceContext): Promise<Record<string, RecordRow[]>> {
+  const tables = ctx.repos.recordTables;
+  const records: Record<string, RecordRow[]> = {};
+  for (const table of tables.names) {
+    const rows = await tables.dump(table);
+    if (rows.length > 0) records[table] = rows;
+  }
+  return records;
+}
+
+/** Loads the command center's rows, parents first; a row the store refuses names its table. */
+async function importRecords(
+  ctx: ServiceContext,
+  records: Readonly<Record<string, readonly RecordRow[]>>,
+): Promise<Record<string, number>> {
+  const tables = ctx.repos.recordTables;
+  const unknown = Object.keys(records).find((table) => !tables.names.includes(table));
+  if (unknown !== undefined) {
+    throw invalidInput(
+      `records.${unknown}`,
+      `is not a table bosun exports; known: ${tables.names.join(', ')}`,
+    );
+  }
+  const counts: Record<string, number> = {};
+  for (const table of tables.names) {
+    const rows = records[table];
+    if (rows === undefined || rows.length === 0) continue;
+    try {
+      await tables.load(table, rows);
+    } catch (error) {
+      throw new BosunError(
+        'invalid_input',
+        `records.${table}: the store refused a row: ${(error as Error).message}`,
+        { details: { field: `records.${table}`, rule: 'rows must fit the table' }, cause: error },
+      );
+    }
+    counts[table] = rows.length;
+  }
+  return counts;
 }
 
 export async function importWorkspace(
@@ -94,6 +144,7 @@ export async function importWorkspace(
   await repos.todos.insertMany(document.todos);
   await repos.notes.insertMany(document.notes);
   await repos.audit.restore(document.audit);
+  const records = await importRecords(ctx, document.records);
   return {
     projects: document.projects.length,
     sprints: document.sprints.length,
@@ -102,6 +153,7 @@ export async function importWorkspace(
     todos: document.todos.length,
     notes: document.notes.length,
     audit: document.audit.length,
+    records,
   };
 }
 

@@ -10,6 +10,8 @@ import type { Sprint } from '../../../domain/sprint.js';
 import type { Stakeholder } from '../../../domain/stakeholder.js';
 import { Stakeholder as StakeholderRules } from '../../../domain/stakeholder.js';
 import type { Dependency, Note, Task, Todo } from '../../../domain/task.js';
+import type { Lesson } from '../../../domain/lesson.js';
+import type { Milestone } from '../../../domain/milestone.js';
 import { Task as TaskRules } from '../../../domain/task.js';
 import type {
   ActionsTable,
@@ -20,6 +22,8 @@ import type {
   RisksTable,
   SprintsTable,
   StakeholdersTable,
+  LessonsTable,
+  MilestonesTable,
   TasksTable,
   TodosTable,
 } from './sql-schema.js';
@@ -334,5 +338,67 @@ export function toStakeholderRow(stakeholder: Stakeholder): StakeholdersTable {
     created_at: stakeholder.createdAt,
     updated_at: stakeholder.updatedAt,
     archived_at: stakeholder.archivedAt,
+  };
+}
+
+export function toMilestone(row: MilestonesTable): Milestone {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    ref: row.ref,
+    title: row.title,
+    description: row.description,
+    owner: row.owner,
+    dueDate: row.due_date,
+    status: row.status as Milestone['status'],
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    archivedAt: row.archived_at,
+  };
+}
+
+export function toMilestoneRow(milestone: Milestone): MilestonesTable {
+  return {
+    id: milestone.id,
+    project_id: milestone.projectId,
+    ref: milestone.ref,
+    title: milestone.title,
+    description: milestone.description,
+    owner: milestone.owner,
+    due_date: milestone.dueDate,
+    status: milestone.status,
+    created_at: milestone.createdAt,
+    updated_at: milestone.updatedAt,
+    archived_at: milestone.archivedAt,
+  };
+}
+
+export function toLesson(row: LessonsTable): Lesson {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    ref: row.ref,
+    title: row.title,
+    context: row.context,
+    insight: row.insight,
+    tags: parseStored<string[]>(row.tags),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    archivedAt: row.archived_at,
+  };
+}
+
+export function toLessonRow(lesson: Lesson): LessonsTable {
+  return {
+    id: lesson.id,
+    project_id: lesson.projectId,
+    ref: lesson.ref,
+    title: lesson.title,
+    context: lesson.context,
+    insight: lesson.insight,
+    tags: JSON.stringify(lesson.tags),
+    created_at: lesson.createdAt,
+    updated_at: lesson.updatedAt,
+    archived_at: lesson.archivedAt,
   };
 }

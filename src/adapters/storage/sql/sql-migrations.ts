@@ -689,6 +689,323 @@ export const MIGRATIONS: readonly Migration[] = [
       for (const statement of statements) await sql.raw(statement).execute(db);
     },
   },
+  {
+    version: 11,
+    name: 'milestones and lessons',
+    async up(db) {
+      const statements: string[] = [
+        // Progress and overdue are derived when read (domain/milestone.ts), from the linked
+        // tasks: a join table, so a task may count towards several milestones.
+        `create table milestones (
+          id text primary key,
+          project_id text not null references projects(id),
+          ref text not null unique,
+          title text not null,
+          description text not null,
+          owner text,
+          due_date text,
+          status text not null,
+          created_at text not null,
+          updated_at text not null,
+          archived_at text
+        )`,
+        'create index milestones_due on milestones (project_id, due_date) where archived_at is null',
+        `create table milestone_tasks (
+          milestone_id text not null references milestones(id),
+          task_id text not null references tasks(id),
+          created_at text not null,
+          primary key (milestone_id, task_id)
+        )`,
+        'create index milestone_tasks_task on milestone_tasks (task_id)',
+        // Tags are a JSON array; suggestions rank lessons in TypeScript (domain/lesson.ts), so
+        // no text index. The helpful score is derived from validations and applications.
+        `create table lessons (
+          id text primary key,
+          project_id text not null references projects(id),
+          ref text not null unique,
+          title text not null,
+          context text not null,
+          insight text not null,
+          tags text not null,
+          created_at text not null,
+          updated_at text not null,
+          archived_at text
+        )`,
+        'create index lessons_project on lessons (project_id) where archived_at is null',
+        `create table lesson_validations (
+          id text primary key,
+          lesson_id text not null references lessons(id),
+          helped integer not null,
+          note text not null,
+          task_id text references tasks(id),
+          actor text not null,
+          created_at text not null
+        )`,
+        'create index lesson_validations_lesson on lesson_validations (lesson_id, created_at)',
+        `create table lesson_applications (
+          id text primary key,
+          lesson_id text not null references lessons(id),
+          task_id text not null references tasks(id),
+          note text not null,
+          actor text not null,
+          created_at text not null,
+          outcome text,
+          outcome_note text not null,
+          outcome_by text,
+          outcome_at text
+        )`,
+        'create index lesson_applications_lesson on lesson_applications (lesson_id, created_at)',
+        'create index lesson_applications_task on lesson_applications (task_id)',
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
+  {
+    version: 12,
+    name: 'budget lines and transactions',
+    async up(db) {
+      const statements: string[] = [
+        // Amounts are integer minor units of the project's currency (projects.budget_currency,
+        // USD when unset), bigint on both dialects; actuals and variance are derived when read
+        // (domain/project-budget.ts). alert_state remembers whether the line's alert has fired,
+        // so that it fires once when the line crosses its threshold and not on every write.
+        `create table budget_lines (
+          id text primary key,
+          project_id text not null references projects(id),
+          ref text not null unique,
+          category text not null,
+          description text not null,
+          planned_minor bigint not null,
+          alert_percent integer,
+          owner text,
+          alert_state text not null,
+          alerted_at text,
+          created_at text not null,
+          updated_at text not null,
+          archived_at text
+        )`,
+        'create index budget_lines_project on budget_lines (project_id) where archived_at is null',
+        `create table budget_transactions (
+          id text primary key,
+          project_id text not null references projects(id),
+          ref text not null unique,
+          line_id text not null references budget_lines(id),
+          date text not null,
+          amount_minor bigint not null,
+          vendor text not null,
+          note text not null,
+          source text not null,
+          created_at text not null,
+          updated_at text not null,
+          archived_at text
+        )`,
+        'create index budget_transactions_line on budget_transactions (line_id) where archived_at is null',
+        'create index budget_transactions_project on budget_transactions (project_id, date)',
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
+  {
+    version: 13,
+    name: 'documents',
+    async up(db) {
+      const statements: string[] = [
+        // A document's metadata; its text is in document_texts, so lists and updates never
+        // read it. The SHA-256 of its bytes finds the same content added twice to a project.
+        `create table documents (
+          id text primary key,
+          project_id text not null references projects(id),
+          ref text not null unique,
+          title text not null,
+          description text not null,
+          tags text not null,
+          file_name text not null,
+          media_type text not null,
+          bytes integer not null,
+          sha256 text not null,
+          pages integer,
+          characters integer not null,
+          words integer not null,
+          truncated integer not null,
+          added_by text not null,
+          created_at text not null,
+          updated_at text not null,
+          archived_at text
+        )`,
+        'create index documents_content on documents (project_id, sha256)',
+        'create index documents_recent on documents (project_id, created_at)',
+        `create table document_texts (
+          doc_id text primary key references documents(id),
+          body text not null
+        )`,
+        // Analyses are numbered per document (1, 2, …); the result is the validated JSON and
+        // applied lists which proposals became which risk or action.
+        `create table doc_analyses (
+          id text primary key,
+          doc_id text not null references documents(id),
+          seq integer not null,
+          method text not null,
+          agent text,
+          model text,
+          result text not null,
+          note text,
+          applied text not null,
+          created_by text not null,
+          created_at text not null,
+          unique (doc_id, seq)
+        )`,
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
+  {
+    version: 14,
+    name: 'quality and workflow rules',
+    async up(db) {
+      const statements: string[] = [
+        // Workflow rules kept as project records (HOME-W2); statuses and conditions are JSON.
+        `create table workflow_rules (
+          id text primary key,
+          project_id text not null references projects(id),
+          ref text not null unique,
+          name text not null,
+          entity text not null,
+          from_statuses text,
+          to_statuses text,
+          conditions text not null,
+          outcome text not null,
+          reason text not null,
+          approver text,
+          created_at text not null,
+          updated_at text not null,
+          archived_at text
+        )`,
+        // Every status change a rule (or the quality gate) decided, refusals included.
+        `create table rule_decisions (
+          id text primary key,
+          at text not null,
+          actor text not null,
+          operation text not null,
+          rule text not null,
+          rule_ref text,
+          source text not null,
+          entity text not null,
+          record_id text not null,
+          record_ref text not null,
+          from_status text not null,
+          to_status text not null,
+          input text not null,
+          outcome text not null,
+          reason text
+        )`,
+        'create index rule_decisions_record on rule_decisions (record_id, at)',
+        // What a `require` rule asked for; the first identical move after approval consumes it.
+        `create table transition_approvals (
+          id text primary key,
+          rule text not null,
+          rule_ref text,
+          entity text not null,
+          record_id text not null,
+          record_ref text not null,
+          from_status text not null,
+          to_status text not null,
+          approver text,
+          requested_by text not null,
+          requested_at text not null,
+          approved_by text,
+          approved_at text,
+          comment text,
+          consumed_at text
+        )`,
+        'create index transition_approvals_record on transition_approvals (record_id)',
+        `create table test_plans (
+          id text primary key,
+          project_id text not null references projects(id),
+          ref text not null unique,
+          title text not null,
+          description text not null,
+          template text not null,
+          status text not null,
+          requires_approval integer not null,
+          sprint_id text references sprints(id),
+          milestone_ref text,
+          task_ids text not null,
+          created_at text not null,
+          updated_at text not null,
+          archived_at text
+        )`,
+        `create table test_cases (
+          id text primary key,
+          project_id text not null references projects(id),
+          ref text not null unique,
+          plan_id text not null references test_plans(id),
+          title text not null,
+          steps text not null,
+          expected text not null,
+          task_id text references tasks(id),
+          criterion integer,
+          created_at text not null,
+          updated_at text not null,
+          archived_at text
+        )`,
+        'create index test_cases_plan on test_cases (plan_id)',
+        'create index test_cases_task on test_cases (task_id) where task_id is not null',
+        // Results are append-only (approval fields aside); a case's latest counts.
+        `create table test_results (
+          id text primary key,
+          case_id text not null references test_cases(id),
+          outcome text not null,
+          evidence text not null,
+          links text not null,
+          recorded_by text not null,
+          recorded_at text not null,
+          approved_by text,
+          approved_at text,
+          approval_comment text
+        )`,
+        'create index test_results_case on test_results (case_id, recorded_at)',
+        // Small files (at most 1 MB), base64 on both dialects.
+        `create table test_attachments (
+          id text primary key,
+          result_id text not null references test_results(id),
+          name text not null,
+          bytes integer not null,
+          sha256 text not null,
+          content text not null
+        )`,
+        'create index test_attachments_result on test_attachments (result_id)',
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
+  {
+    version: 15,
+    name: 'briefings',
+    async up(db) {
+      const statements: string[] = [
+        // One row per briefing (docs/command-center.md "Briefings"): a null project is the
+        // whole workspace. The digest is JSON; only archived_at changes after the insert.
+        `create table briefings (
+          id text primary key,
+          project_id text references projects(id),
+          since text not null,
+          until text not null,
+          method text not null,
+          agent text,
+          model text,
+          digest text not null,
+          narrative text,
+          note text,
+          created_at text not null,
+          created_by text not null,
+          archived_at text
+        )`,
+        // "The last briefing of this scope" and the history, newest first.
+        'create index briefings_history on briefings (project_id, created_at desc)',
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

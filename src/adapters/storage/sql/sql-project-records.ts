@@ -8,7 +8,18 @@ import type { Kysely } from 'kysely';
 import type { StoreDialect } from '../../../ports/store.js';
 import type { Database } from './sql-schema.js';
 
-type RecordTable = 'risks' | 'actions' | 'stakeholders';
+type RecordTable =
+  | 'risks'
+  | 'actions'
+  | 'stakeholders'
+  | 'documents'
+  | 'milestones'
+  | 'lessons'
+  | 'budget_lines'
+  | 'budget_transactions'
+  | 'workflow_rules'
+  | 'test_plans'
+  | 'test_cases';
 
 export interface RecordRows<R> {
   insert(record: R): Promise<void>;

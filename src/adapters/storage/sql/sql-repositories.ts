@@ -4,6 +4,7 @@
  */
 
 import type { ExpressionBuilder, Kysely } from 'kysely';
+import { recordTablesRepository } from './sql-record-tables.js';
 import { sql } from 'kysely';
 import type { AuditEntry } from '../../../domain/audit.js';
 import type { Dependency, Note, Task, TaskStatus, Todo } from '../../../domain/task.js';
@@ -47,6 +48,12 @@ import { patternRepository } from './sql-pattern-repository.js';
 import { actionRepository } from './sql-action-repository.js';
 import { riskRepository } from './sql-risk-repository.js';
 import { stakeholderRepository } from './sql-stakeholder-repository.js';
+import { docAnalysisRepository, documentRepository } from './sql-document-repository.js';
+import { qualityRepositories } from './sql-quality-repositories.js';
+import { budgetLineRepository, budgetTransactionRepository } from './sql-budget-repository.js';
+import { milestoneRepository } from './sql-milestone-repository.js';
+import { lessonRepository } from './sql-lesson-repository.js';
+import { briefingRepository } from './sql-briefing-repository.js';
 import type { MemoryVectorIndex } from './memory-vector-index.js';
 import type { VectorBackend } from '../../../domain/memory.js';
 import type { Database } from './sql-schema.js';
@@ -95,6 +102,15 @@ export function createSqlRepositories(
     risks: riskRepository(db, dialect),
     actions: actionRepository(db, dialect),
     stakeholders: stakeholderRepository(db, dialect),
+    documents: documentRepository(db, dialect),
+    docAnalyses: docAnalysisRepository(db),
+    ...qualityRepositories(db, dialect),
+    budgetLines: budgetLineRepository(db, dialect),
+    budgetTransactions: budgetTransactionRepository(db, dialect),
+    milestones: milestoneRepository(db, dialect),
+    lessons: lessonRepository(db, dialect),
+    briefings: briefingRepository(db, dialect),
+    recordTables: recordTablesRepository(db),
     lockGraph: () => advisoryLock(GRAPH_LOCK_KEY),
     lockScopes: () => advisoryLock(SCOPES_LOCK_KEY),
     lockBudgets: () => advisoryLock(BUDGETS_LOCK_KEY),

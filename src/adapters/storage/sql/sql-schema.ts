@@ -1,6 +1,8 @@
 /** Row types of the SQL schema shared by the SQLite and PostgreSQL stores (snake_case columns). */
 
 import type { Generated } from 'kysely';
+import type { QualityTables } from './sql-quality-schema.js';
+import type { DocumentTables } from './sql-document-schema.js';
 
 export interface ProjectsTable {
   id: string;
@@ -152,13 +154,121 @@ export interface StakeholdersTable {
   archived_at: string | null;
 }
 
+export interface BriefingsTable {
+  id: string;
+  project_id: string | null;
+  since: string;
+  until: string;
+  method: string;
+  agent: string | null;
+  model: string | null;
+  digest: string;
+  narrative: string | null;
+  note: string | null;
+  created_at: string;
+  created_by: string;
+  archived_at: string | null;
+}
+
+export interface MilestonesTable {
+  id: string;
+  project_id: string;
+  ref: string;
+  title: string;
+  description: string;
+  owner: string | null;
+  due_date: string | null;
+  status: string;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
+}
+
+export interface MilestoneTasksTable {
+  milestone_id: string;
+  task_id: string;
+  created_at: string;
+}
+
+export interface LessonsTable {
+  id: string;
+  project_id: string;
+  ref: string;
+  title: string;
+  context: string;
+  insight: string;
+  /** JSON array of tags. */
+  tags: string;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
+}
+
+export interface LessonValidationsTable {
+  id: string;
+  lesson_id: string;
+  /** 1 helped, 0 did not. */
+  helped: number;
+  note: string;
+  task_id: string | null;
+  actor: string;
+  created_at: string;
+}
+
+export interface LessonApplicationsTable {
+  id: string;
+  lesson_id: string;
+  task_id: string;
+  note: string;
+  actor: string;
+  created_at: string;
+  outcome: string | null;
+  outcome_note: string;
+  outcome_by: string | null;
+  outcome_at: string | null;
+}
+
+export interface BudgetLinesTable {
+  id: string;
+  project_id: string;
+  ref: string;
+  category: string;
+  description: string;
+  /** bigint: PostgreSQL hands it back as a string. */
+  planned_minor: number | string;
+  alert_percent: number | null;
+  owner: string | null;
+  alert_state: string;
+  alerted_at: string | null;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
+}
+
+export interface BudgetTransactionsTable {
+  id: string;
+  project_id: string;
+  ref: string;
+  line_id: string;
+  date: string;
+  /** bigint: PostgreSQL hands it back as a string. */
+  amount_minor: number | string;
+  vendor: string;
+  note: string;
+  source: string;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
+}
+
 export interface MigrationsTable {
   version: number;
   name: string;
   applied_at: string;
 }
 
-export interface Database {
+/** Quality and workflow rules' tables are in sql-quality-schema.ts. */
+export interface Database extends QualityTables, DocumentTables {
   projects: ProjectsTable;
   sprints: SprintsTable;
   tasks: TasksTable;
@@ -171,5 +281,13 @@ export interface Database {
   risks: RisksTable;
   actions: ActionsTable;
   stakeholders: StakeholdersTable;
+  milestones: MilestonesTable;
+  milestone_tasks: MilestoneTasksTable;
+  lessons: LessonsTable;
+  lesson_validations: LessonValidationsTable;
+  lesson_applications: LessonApplicationsTable;
+  briefings: BriefingsTable;
+  budget_lines: BudgetLinesTable;
+  budget_transactions: BudgetTransactionsTable;
   bosun_migrations: MigrationsTable;
 }
