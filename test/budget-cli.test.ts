@@ -166,6 +166,12 @@ describe('bosun budget and transaction', () => {
     expect(activity[0]?.summary).toContain(
       'HOME-B1 Hardware: 1110.01 of 1000.00 USD is over its 10% threshold',
     );
+    // The alert belongs to no run: the project's activity finds it by the key in its data.
+    const projectActivity = await bosunJson<{ kind: string }[]>(
+      ['activity', '--project', 'HOME', '--source', 'runs'],
+      { cwd },
+    );
+    expect(projectActivity.map((entry) => entry.kind)).toEqual(['budget-alert']);
 
     const shown = await bosunJson<{ budget: { actualMinor: number; alerts: { ref: string }[] } }>(
       ['project', 'show', 'HOME'],

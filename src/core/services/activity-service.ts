@@ -70,7 +70,7 @@ export async function recentActivity(
     });
     for (const event of events) {
       if (since !== null && event.at < since) continue;
-      if (projectRuns && (event.runId === null || !projectRuns.has(event.runId))) continue;
+      if (project && !eventConcerns(event, project.key, projectRuns!)) continue;
       entries.push(fromEvent(event));
     }
   }
@@ -89,6 +89,14 @@ export async function recentActivity(
     }
   }
   return entries.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit);
+}
+
+/**
+ * An event is about a project when it belongs to one of the project's runs, or — outside runs
+ * (a budget alert) — names the project's key in its data.
+ */
+function eventConcerns(event: JournalEvent, key: string, runs: ReadonlySet<string>): boolean {
+  return event.runId === null ? event.data['project'] === key : runs.has(event.runId);
 }
 
 /** An audit entry is about a project when it targets the project or one of its tasks. */

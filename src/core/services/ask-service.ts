@@ -22,13 +22,14 @@ import {
 } from '../../domain/memory.js';
 import type { ModelCall } from '../../ports/runner.js';
 import type { Repositories } from '../../ports/store.js';
-import { BosunError, invalidInput } from '../../shared/errors.js';
+import { BosunError } from '../../shared/errors.js';
 import { isUlid } from '../../shared/ids.js';
 import type { QueryVector } from './memory-service.js';
 import { embedSearchQuery, searchMemory } from './memory-service.js';
 import { resolveProject } from './resolve.js';
-import type { Answerer, AnswererChoice, AnswerResult, ServiceContext } from './service-context.js';
-import { recordCalls } from './spend.js';
+import type { AnswererChoice, AnswerResult, ServiceContext } from './service-context.js';
+import { pickModel } from './model-choice.js';
+import { outsideRun, recordCalls } from './spend.js';
 
 export const ASK_QUESTION_MAX_CHARS = 1_000;
 export const ASK_DEFAULT_PASSAGES = 8;
@@ -121,21 +122,12 @@ const ASK_INSTRUCTIONS = `You answer questions about a software team's workspace
  * Otherwise a missing or failing model leaves the passages as the answer, with a note saying why.
  */
 export async function askWorkspace(env: AskEnvironment, input: AskInput): Promise<AskPrepared> {
-  if (input.model === null && input.agent !== undefined) {
-    throw invalidInput('model', 'must not be null (--no-model) when an agent is named to answer');
-  }
-  const forced = input.agent !== undefined || typeof input.model === 'string';
+  const picked = pickModel(env.engine?.answerer, { ...input, purpose: 'ask', acts: 'answer' });
+  const { forced } = picked;
   const notes: string[] = [];
   const answerer = env.engine?.answerer;
-  let choice: AnswererChoice | null = null;
-  let noModel: string | null = null;
-  if (input.model === null) {
-    noModel = 'no model asked (--no-model)';
-  } else {
-    const picked = pickAnswerer(answerer, input, forced);
-    if ('reason' in picked) noModel = picked.reason;
-    else choice = picked.choice;
-  }
+  let choice: AnswererChoice | null = 'choice' in picked ? picked.choice : null;
+  let noModel: string | null = 'reason' in picked ? picked.reason : null;
 
   const vector = await embedSearchQuery(env, input.question);
   const gathered = await env.read((ctx) => gatherPassages(ctx, input, vector));
@@ -207,48 +199,10 @@ export async function recordAskSpend(
 ): Promise<AskAnswer> {
   await recordCalls(
     ctx.repos,
-    {
-      at: ctx.clock.now().toISOString(),
-      runId: null,
-      stepId: null,
-      attempt: null,
-      projectId: prepared.projectId,
-      agent: prepared.agent,
-    },
+    outsideRun(ctx.clock.now().toISOString(), prepared.projectId, prepared.agent),
     prepared.calls,
   );
   return prepared.answer;
-}
-
-function pickAnswerer(
-  answerer: Answerer | undefined,
-  input: AskInput,
-  forced: boolean,
-): { choice: AnswererChoice } | { reason: string } {
-  if (answerer === undefined) {
-    if (forced) {
-      throw new BosunError(
-        'unavailable',
-        "ask: this store has no workspace folder (bosun.yaml) to find an agent or model in; run 'bosun init' or pass --workspace",
-        { details: { field: 'workspace' } },
-      );
-    }
-    return { reason: 'no model configured (this store has no workspace folder, bosun.yaml)' };
-  }
-  try {
-    const choice = answerer.choose({
-      agent: input.agent,
-      model: input.model === null ? undefined : input.model,
-    });
-    if (choice !== null) return { choice };
-    return {
-      reason:
-        "no model configured (no agent plays role 'analyst'; add one to bosun.yaml, or pass --agent or --model)",
-    };
-  } catch (error) {
-    if (forced || !(error instanceof BosunError)) throw error;
-    return { reason: `the analyst cannot answer (${error.message})` };
-  }
 }
 
 function passagesOnly(

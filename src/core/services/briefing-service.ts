@@ -33,9 +33,10 @@ import { momentOf } from './moment.js';
 import { projectBudget } from './project-budget-service.js';
 import { recordKindOfRef, todayOf } from './project-records.js';
 import { resolveProject } from './resolve.js';
-import type { Answerer, AnswererChoice, ServiceContext } from './service-context.js';
+import type { AnswererChoice, ServiceContext } from './service-context.js';
 import { nowIso, recordAudit } from './service-context.js';
-import { recordCalls } from './spend.js';
+import { pickModel } from './model-choice.js';
+import { outsideRun, recordCalls } from './spend.js';
 
 /** The roles whose agent writes the narrative when none is named, the first one played. */
 export const BRIEFER_ROLES = ['briefer', 'analyst'] as const;
@@ -89,19 +90,16 @@ export async function prepareBriefing(
   env: BriefEnvironment,
   input: BriefInput,
 ): Promise<BriefPrepared> {
-  if (input.model === null && input.agent !== undefined) {
-    throw invalidInput('model', 'must not be null (--no-model) when an agent is named to write');
-  }
-  const forced = input.agent !== undefined || typeof input.model === 'string';
   const answerer = env.engine?.answerer;
-  let choice: AnswererChoice | null = null;
-  let why: string | null = null;
-  if (input.model === null) why = 'no model asked (--no-model)';
-  else {
-    const picked = pickBriefer(answerer, input, forced);
-    if ('reason' in picked) why = picked.reason;
-    else choice = picked.choice;
-  }
+  const picked = pickModel(answerer, {
+    ...input,
+    roles: BRIEFER_ROLES,
+    purpose: 'brief',
+    acts: 'write',
+  });
+  const { forced } = picked;
+  const choice: AnswererChoice | null = 'choice' in picked ? picked.choice : null;
+  const why: string | null = 'reason' in picked ? picked.reason : null;
 
   const gathered = await env.read((ctx) => gatherDigest(ctx, input));
   const digestOnly = (
@@ -161,11 +159,7 @@ export async function storeBriefing(
 ): Promise<BriefingView> {
   const now = nowIso(ctx);
   const projectId = prepared.project?.id ?? null;
-  await recordCalls(
-    ctx.repos,
-    { at: now, runId: null, stepId: null, attempt: null, projectId, agent: prepared.agent },
-    prepared.calls,
-  );
+  await recordCalls(ctx.repos, outsideRun(now, projectId, prepared.agent), prepared.calls);
   const briefing: Briefing = {
     id: ctx.newId(),
     projectId,
@@ -305,41 +299,6 @@ function auditSnapshot(briefing: Briefing): Record<string, unknown> {
 
 function view(briefing: Briefing, project: string | null): BriefingView {
   return { ...briefing, project, report: briefingReport(briefing, project) };
-}
-
-// ── choosing the model
-
-function pickBriefer(
-  answerer: Answerer | undefined,
-  input: BriefInput,
-  forced: boolean,
-): { choice: AnswererChoice } | { reason: string } {
-  if (answerer === undefined) {
-    if (forced) {
-      throw new BosunError(
-        'unavailable',
-        "brief: this store has no workspace folder (bosun.yaml) to find an agent or model in; run 'bosun init' or pass --workspace",
-        { details: { field: 'workspace' } },
-      );
-    }
-    return { reason: 'no model configured (this store has no workspace folder, bosun.yaml)' };
-  }
-  try {
-    const choice = answerer.choose({
-      agent: input.agent,
-      model: input.model === null ? undefined : input.model,
-      roles: BRIEFER_ROLES,
-      purpose: 'brief',
-    });
-    if (choice !== null) return { choice };
-    return {
-      reason:
-        "no model configured (no agent plays role 'briefer' or 'analyst'; add one to bosun.yaml, or pass --agent or --model)",
-    };
-  } catch (error) {
-    if (forced || !(error instanceof BosunError)) throw error;
-    return { reason: `the briefer cannot write (${error.message})` };
-  }
 }
 
 // ── gathering

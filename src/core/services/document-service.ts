@@ -36,9 +36,10 @@ import { createAction } from './action-service.js';
 import { newRecordFields, resolveRecord, saveRecord, setArchived } from './project-records.js';
 import { resolveProject } from './resolve.js';
 import { createRisk } from './risk-service.js';
-import type { AnswererChoice, ServiceContext } from './service-context.js';
+import type { ServiceContext } from './service-context.js';
 import { nowIso, recordAudit } from './service-context.js';
-import { recordCalls } from './spend.js';
+import { pickModel } from './model-choice.js';
+import { outsideRun, recordCalls } from './spend.js';
 
 /** What the prepare steps need outside a transaction (an operation's prepare context is one). */
 export interface DocumentEnvironment extends Pick<ServiceContext, 'engine'> {
@@ -332,10 +333,9 @@ export async function analyseDocument(
   env: DocumentEnvironment,
   input: DocAnalyzeInput,
 ): Promise<PreparedAnalysis> {
-  if (input.model === null && input.agent !== undefined) {
-    throw invalidInput('model', 'must not be null (--no-model) when an agent is named to analyse');
-  }
-  const forced = input.agent !== undefined || typeof input.model === 'string';
+  const answerer = env.engine?.answerer;
+  const picked = pickModel(answerer, { ...input, purpose: 'doc analyze', acts: 'analyse' });
+  const { forced } = picked;
   const { doc, text } = await env.read(async (ctx) => {
     const found = await resolveRecord<Document>(ctx.repos, 'doc', input.doc);
     return { doc: found, text: (await ctx.repos.documents.textOf(found.id)) ?? '' };
@@ -350,35 +350,10 @@ export async function analyseDocument(
     note: `${why}; ${EXTRACTIVE_NOTE}`,
     calls,
   });
-  if (input.model === null) return extractive('no model asked (--no-model)');
-
-  const answerer = env.engine?.answerer;
-  if (answerer === undefined) {
-    if (forced) {
-      throw new BosunError(
-        'unavailable',
-        "doc analyze: this store has no workspace folder (bosun.yaml) to find an agent or model in; run 'bosun init' or pass --workspace",
-        { details: { field: 'workspace' } },
-      );
-    }
-    return extractive('no model configured (this store has no workspace folder, bosun.yaml)');
+  if ('reason' in picked || answerer === undefined) {
+    return extractive('reason' in picked ? picked.reason : 'no model configured');
   }
-  let choice: AnswererChoice | null;
-  try {
-    choice = answerer.choose({
-      agent: input.agent,
-      model: input.model,
-      purpose: 'doc analyze',
-    });
-  } catch (error) {
-    if (forced || !(error instanceof BosunError)) throw error;
-    return extractive(`the analyst cannot analyse (${error.message})`);
-  }
-  if (choice === null) {
-    return extractive(
-      "no model configured (no agent plays role 'analyst'; add one to bosun.yaml, or pass --agent or --model)",
-    );
-  }
+  const { choice } = picked;
 
   const { prompt, cut } = analysisPrompt(doc, text);
   const calls: ModelCall[] = [];
@@ -460,14 +435,7 @@ export async function storeAnalysis(
   );
   await recordCalls(
     ctx.repos,
-    {
-      at: analysis.createdAt,
-      runId: null,
-      stepId: null,
-      attempt: null,
-      projectId: doc.projectId,
-      agent: prepared.agent,
-    },
+    outsideRun(analysis.createdAt, doc.projectId, prepared.agent),
     prepared.calls,
   );
   const apply = applyCommand(doc.ref, analysis);

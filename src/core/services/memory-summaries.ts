@@ -18,7 +18,7 @@ import type { IdGenerator } from '../../shared/ids.js';
 import type { CaptureContext } from './memory-capture.js';
 import { CAPTURE_AUTHOR, SUPERSEDED, rollUpOf } from './memory-capture.js';
 import type { Summarizer, SummaryPrompt } from './service-context.js';
-import { recordCalls } from './spend.js';
+import { outsideRun, recordCalls } from './spend.js';
 
 /** Extractive summaries one pass rewrites at most (`memory summarize --limit`). */
 export const SUMMARIZE_DEFAULT_LIMIT = 20;
@@ -157,18 +157,7 @@ export async function applySummaryDraft(
     });
     await repos.memory.forget(current.id, { at: ctx.now, by: CAPTURE_AUTHOR, reason: SUPERSEDED });
   }
-  await recordCalls(
-    repos,
-    {
-      at: ctx.now,
-      runId: null,
-      stepId: null,
-      attempt: null,
-      projectId: draft.projectId,
-      agent: draft.agent,
-    },
-    draft.calls,
-  );
+  await recordCalls(repos, outsideRun(ctx.now, draft.projectId, draft.agent), draft.calls);
   return replaced;
 }
 

@@ -11,7 +11,7 @@ import type { Task } from '../../domain/task.js';
 import { BosunError } from '../../shared/errors.js';
 import { resolveProject } from './resolve.js';
 import type { ServiceContext } from './service-context.js';
-import { recordCalls } from './spend.js';
+import { outsideRun, recordCalls } from './spend.js';
 import type { PlannerResult } from './service-context.js';
 import { createTask } from './task-service.js';
 
@@ -77,14 +77,7 @@ export async function recordPlannerSpend(
   const project = await resolveProject(ctx.repos, projectKey);
   await recordCalls(
     ctx.repos,
-    {
-      at: ctx.clock.now().toISOString(),
-      runId: null,
-      stepId: null,
-      attempt: null,
-      projectId: project.id,
-      agent: planned.agent,
-    },
+    outsideRun(ctx.clock.now().toISOString(), project.id, planned.agent),
     planned.calls,
   );
 }

@@ -17,6 +17,15 @@ export interface SpendOrigin {
   readonly agent: string | null;
 }
 
+/** Where calls made outside any run are booked (ask, brief, doc analyze, plan, summaries). */
+export function outsideRun(
+  at: string,
+  projectId: string | null,
+  agent: string | null,
+): SpendOrigin {
+  return { at, runId: null, stepId: null, attempt: null, projectId, agent };
+}
+
 export async function recordCalls(
   repos: Repositories,
   origin: SpendOrigin,
