@@ -249,7 +249,8 @@ describe('bosun lesson', () => {
     const byText = await bosun<LessonRow[]>(['lesson', 'suggest', '--text', 'cables in the rack']);
     expect(byText.map((l) => l.ref)).toEqual(['HOME-L2']);
     const table = await runBosun(['lesson', 'suggest', '--task', 'HOME-5'], { cwd });
-    expect(table.stdout).toMatch(/^REF\s+RELEVANCE\s+SCORE\s+MATCHED/);
+    // The fused score, which ranking found each lesson, then its relevance by words.
+    expect(table.stdout).toMatch(/^REF\s+SCORE\s+FOUND BY\s+RELEVANCE\s+HELPFUL\s+MATCHED/);
   });
 
   it('validates, applies and records outcomes, listing the most helpful first', async () => {

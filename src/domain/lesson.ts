@@ -11,11 +11,13 @@
  * dropped and a plural `s` cut, each query word found in a lesson counts by the best field it is
  * found in (title and tags 3, insight 2, context 1) times its rarity among the lessons searched
  * (ln(1 + lessons / lessons holding it)), and each tag the lesson shares with the task adds 4.
+ * That ranking is fused by reciprocal rank with memory's ranking of the lessons' memory items
+ * (full text, and vectors when embeddings are configured): `fuse`.
  */
 
 import { z } from 'zod';
 import { idSchema, optionalText, requiredText, tagSchema, timestampSchema } from './fields.js';
-import { STOP_WORDS, wordsOf } from './memory.js';
+import { STOP_WORDS, fuseByReciprocalRank, wordsOf } from './memory.js';
 import { projectRecordFields } from './project-record.js';
 
 export const LESSON_OUTCOMES = ['succeeded', 'failed', 'mixed'] as const;
@@ -83,10 +85,21 @@ export const LessonDetailSchema = LessonViewSchema.extend({
 });
 export type LessonDetail = Readonly<z.infer<typeof LessonDetailSchema>>;
 
-/** A suggested lesson: how relevant it is to the text asked about, and the words it shares. */
+/** Which ranking found a suggested lesson: its words (`rank`), its memory item, or both. */
+export const LESSON_MATCHES = ['text', 'memory', 'both'] as const;
+export type LessonMatch = (typeof LESSON_MATCHES)[number];
+
+/**
+ * A suggested lesson: how relevant its words are to the text asked about (0 when only memory
+ * found it) and the words it shares, its fused score, which ranking found it, and — when the
+ * memory side could not use vectors though they are configured — why.
+ */
 export const LessonSuggestionSchema = LessonViewSchema.extend({
   relevance: z.number().nonnegative(),
   matched: z.array(z.string()),
+  score: z.number().nonnegative(),
+  matchedBy: z.enum(LESSON_MATCHES),
+  note: z.string().optional(),
 });
 export type LessonSuggestion = Readonly<z.infer<typeof LessonSuggestionSchema>>;
 
@@ -191,5 +204,30 @@ export const Lesson = {
       .filter((lesson) => lesson.relevance > 0)
       .sort((a, b) => b.relevance - a.relevance || Lesson.compare(a, b))
       .slice(0, limit);
+  },
+  /**
+   * The ranking by words (`rank`'s, whole) and memory's ranking of the same lessons fused by
+   * reciprocal rank (domain/memory.ts), best first, at most `limit`. Ties go to the better rank
+   * by words, so without memory hits the order is `rank`'s.
+   */
+  fuse<L extends LessonView>(
+    byText: readonly (L & { relevance: number; matched: string[] })[],
+    byMemory: readonly L[],
+    limit: number,
+  ): (L & { relevance: number; matched: string[]; score: number; matchedBy: LessonMatch })[] {
+    const lessons = new Map<string, L & { relevance: number; matched: string[] }>();
+    for (const lesson of byMemory) lessons.set(lesson.id, { ...lesson, relevance: 0, matched: [] });
+    for (const lesson of byText) lessons.set(lesson.id, lesson);
+    return fuseByReciprocalRank(
+      byText.map((lesson) => lesson.id),
+      byMemory.map((lesson) => lesson.id),
+    )
+      .slice(0, limit)
+      .map((match) => ({
+        ...lessons.get(match.id)!,
+        score: Number(match.score.toPrecision(4)),
+        matchedBy:
+          match.matched.length === 2 ? 'both' : match.matched[0] === 'text' ? 'text' : 'memory',
+      }));
   },
 };

@@ -102,6 +102,15 @@ const StatusSchema = z.object({
       thresholdPercent: z.number().int(),
     }),
   ),
+  overdue: z.array(
+    z.object({
+      kind: z.enum(['action', 'milestone']),
+      ref: z.string(),
+      title: z.string(),
+      dueDate: z.string(),
+      owner: z.string().nullable(),
+    }),
+  ),
   report: z.string(),
 });
 

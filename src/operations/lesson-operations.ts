@@ -1,7 +1,8 @@
 /**
  * Lessons learned (docs/command-center.md): a lesson's context, insight and tags; whether applying
  * it helped (validations); where it was applied and with what outcome (applications); and the
- * lessons relevant to a task (`lesson suggest`), ranked by their words and tags.
+ * lessons relevant to a task (`lesson suggest`), ranked by their words and tags fused with memory
+ * search over the lessons' memory items (full text, and vectors when embeddings are configured).
  */
 
 import { z } from 'zod';
@@ -10,6 +11,7 @@ import {
   archiveLesson,
   createLesson,
   listLessons,
+  prepareLessonSuggestion,
   recordLessonOutcome,
   restoreLesson,
   showLesson,
@@ -17,6 +19,7 @@ import {
   updateLesson,
   validateLesson,
 } from '../core/services/lesson-service.js';
+import { reindexLessons } from '../core/services/lesson-memory.js';
 import { optionalText, requiredText, tagSchema } from '../domain/fields.js';
 import {
   LESSON_OUTCOMES,
@@ -181,7 +184,7 @@ export const lessonOperations = [
   defineOperation({
     name: 'lesson.suggest',
     summary:
-      'Lessons relevant to a task (its title, description and tags) or to a text, most relevant first',
+      'Lessons relevant to a task (its title, description and tags) or to a text, best first: their words fused with memory search',
     effects: 'read',
     input: z.strictObject({
       task: taskKey.optional(),
@@ -198,7 +201,15 @@ export const lessonOperations = [
     output: z.array(LessonSuggestionSchema),
     cli: {
       positional: ['task'],
-      columns: ['ref', 'relevance', 'helpfulScore:SCORE', 'matched', 'title'],
+      columns: [
+        'ref',
+        'score',
+        'matchedBy:FOUND BY',
+        'relevance',
+        'helpfulScore:HELPFUL',
+        'matched',
+        'title',
+      ],
       empty: 'No lesson matches.',
       examples: [
         'bosun lesson suggest --task HOME-7',
@@ -206,7 +217,27 @@ export const lessonOperations = [
         'bosun lesson suggest --text "restore the NAS from tape"',
       ],
     },
-    handler: (ctx, input) => suggestLessons(ctx, input),
+    // The query's vector is a model call: made before the transaction, never inside it.
+    prepare: (ctx, input) => prepareLessonSuggestion(ctx, input),
+    handler: (ctx, input, vector) => suggestLessons(ctx, input, vector),
+  }),
+  defineOperation({
+    name: 'lesson.reindex',
+    summary:
+      "Bring every lesson's memory item up to date (lessons recorded before lessons kept one, or whose item was forgotten)",
+    effects: 'write',
+    input: z.strictObject({ project: projectKey.optional() }),
+    output: z.object({
+      lessons: z.number().int().nonnegative(),
+      stored: z.number().int().nonnegative(),
+      forgotten: z.number().int().nonnegative(),
+      unchanged: z.number().int().nonnegative(),
+    }),
+    cli: {
+      positional: ['project'],
+      examples: ['bosun lesson reindex', 'bosun lesson reindex HOME'],
+    },
+    handler: (ctx, input) => reindexLessons(ctx, input),
   }),
   defineOperation({
     name: 'lesson.archive',

@@ -894,11 +894,15 @@ export interface MemoryRepository {
 
   // ── automatic capture (docs/memory.md "Automatic capture")
 
-  /** The newest live items of `kind` about one scoped thing, newest first (the scope index). */
+  /**
+   * The newest live items of `kind` about one scoped thing, newest first (the scope index); with
+   * `metadata`, only the items whose metadata is exactly that (a lesson's item: `{lesson: ref}`).
+   */
   latestLive(query: {
     readonly kind: MemoryKind;
     readonly scope: MemoryScope;
     readonly scopeId: string;
+    readonly metadata?: Readonly<Record<string, string>> | undefined;
     readonly limit: number;
   }): Promise<MemoryItem[]>;
   /**

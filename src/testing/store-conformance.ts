@@ -2697,6 +2697,35 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
         await createProjectNamed('HOME');
       });
 
+      it('lists overdue milestones and actions in the status, oldest first, by project', async () => {
+        await createProjectNamed('WORK');
+        await addMilestone('Late', { due: '2025-12-01' });
+        await addMilestone('Met', { due: '2025-11-01', status: 'done' });
+        await addMilestone('Ahead', { due: '2026-02-01' });
+        await run('action.add', {
+          project: 'HOME',
+          title: 'Call',
+          due: '2025-11-15',
+          owner: 'ana',
+        });
+        await run('action.add', { project: 'WORK', title: 'Mail', due: '2025-12-31' });
+        await run('action.add', {
+          project: 'WORK',
+          title: 'Done',
+          due: '2025-10-01',
+          status: 'done',
+        });
+        const status = await run('workspace.status', {});
+        expect(status.overdue).toEqual([
+          { kind: 'action', ref: 'HOME-A1', title: 'Call', dueDate: '2025-11-15', owner: 'ana' },
+          { kind: 'milestone', ref: 'HOME-M1', title: 'Late', dueDate: '2025-12-01', owner: null },
+          { kind: 'action', ref: 'WORK-A1', title: 'Mail', dueDate: '2025-12-31', owner: null },
+        ]);
+        expect(status.report).toContain('HOME-M1  Late (milestone, due 2025-12-01)');
+        const work = await run('workspace.status', { project: 'WORK' });
+        expect(refsOf(work.overdue)).toEqual(['WORK-A1']);
+      });
+
       it('adds a milestone with a per-project ref and no progress yet, and audits it', async () => {
         await createProjectNamed('WORK');
         const first = await addMilestone('Backups verified', {

@@ -582,11 +582,14 @@ async function memoryPassage(
 ): Promise<Candidate> {
   const short = await shortId(item.id, (prefix) => repos.memory.findByIdPrefix(prefix, 2));
   const about = MemoryItems.scopeLabel(item);
+  // A lesson's item names its lesson (lesson-memory.ts), so the citation leads to `lesson show`.
+  const lesson = item.kind === 'lesson' ? item.metadata['lesson'] : undefined;
+  const kind = typeof lesson === 'string' ? `lesson ${lesson}` : item.kind;
   return {
     ref: `memory:${short}`,
     source: 'memory',
     id: item.id,
-    title: `${item.kind} (${about})`,
+    title: `${kind} (${about})`,
     status: item.kind,
     snippet,
     text: excerpt(item.text, terms, PASSAGE_TEXT_CHARS),

@@ -3,7 +3,9 @@
  * (validations), that it was applied to a task and with what outcome (applications); and suggest
  * the lessons relevant to a task or a text. Suggestions read the candidate lessons and rank them
  * in TypeScript (domain/lesson.ts), so both stores answer alike; a project's lessons number in the
- * hundreds, not millions. Each validation, application and outcome is audited on its lesson.
+ * hundreds, not millions. That ranking is fused with memory search over the lessons' memory items
+ * (lesson-memory.ts), which every write of a lesson keeps in step. Each validation, application
+ * and outcome is audited on its lesson.
  */
 
 import type {
@@ -18,6 +20,9 @@ import { Lesson as LessonRules } from '../../domain/lesson.js';
 import type { Task } from '../../domain/task.js';
 import { BosunError, invalidInput } from '../../shared/errors.js';
 import { isUlid } from '../../shared/ids.js';
+import { lessonsByMemory, syncLessonMemory } from './lesson-memory.js';
+import type { QueryVector } from './memory-service.js';
+import { embedSearchQuery } from './memory-service.js';
 import { newRecordFields, resolveRecord, saveRecord, setArchived } from './project-records.js';
 import { resolveProject, resolveTask } from './resolve.js';
 import type { ServiceContext } from './service-context.js';
@@ -100,7 +105,13 @@ export async function createLesson(
     insight: input.insight ?? '',
     tags: uniqueTags(input.tags ?? []),
   };
-  return detailOf(ctx, await saveRecord(ctx, 'lesson', null, lesson));
+  return detailOf(ctx, await withMemory(ctx, await saveRecord(ctx, 'lesson', null, lesson)));
+}
+
+/** The lesson, once its memory item follows it (lesson-memory.ts). */
+async function withMemory(ctx: ServiceContext, lesson: Lesson): Promise<Lesson> {
+  await syncLessonMemory(ctx, lesson);
+  return lesson;
 }
 
 export async function updateLesson(
@@ -116,7 +127,7 @@ export async function updateLesson(
     tags: input.tags === undefined ? before.tags : uniqueTags(input.tags),
     updatedAt: nowIso(ctx),
   };
-  return detailOf(ctx, await saveRecord(ctx, 'lesson', before, after));
+  return detailOf(ctx, await withMemory(ctx, await saveRecord(ctx, 'lesson', before, after)));
 }
 
 export async function showLesson(
@@ -133,14 +144,17 @@ export async function archiveLesson(
   ctx: ServiceContext,
   input: { lesson: string },
 ): Promise<LessonDetail> {
-  return detailOf(ctx, await setArchived<Lesson>(ctx, 'lesson', input.lesson, true));
+  return detailOf(ctx, await withMemory(ctx, await setArchived(ctx, 'lesson', input.lesson, true)));
 }
 
 export async function restoreLesson(
   ctx: ServiceContext,
   input: { lesson: string },
 ): Promise<LessonDetail> {
-  return detailOf(ctx, await setArchived<Lesson>(ctx, 'lesson', input.lesson, false));
+  return detailOf(
+    ctx,
+    await withMemory(ctx, await setArchived<Lesson>(ctx, 'lesson', input.lesson, false)),
+  );
 }
 
 /** Lessons, most helpful first, then the newest. */
@@ -269,25 +283,73 @@ function auditTarget(lesson: Lesson) {
   return { kind: 'lesson', id: lesson.id, label: lesson.ref };
 }
 
+/** What suggesting needs outside a transaction (an operation's prepare context is one). */
+export interface LessonSuggestEnvironment extends Pick<ServiceContext, 'memoryVectors'> {
+  read<T>(work: (ctx: ServiceContext) => Promise<T>): Promise<T>;
+}
+
+interface SuggestQuery {
+  /** Whose lessons: one project's, or (undefined) every project's. */
+  readonly project: { readonly id: string; readonly key: string } | undefined;
+  readonly text: string;
+  readonly tags: readonly string[];
+}
+
+async function suggestQuery(ctx: ServiceContext, input: LessonSuggestInput): Promise<SuggestQuery> {
+  if (input.task === undefined && (input.text ?? '').trim() === '')
+    throw invalidInput('task', 'name a task, or give a text to find lessons for');
+  const task = input.task === undefined ? undefined : await resolveTask(ctx.repos, input.task);
+  const named =
+    input.project === undefined ? undefined : await resolveProject(ctx.repos, input.project);
+  const project = input.allProjects
+    ? undefined
+    : (named ?? (task === undefined ? undefined : await ctx.repos.projects.findById(task.projectId)));
+  const text = [task?.title, task?.description, input.text].filter(Boolean).join('\n');
+  return { project, text, tags: task?.tags ?? [] };
+}
+
+/** What memory search is asked: the text and the task's tags. */
+const memoryQueryOf = (query: SuggestQuery): string => [query.text, ...query.tags].join(' ');
+
 /**
- * The lessons relevant to a task or a text, most relevant first: the task's project's lessons
- * (or the named project's, or every project's), archived ones left out.
+ * Before the transaction: the query's vector, when embeddings are configured (the embedder is a
+ * model call, never made inside a transaction); `none` otherwise.
+ */
+export async function prepareLessonSuggestion(
+  env: LessonSuggestEnvironment,
+  input: LessonSuggestInput,
+): Promise<QueryVector> {
+  if (env.memoryVectors === undefined) return { kind: 'none' };
+  const query = await env.read((ctx) => suggestQuery(ctx, input));
+  return embedSearchQuery(env, memoryQueryOf(query));
+}
+
+/**
+ * The lessons relevant to a task or a text, best first: the task's project's lessons (or the
+ * named project's, or every project's), archived ones left out. Two rankings are fused by
+ * reciprocal rank: the lessons' words and tags (domain/lesson.ts rank) and memory search over the
+ * lessons' memory items (full text, with vectors when `vector` was made); each suggestion says
+ * which found it.
  */
 export async function suggestLessons(
   ctx: ServiceContext,
   input: LessonSuggestInput,
+  vector: QueryVector = { kind: 'none' },
 ): Promise<LessonSuggestion[]> {
-  if (input.task === undefined && (input.text ?? '').trim() === '')
-    throw invalidInput('task', 'name a task, or give a text to find lessons for');
-  const task = input.task === undefined ? undefined : await resolveTask(ctx.repos, input.task);
-  const project =
-    input.project === undefined ? undefined : await resolveProject(ctx.repos, input.project);
-  const projectId = input.allProjects ? undefined : (project?.id ?? task?.projectId);
-  const lessons = await viewsOf(ctx, await ctx.repos.lessons.list({ projectId }));
-  const text = [task?.title, task?.description, input.text].filter(Boolean).join('\n');
-  return LessonRules.rank(
-    lessons,
-    { text, tags: task?.tags ?? [] },
-    input.limit ?? DEFAULT_SUGGESTIONS,
+  const query = await suggestQuery(ctx, input);
+  const lessons = await viewsOf(ctx, await ctx.repos.lessons.list({ projectId: query.project?.id }));
+  const byText = LessonRules.rank(lessons, { text: query.text, tags: query.tags }, lessons.length);
+  const memory = await lessonsByMemory(
+    ctx,
+    { text: memoryQueryOf(query), projectKey: query.project?.key },
+    vector,
   );
+  // Only the lessons listed: an archived lesson's item is forgotten, and is left out here too.
+  const listed = new Map(lessons.map((lesson) => [lesson.ref, lesson]));
+  const byMemory = memory.refs.flatMap((ref) => {
+    const lesson = listed.get(ref);
+    return lesson === undefined ? [] : [lesson];
+  });
+  const fused = LessonRules.fuse(byText, byMemory, input.limit ?? DEFAULT_SUGGESTIONS);
+  return memory.note === undefined ? fused : fused.map((each) => ({ ...each, note: memory.note }));
 }

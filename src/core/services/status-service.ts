@@ -15,6 +15,8 @@ import { TASK_STATUSES } from '../../domain/task.js';
 import type { VectorBackend } from '../../domain/memory.js';
 import type { WorkerRecord } from '../../ports/store.js';
 import type { BudgetAlert } from './project-budget-service.js';
+import { listActions } from './action-service.js';
+import { listMilestones } from './milestone-service.js';
 import { budgetAlerts } from './project-budget-service.js';
 import { todayOf } from './project-records.js';
 import { resolveProject } from './resolve.js';
@@ -28,6 +30,7 @@ const STATUS_RUNS = 20;
 const STATUS_NEXT = 5;
 /** Risks it shows as needing attention (the register has the rest). */
 const STATUS_RISKS = 10;
+const STATUS_OVERDUE = 10;
 const ALARMING_LEVELS: readonly RiskLevel[] = ['high', 'critical'];
 
 export interface ProjectStatus {
@@ -66,8 +69,38 @@ export interface WorkspaceStatus {
   })[];
   /** Budget lines over their alert threshold (docs/command-center.md "Budget"). */
   readonly budgetAlerts: BudgetAlert[];
+  /** Open actions and milestones whose due day has passed, oldest first. */
+  readonly overdue: OverdueItem[];
   /** All of the above as a few readable lines. */
   readonly report: string;
+}
+
+export interface OverdueItem {
+  readonly kind: 'action' | 'milestone';
+  readonly ref: string;
+  readonly title: string;
+  readonly dueDate: string;
+  readonly owner: string | null;
+}
+
+/** Open actions and milestones past their due day, oldest first, at most STATUS_OVERDUE. */
+async function overdueItems(ctx: ServiceContext, project: string | undefined) {
+  const line =
+    (kind: OverdueItem['kind']) =>
+    (item: { ref: string; title: string; dueDate: string | null; owner: string | null }) => ({
+      kind,
+      ref: item.ref,
+      title: item.title,
+      dueDate: item.dueDate!,
+      owner: item.owner,
+    });
+  const items: OverdueItem[] = [
+    ...(await listActions(ctx, { project, overdue: true })).map(line('action')),
+    ...(await listMilestones(ctx, { project, overdue: true })).map(line('milestone')),
+  ];
+  return items
+    .sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.ref.localeCompare(b.ref))
+    .slice(0, STATUS_OVERDUE);
 }
 
 export async function workspaceStatus(
@@ -165,6 +198,7 @@ export async function workspaceStatus(
     next: next.map(({ ref, title, priority, role }) => ({ ref, title, priority, role })),
     risks,
     budgetAlerts: overBudget,
+    overdue: await overdueItems(ctx, only?.id),
   };
   return { ...status, report: statusReport(status) };
 }
@@ -236,6 +270,13 @@ function statusReport(status: Omit<WorkspaceStatus, 'report'>): string {
       lines.push(
         `  ${b.ref}  ${b.category}: ${b.actual} of ${b.planned} ${b.currency}${percent}, threshold ${b.thresholdPercent}%`,
       );
+    }
+  }
+  if (status.overdue.length > 0) {
+    lines.push('Overdue');
+    for (const item of status.overdue) {
+      const owner = item.owner === null ? '' : `, ${item.owner}`;
+      lines.push(`  ${item.ref}  ${item.title} (${item.kind}, due ${item.dueDate}${owner})`);
     }
   }
   return lines.join('\n');

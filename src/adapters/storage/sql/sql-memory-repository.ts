@@ -548,9 +548,18 @@ export function memoryRepository(
     },
     // ── automatic capture (core/services/memory-capture.ts)
     async latestLive(query) {
+      // Metadata is compared as the JSON text this repository wrote (JSON.stringify), the same on
+      // both dialects; the scope index has already narrowed the rows to one thing's items.
+      const exact = query.metadata === undefined ? '' : ' and metadata = ?';
       return selectItems(
-        'scope = ? and scope_id = ? and kind = ? and forgotten_at is null order by created_at desc, seq desc limit ?',
-        [query.scope, query.scopeId, query.kind, query.limit],
+        `scope = ? and scope_id = ? and kind = ? and forgotten_at is null${exact} order by created_at desc, seq desc limit ?`,
+        [
+          query.scope,
+          query.scopeId,
+          query.kind,
+          ...(query.metadata === undefined ? [] : [JSON.stringify(query.metadata)]),
+          query.limit,
+        ],
       );
     },
     async extractiveSummaries(limit) {
