@@ -90,7 +90,15 @@ describe('lessons in memory, full text only', () => {
     expect((await lessonHits('restore')).map((hit) => hit.id)).toEqual([created!.id]);
 
     // A change of words replaces it: the old one forgotten, the new one found by its new words.
-    await bosun(['lesson', 'update', 'HOME-L1', '-i', 'restore one file every Monday', '-t', 'tape']);
+    await bosun([
+      'lesson',
+      'update',
+      'HOME-L1',
+      '-i',
+      'restore one file every Monday',
+      '-t',
+      'tape',
+    ]);
     const [replaced, ...more] = await lessonHits('Monday');
     expect(more).toEqual([]);
     expect(replaced!.id).not.toBe(created!.id);
@@ -182,7 +190,9 @@ describe('lessons in memory, full text only', () => {
       title: 'lesson HOME-L2 (project:HOME)',
       text: expect.stringContaining('Practise restoring from snapshots'),
     });
-    const printed = await runBosun(['ask', 'How do we practise restoring from snapshots?'], { cwd });
+    const printed = await runBosun(['ask', 'How do we practise restoring from snapshots?'], {
+      cwd,
+    });
     expect(printed.stdout).toContain('lesson HOME-L2 (project:HOME)');
   });
 });

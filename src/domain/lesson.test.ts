@@ -91,4 +91,35 @@ describe('Lesson', () => {
       ),
     );
   });
+
+  it('fuses the ranking by words with memory’s by reciprocal rank, saying which side found each', () => {
+    const [a, b, c] = [lesson({ title: 'a' }), lesson({ title: 'b' }), lesson({ title: 'c' })];
+    const byText = [
+      { ...a!, relevance: 5, matched: ['x'] },
+      { ...b!, relevance: 1, matched: ['y'] },
+    ];
+    const fused = Lesson.fuse(byText, [c!, b!], 10);
+    expect(fused.map((each) => [each.ref, each.matchedBy, each.relevance])).toEqual([
+      [b!.ref, 'both', 1],
+      [a!.ref, 'text', 5],
+      [c!.ref, 'memory', 0],
+    ]);
+    expect(fused[0]!.score).toBeCloseTo(1 / 62 + 1 / 62, 4);
+    expect(Lesson.fuse(byText, [c!, b!], 1)).toHaveLength(1);
+  });
+
+  it('keeps the ranking by words, in order, when memory finds nothing', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 1, max: 10 }), (n, limit) => {
+        const ranked = Array.from({ length: n }, (_, i) => ({
+          ...lesson({ title: `l${i}` }),
+          relevance: n - i,
+          matched: [] as string[],
+        }));
+        const fused = Lesson.fuse<LessonView>(ranked, [], limit);
+        expect(fused.map((each) => each.id)).toEqual(ranked.slice(0, limit).map((l) => l.id));
+        expect(fused.every((each) => each.matchedBy === 'text')).toBe(true);
+      }),
+    );
+  });
 });

@@ -3071,6 +3071,58 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
         expect(await auditLog({ operation: 'lesson.outcome' })).toEqual([]);
       });
 
+      it('keeps one memory item that follows the lesson: replaced, forgotten when archived, stored on restore', async () => {
+        const lessonItems = async (query: string) =>
+          run('memory.search', { query, kind: ['lesson'] });
+        await createTask('Restore the photos share'); // HOME-1
+        await addLesson('Test restores', {
+          insight: 'restore one share monthly',
+          tags: ['backup'],
+        });
+        const [created, ...none] = await lessonItems('restore');
+        expect(none).toEqual([]);
+        expect(created).toMatchObject({
+          kind: 'lesson',
+          scope: 'project',
+          scopeRef: 'HOME',
+          tags: ['backup'],
+        });
+        expect(await run('memory.get', { id: created!.id })).toMatchObject({
+          text: 'Test restores\n\nrestore one share monthly',
+          metadata: { lesson: 'HOME-L1' },
+        });
+        await run('lesson.validate', { lesson: 'HOME-L1', helped: true });
+        await run('lesson.apply', { lesson: 'HOME-L1', task: 'HOME-1' });
+        expect((await lessonItems('restore')).map((hit) => hit.id)).toEqual([created!.id]);
+        clock.advance(MINUTE);
+        await run('lesson.update', { lesson: 'HOME-L1', insight: 'restore a file weekly' });
+        const [replaced] = await lessonItems('weekly');
+        expect(replaced!.id).not.toBe(created!.id);
+        expect(await lessonItems('monthly')).toEqual([]);
+        expect(await run('memory.get', { id: created!.id })).toMatchObject({
+          forgottenAt: at(MINUTE),
+          forgetReason: 'superseded',
+        });
+        await run('lesson.archive', { lesson: 'HOME-L1' });
+        expect(await lessonItems('weekly')).toEqual([]);
+        expect(await suggested({ text: 'restore weekly' })).toEqual([]);
+        await run('lesson.restore', { lesson: 'HOME-L1' });
+        const [restored, ...again] = await lessonItems('weekly');
+        expect(again).toEqual([]);
+        expect(restored!.id).not.toBe(replaced!.id);
+        expect(await call('lesson.reindex')).toEqual({
+          lessons: 1,
+          stored: 0,
+          forgotten: 0,
+          unchanged: 1,
+        });
+        // Memory's full text stems `restoring` like `restore`; the ranking by words does not.
+        const found = await run('lesson.suggest', { text: 'restoring drills' });
+        expect(found.map((each) => [each.ref, each.matchedBy, each.relevance])).toEqual([
+          ['HOME-L1', 'memory', 0],
+        ]);
+      });
+
       it('suggests the lessons relevant to a task, in its project unless asked for all', async () => {
         await createProjectNamed('WORK');
         await addLesson('Label the cables before unracking', {

@@ -69,7 +69,8 @@ export async function syncLessonMemory(
   }
   const now = nowIso(ctx);
   const reason = wanted ? SUPERSEDED : LESSON_ARCHIVED;
-  for (const item of live) await ctx.repos.memory.forget(item.id, { at: now, by: ctx.actor, reason });
+  for (const item of live)
+    await ctx.repos.memory.forget(item.id, { at: now, by: ctx.actor, reason });
   const forgotten = live.map((item) => item.id);
   if (!wanted) return { stored: null, forgotten };
   const project = await ctx.repos.projects.findById(lesson.projectId);

@@ -303,7 +303,8 @@ async function suggestQuery(ctx: ServiceContext, input: LessonSuggestInput): Pro
     input.project === undefined ? undefined : await resolveProject(ctx.repos, input.project);
   const project = input.allProjects
     ? undefined
-    : (named ?? (task === undefined ? undefined : await ctx.repos.projects.findById(task.projectId)));
+    : (named ??
+      (task === undefined ? undefined : await ctx.repos.projects.findById(task.projectId)));
   const text = [task?.title, task?.description, input.text].filter(Boolean).join('\n');
   return { project, text, tags: task?.tags ?? [] };
 }
@@ -337,7 +338,10 @@ export async function suggestLessons(
   vector: QueryVector = { kind: 'none' },
 ): Promise<LessonSuggestion[]> {
   const query = await suggestQuery(ctx, input);
-  const lessons = await viewsOf(ctx, await ctx.repos.lessons.list({ projectId: query.project?.id }));
+  const lessons = await viewsOf(
+    ctx,
+    await ctx.repos.lessons.list({ projectId: query.project?.id }),
+  );
   const byText = LessonRules.rank(lessons, { text: query.text, tags: query.tags }, lessons.length);
   const memory = await lessonsByMemory(
     ctx,
