@@ -49,7 +49,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -101,6 +101,30 @@ export default tseslint.config(
     ['adapters', 'cli', 'server', 'testing'],
     'entry points use app/, never adapters/ or each other',
   ),
+  layer(
+    'client',
+    ['ports', 'core', 'adapters', 'app', 'cli', 'server', 'mcp', 'testing'],
+    'client/ runs in the browser: it reaches the server over HTTP, and imports only types of operations/ and domain/',
+    IO,
+  ),
+  {
+    // The dashboard runs in the browser: of the server side it imports only the typed client.
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: String.raw`^(\.\./)+src/(?!client/)`,
+              message: 'web/ imports only src/client/ from the server side',
+            },
+            { group: ['node:*'], message: 'web/ runs in the browser: no node: imports' },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['**/*.test.ts'],
     rules: { 'no-restricted-imports': 'off' },

@@ -3,10 +3,13 @@
 //
 // The bundle is built in a fresh folder and swapped in with two renames, so a `bosun` process
 // started meanwhile never finds dist/ half written; `--if-stale` skips the build when no source
-// changed since the last one (the test suite's setup uses it).
+// changed since the last one (the test suite's setup uses it). The web dashboard (web/, Vite) is
+// built into dist/web/ with it, or copied from the previous dist/ when web/ and the browser client
+// are unchanged, so a CLI-only change costs no Vite build.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import {
+  cpSync,
   existsSync,
   readdirSync,
   readFileSync,
@@ -20,8 +23,8 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const dist = join(root, 'dist');
 
-/** A fingerprint of every input: the sources, this script and the lockfile (path, size, mtime). */
-function fingerprint() {
+/** A fingerprint of the files under `dirs` and of `files` (path, size, mtime). */
+function fingerprint(dirs, files) {
   const hash = createHash('sha256');
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
@@ -35,8 +38,8 @@ function fingerprint() {
       }
     }
   };
-  walk(join(root, 'src'));
-  for (const file of ['scripts/build.mjs', 'package-lock.json']) {
+  for (const dir of dirs) if (existsSync(join(root, dir))) walk(join(root, dir));
+  for (const file of files) {
     const path = join(root, file);
     if (existsSync(path))
       hash.update(`${file}:${readFileSync(path, 'utf8').length}:${statSync(path).mtimeMs}\n`);
@@ -44,8 +47,10 @@ function fingerprint() {
   return hash.digest('hex');
 }
 
+// Every input: the sources, the dashboard, this script and the lockfile; and the dashboard's own.
 const stampFile = join(dist, '.inputs');
-const stamp = fingerprint();
+const stamp = fingerprint(['src', 'web'], ['scripts/build.mjs', 'package-lock.json']);
+const webStamp = fingerprint(['web', 'src/client', 'src/shared'], ['package-lock.json']);
 if (
   process.argv.includes('--if-stale') &&
   existsSync(stampFile) &&
@@ -75,8 +80,27 @@ await build({
   },
   logLevel: 'warning',
 });
+await buildDashboard(join(fresh, 'web'));
 writeFileSync(join(fresh, '.inputs'), stamp);
 const old = join(root, `dist.old.${process.pid}`);
 if (existsSync(dist)) renameSync(dist, old);
 renameSync(fresh, dist);
 rmSync(old, { recursive: true, force: true });
+
+/** The dashboard into `outDir`: copied from the last build when its inputs are unchanged. */
+async function buildDashboard(outDir) {
+  if (!existsSync(join(root, 'web', 'index.html'))) return;
+  const previous = join(dist, 'web');
+  const previousStamp = join(previous, '.inputs');
+  if (existsSync(previousStamp) && readFileSync(previousStamp, 'utf8') === webStamp) {
+    cpSync(previous, outDir, { recursive: true });
+    return;
+  }
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({
+    configFile: join(root, 'web', 'vite.config.ts'),
+    build: { outDir, emptyOutDir: true },
+    logLevel: 'warn',
+  });
+  writeFileSync(join(outDir, '.inputs'), webStamp);
+}

@@ -5,7 +5,6 @@ import type { ServiceContext } from '../core/services/service-context.js';
 import type { AgentConfigSchema } from '../domain/agent.js';
 import { AGENT_RUNNERS, WORKDIR_MODES } from '../domain/agent.js';
 import { BosunError } from '../shared/errors.js';
-import type { AnyOperation } from './operation.js';
 import { defineOperation } from './operation.js';
 import { workspaceCapability } from './workspace-capability.js';
 
@@ -72,7 +71,7 @@ function find(ctx: ServiceContext, name: string): AgentView {
   return view(found.name, found.config);
 }
 
-export const agentOperations: readonly AnyOperation[] = [
+export const agentOperations = [
   defineOperation({
     name: 'agent.list',
     summary: 'The agents of bosun.yaml: role, runner, model or route, tools',

@@ -16,7 +16,6 @@ import {
 } from '../core/services/ask-service.js';
 import { requiredText } from '../domain/fields.js';
 import { actorName, projectKey } from './common-schemas.js';
-import type { AnyOperation } from './operation.js';
 import { defineOperation } from './operation.js';
 
 const PassageSchema = z.object({
@@ -38,7 +37,7 @@ const CitationSchema = z.object({
   snippet: z.string(),
 });
 
-export const askOperations: readonly AnyOperation[] = [
+export const askOperations = [
   defineOperation({
     name: 'workspace.ask',
     summary:

@@ -15,7 +15,6 @@ import {
 } from '../core/services/briefing-service.js';
 import { BriefingViewSchema } from '../domain/briefing.js';
 import { actorName, limit, projectKey } from './common-schemas.js';
-import type { AnyOperation } from './operation.js';
 import { defineOperation } from './operation.js';
 
 const briefingKey = z
@@ -36,7 +35,7 @@ const BRIEFING_COLUMNS = [
 /** A briefing named by id or `latest`; `project` picks whose latest. */
 const namedBriefing = z.strictObject({ briefing: briefingKey, project: projectKey.optional() });
 
-export const briefingOperations: readonly AnyOperation[] = [
+export const briefingOperations = [
   defineOperation({
     name: 'brief.create',
     summary:

@@ -9,12 +9,12 @@ import { z } from 'zod';
 import { ACTIVITY_SOURCES, recentActivity } from '../core/services/activity-service.js';
 import { submitTask } from '../core/services/run-service.js';
 import { systemHealth, workspaceStatus } from '../core/services/status-service.js';
+import { systemMetrics } from '../core/services/metrics-service.js';
 import { VECTOR_BACKENDS } from '../domain/memory.js';
 import { RiskViewSchema } from '../domain/risk.js';
 import { RUN_STATUSES, RunSchema, STEP_STATUSES } from '../domain/run.js';
 import { PRIORITIES, TASK_STATUSES, TaskSchema } from '../domain/task.js';
 import { actorName, projectKey } from './common-schemas.js';
-import type { AnyOperation } from './operation.js';
 import { defineOperation } from './operation.js';
 import { TaskCreateInput } from './task-operations.js';
 
@@ -166,7 +166,31 @@ const HealthSchema = z.object({
   report: z.string(),
 });
 
-export const commandCenterOperations: readonly AnyOperation[] = [
+const MetricsSchema = z.object({
+  at: z.string(),
+  runs: countsOf(RUN_STATUSES),
+  steps: countsOf(STEP_STATUSES),
+  queueDepth: z.number().int().nonnegative(),
+  stepDuration: z.object({
+    boundsSeconds: z.array(z.number()),
+    buckets: z.array(z.number().int().nonnegative()),
+    count: z.number().int().nonnegative(),
+    sumSeconds: z.number(),
+  }),
+  models: z.array(
+    z.object({
+      key: z.string(),
+      calls: z.number().int(),
+      inputTokens: z.number(),
+      outputTokens: z.number(),
+      cachedInputTokens: z.number(),
+      costUsd: z.number(),
+    }),
+  ),
+  budgets: z.array(BudgetStandingSchema),
+});
+
+export const commandCenterOperations = [
   defineOperation({
     name: 'task.submit',
     tool: 'task',
@@ -253,5 +277,15 @@ export const commandCenterOperations: readonly AnyOperation[] = [
       examples: ['bosun system health', 'bosun system health --json'],
     },
     handler: (ctx) => systemHealth(ctx),
+  }),
+  defineOperation({
+    name: 'system.metrics',
+    summary:
+      'The numbers /metrics publishes: runs and steps by status, queue depth, step durations, tokens and cost by model, budget headroom',
+    effects: 'read',
+    input: z.strictObject({}),
+    output: MetricsSchema,
+    cli: { json: true, examples: ['bosun system metrics'] },
+    handler: (ctx) => systemMetrics(ctx),
   }),
 ];

@@ -3,7 +3,6 @@
 import { z } from 'zod';
 import { costReport } from '../core/services/cost-service.js';
 import { COST_GROUPINGS } from '../ports/store.js';
-import type { AnyOperation } from './operation.js';
 import { defineOperation } from './operation.js';
 
 const CostRowSchema = z.object({
@@ -16,7 +15,7 @@ const CostRowSchema = z.object({
   costUsd: z.number(),
 });
 
-export const costOperations: readonly AnyOperation[] = [
+export const costOperations = [
   defineOperation({
     name: 'cost.report',
     summary: 'Spend by project, run, agent, model or day, from the ledger of model calls',

@@ -12,7 +12,6 @@ import type { ReadOnlySql, SchemaTable } from '../ports/store.js';
 import { parseDuration } from '../shared/duration.js';
 import { BosunError } from '../shared/errors.js';
 import { duration } from './common-schemas.js';
-import type { AnyOperation } from './operation.js';
 import { defineOperation } from './operation.js';
 
 const DEFAULT_LIMIT = 100;
@@ -171,7 +170,7 @@ function unknownTable(table: string, tables: readonly SchemaTable[]): BosunError
   );
 }
 
-export const dbOperations: readonly AnyOperation[] = [
+export const dbOperations = [
   defineOperation({
     name: 'db.query',
     summary:

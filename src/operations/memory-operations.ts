@@ -30,7 +30,6 @@ import {
   VECTOR_BACKENDS,
 } from '../domain/memory.js';
 import { SIZE_BUCKETS } from '../domain/pattern.js';
-import type { AnyOperation } from './operation.js';
 import { defineOperation } from './operation.js';
 
 const kind = z.enum(MEMORY_KINDS);
@@ -96,7 +95,7 @@ const PatternStatsSchema = z.object({
   proven: z.boolean(),
 });
 
-export const memoryOperations: readonly AnyOperation[] = [
+export const memoryOperations = [
   defineOperation({
     name: 'memory.store',
     summary:

@@ -8,7 +8,6 @@
 import { z } from 'zod';
 import { MODEL_PROVIDERS } from '../domain/agent.js';
 import { parseDuration } from '../shared/duration.js';
-import type { AnyOperation } from './operation.js';
 import { defineOperation } from './operation.js';
 import { workspaceCapability } from './workspace-capability.js';
 
@@ -39,7 +38,7 @@ const ModelCheckSchema = z.object({
   reason: z.string().nullable(),
 });
 
-export const modelOperations: readonly AnyOperation[] = [
+export const modelOperations = [
   defineOperation({
     name: 'model.list',
     summary: 'The models of bosun.yaml: provider, model id, base URL, prices, context window',

@@ -86,8 +86,22 @@ export interface Operation<
 
 export type AnyOperation = Operation<z.ZodType, z.ZodType, unknown>;
 
-export function defineOperation<I extends z.ZodType, O extends z.ZodType, P = undefined>(
-  operation: Operation<I, O, P>,
-): AnyOperation {
-  return operation as unknown as AnyOperation;
+/**
+ * An operation as the catalog keeps it: callable with anything (the runner parses the input),
+ * yet still carrying its name and schemas as types, so the typed client (`src/client/`) can
+ * derive each operation's input and output from the catalog.
+ */
+export type DefinedOperation<
+  N extends string,
+  I extends z.ZodType,
+  O extends z.ZodType,
+> = AnyOperation & { readonly name: N; readonly input: I; readonly output: O };
+
+export function defineOperation<
+  I extends z.ZodType,
+  O extends z.ZodType,
+  P = undefined,
+  N extends string = string,
+>(operation: Operation<I, O, P> & { readonly name: N }): DefinedOperation<N, I, O> {
+  return operation as unknown as DefinedOperation<N, I, O>;
 }

@@ -648,6 +648,8 @@ export interface StepRepository {
    */
   release(ids: readonly string[], updatedAt: string): Promise<ReleasedStep[]>;
   countByStatus(runId: string): Promise<Partial<Record<StepStatus, number>>>;
+  /** Every run's steps by status (`/metrics`): one grouped count over the whole table. */
+  countAllByStatus(): Promise<Partial<Record<StepStatus, number>>>;
   /** A run's steps held by a budget. */
   listHeld(runId: string): Promise<Step[]>;
   countRunningInGroup(group: string): Promise<number>;
@@ -675,6 +677,17 @@ export interface AttemptRepository {
     patch: Partial<Pick<Attempt, 'status' | 'output' | 'error' | 'usage' | 'endedAt'>>,
   ): Promise<void>;
   listForStep(stepId: string): Promise<Attempt[]>;
+  /**
+   * How long finished attempts took, as a histogram (`/metrics`): `buckets[i]` counts those that
+   * took at most `boundsSeconds[i]` (cumulative, as Prometheus wants), with their count and sum.
+   */
+  durationHistogram(boundsSeconds: readonly number[]): Promise<DurationHistogram>;
+}
+
+export interface DurationHistogram {
+  readonly buckets: readonly number[];
+  readonly count: number;
+  readonly sumSeconds: number;
 }
 
 export interface ApprovalFilter {

@@ -5,8 +5,10 @@
  * (with `WWW-Authenticate: Bearer`) for a missing or wrong token.
  */
 
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bearerMatches } from '../app/access-token.js';
+import { EVENT_PATHS } from './events.js';
+import { requestHeader } from './node-request.js';
 
 export interface GuardOptions {
   /** The token every request must carry; null only with --no-auth on a loopback address. */
@@ -28,9 +30,20 @@ export const isLoopback = (host: string): boolean =>
 
 const refusal = (code: string, message: string) => ({ error: { code, message } });
 
+/**
+ * The Authorization header; on the event stream, whose browser clients (WebSocket, EventSource)
+ * cannot set headers, also `?token=`.
+ */
+function presentedToken(c: Context): string | undefined {
+  const header = requestHeader(c, 'authorization');
+  if (header !== undefined || !EVENT_PATHS.has(c.req.path)) return header;
+  const token = c.req.query('token');
+  return token === undefined ? undefined : `Bearer ${token}`;
+}
+
 export function guard(options: GuardOptions): MiddlewareHandler {
   return async (c, next) => {
-    const origin = c.req.header('origin');
+    const origin = requestHeader(c, 'origin');
     if (origin !== undefined && !options.allowedOrigins.has(origin)) {
       return c.json(
         refusal(
@@ -40,19 +53,19 @@ export function guard(options: GuardOptions): MiddlewareHandler {
         403,
       );
     }
-    const host = c.req.header('host')?.toLowerCase();
+    const host = requestHeader(c, 'host')?.toLowerCase();
     if (options.allowedHosts !== null && (host === undefined || !options.allowedHosts.has(host))) {
       return c.json(
         refusal('forbidden', `host: '${host ?? ''}' is not a name this server answers to`),
         403,
       );
     }
-    if (options.token !== null && !bearerMatches(c.req.header('authorization'), options.token)) {
+    if (options.token !== null && !bearerMatches(presentedToken(c), options.token)) {
       c.header('WWW-Authenticate', 'Bearer realm="bosun"');
       return c.json(
         refusal(
           'unauthorized',
-          'authorization: send "Authorization: Bearer <token>"; the token is in .bosun/token (or BOSUN_TOKEN)',
+          `authorization: send "Authorization: Bearer <token>"${EVENT_PATHS.has(c.req.path) ? ' or ?token=<token>' : ''}; the token is in .bosun/token (or BOSUN_TOKEN)`,
         ),
         401,
       );

@@ -1,6 +1,7 @@
 /**
- * Bundle entry of `bosun serve`: the workspace over HTTP — today the MCP endpoint (`/mcp`,
- * Streamable HTTP) and `/healthz` — plus a worker that executes the runs started through it.
+ * Bundle entry of `bosun serve`: the workspace over HTTP — the API (`/api`), `/metrics`, the MCP
+ * endpoint (`/mcp`, Streamable HTTP) and `/healthz` — plus a worker that executes the runs
+ * started through it.
  * Loopback only unless told otherwise; every request but /healthz needs the bearer token.
  *
  *   bosun serve [--host 127.0.0.1] [--port 7433] [--no-worker] [--profile core|full] [--tools a,b]
@@ -26,28 +27,38 @@ import { parseDuration } from '../shared/duration.js';
 import { stableStringify } from '../shared/json.js';
 import { createServerApp } from './app.js';
 import { isLoopback, loopbackNames } from './guard.js';
+import type { LoginCodes } from './login.js';
+import { createLoginCodes, loginLink } from './login.js';
 
 export const DEFAULT_PORT = 7433;
 
 const HELP = `Usage: bosun serve [--host HOST] [--port N] [flags]
 
-Serves this workspace over HTTP: MCP (Streamable HTTP) at /mcp and /healthz, and runs a worker
-that executes the runs started through it. Every request but /healthz must carry
+Serves this workspace over HTTP: the API (POST /api/<operation>, REST routes such as
+GET /api/projects, the OpenAPI document at /api/openapi.json), Prometheus metrics at /metrics,
+MCP (Streamable HTTP) at /mcp and /healthz, and runs a worker that executes the runs started
+through it. The web dashboard is at / (--open prints a login
+link). Every request but /healthz and the dashboard's files must carry
 "Authorization: Bearer <token>": the token is in .bosun/token (made by 'bosun init'), or set
-BOSUN_TOKEN.
+BOSUN_TOKEN. The journal streams live at /api/events (WebSocket) and /api/events/sse (SSE),
+which also take the token as ?token= (browsers cannot set headers there); see docs/server.md.
 
   --host HOST          address to listen on (default 127.0.0.1). Any other than loopback
                        exposes the workspace to the network: the token is then always required
   --port N             port (default ${DEFAULT_PORT}; 0 picks a free one and prints it)
-  --allow-origin URL   also accept browser requests from this origin (repeatable); by default
-                       only the server's own loopback origins are accepted
+  --allow-origin URL   also accept browser requests from this origin, with CORS headers
+                       (repeatable); by default only the server's own loopback origins are
+                       accepted, and no CORS headers are sent
   --no-auth            no token (loopback only): for a local client that cannot send headers
   --no-worker          only serve; 'bosun worker' executes runs
   --concurrency N      steps the worker runs at once (default 4)
   --grace DURATION     on Ctrl-C/SIGTERM, time running steps get to finish (default 10s)
   --profile core|full  MCP tools, as for 'bosun mcp' (default core)
   --tools A,B          exactly these operations as MCP tools
-  --as NAME            actor for every write (default: each MCP client's name)
+  --as NAME            actor for every write (default: each MCP client's name; over /api a
+                       request's X-Bosun-Actor header comes first, and without both it is web)
+  --open               print a one-time login link for the web dashboard (works once, for
+                       10 minutes; the page then keeps the token)
   --json               print where it listens as one JSON line
 
 Examples:
@@ -69,6 +80,7 @@ interface ServeFlags {
   workspace?: string | undefined;
   db?: string | undefined;
   as?: string | undefined;
+  open: boolean;
   json: boolean;
   help: boolean;
 }
@@ -86,6 +98,7 @@ function parseFlags(argv: readonly string[]): ServeFlags {
       grace: 'value',
       profile: 'value',
       tools: 'value',
+      open: 'boolean',
       json: 'boolean',
     },
   });
@@ -112,6 +125,7 @@ function parseFlags(argv: readonly string[]): ServeFlags {
     workspace: stringFlag(flags, 'workspace'),
     db: stringFlag(flags, 'db'),
     as: stringFlag(flags, 'as'),
+    open: flags.values['open'] === true,
     json: flags.values['json'] === true,
     help: flags.help,
   };
@@ -143,13 +157,15 @@ async function serve(argv: readonly string[]): Promise<number> {
     const token = flags.auth ? resolveAccessToken(runtime.workspace.dir, process.env) : null;
     if (token?.created) say(`created the access token in ${token.source}`);
     const started = await start(runtime, flags, token?.token ?? null);
+    const login = started.login ? loginLink(started.url, started.login.issue()) : null;
     if (flags.json) {
       process.stdout.write(
-        `${stableStringify({ url: started.url, mcp: `${started.url}/mcp`, pid: process.pid, token: token?.source ?? null, worker: started.worker }, 0)}\n`,
+        `${stableStringify({ url: started.url, mcp: `${started.url}/mcp`, pid: process.pid, token: token?.source ?? null, worker: started.worker, ...(login ? { login } : {}) }, 0)}\n`,
       );
     } else {
       say(`bosun serve: ${started.url} (MCP at ${started.url}/mcp)`);
       say(token ? `token: ${token.source}` : 'no token required (--no-auth, loopback only)');
+      if (login) say(`dashboard: ${login} (one-time login link, valid 10 minutes)`);
       if (!loopback) say(`warning: listening on ${flags.host}: reachable from the network`);
       if (!started.worker) say('no worker here: runs wait for `bosun worker`');
     }
@@ -164,9 +180,10 @@ async function start(
   runtime: Awaited<ReturnType<typeof openRuntime>>,
   flags: ServeFlags,
   token: string | null,
-): Promise<{ url: string; worker: boolean; done: Promise<void> }> {
+): Promise<{ url: string; worker: boolean; login: LoginCodes | null; done: Promise<void> }> {
   // The guard needs the port, which --port 0 knows only once listening: it reads it late.
   const names = { hosts: new Set<string>(), origins: new Set<string>(flags.allowOrigins) };
+  const login = flags.open && token !== null ? createLoginCodes() : null;
   const server = createServerApp(runtime, {
     guard: {
       token,
@@ -174,6 +191,8 @@ async function start(
       allowedHosts: isLoopback(flags.host) ? names.hosts : null,
     },
     mcp: { profile: flags.profile, tools: flags.tools, as: flags.as },
+    corsOrigins: new Set(flags.allowOrigins),
+    ...(login ? { login } : {}),
   });
   const http = await new Promise<ReturnType<typeof listen>>((resolve, reject) => {
     const listening = listen(
@@ -194,6 +213,7 @@ async function start(
       ),
     );
   });
+  server.events.injectWebSocket(http as Server);
   const port = (http.address() as AddressInfo).port;
   const { hosts, origins } = loopbackNames(port);
   if (isLoopback(flags.host)) hosts.forEach((h) => names.hosts.add(h));
@@ -246,7 +266,7 @@ async function start(
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  return { url: `http://${shown}:${port}`, worker, done };
+  return { url: `http://${shown}:${port}`, worker, login, done };
 }
 
 try {

@@ -1013,6 +1013,42 @@ export function describeEngineConformance(
       });
     });
 
+    describe('metrics', () => {
+      it('counts every run’s steps by status and buckets the finished attempts by duration', async () => {
+        await startRun({
+          name: 'waiting',
+          steps: [mockStep('first'), mockStep('second', ['first'])],
+        });
+        expect(await read((repos) => repos.steps.countAllByStatus())).toEqual({
+          ready: 1,
+          waiting: 1,
+        });
+        const empty = await read((repos) => repos.attempts.durationHistogram([1, 60]));
+        expect(empty).toEqual({ buckets: [0, 0], count: 0, sumSeconds: 0 });
+
+        const done = await startRun({
+          name: 'done',
+          steps: [mockStep('a'), mockStep('b', ['a'], { with: { latency: '30ms' } })],
+        });
+        expect((await scheduler({ runId: done.id }).run()).run?.status).toBe('succeeded');
+        expect(await read((repos) => repos.steps.countAllByStatus())).toEqual({
+          ready: 1,
+          waiting: 1,
+          succeeded: 2,
+        });
+        const histogram = await read((repos) =>
+          repos.attempts.durationHistogram([0.000001, 0.02, 3600]),
+        );
+        expect(histogram.count).toBe(2);
+        expect(histogram.buckets[2]).toBe(2);
+        // The 30 ms step is past the 20 ms bound; the buckets are cumulative.
+        expect(histogram.buckets[1]).toBeLessThanOrEqual(1);
+        expect(histogram.buckets[0]).toBeLessThanOrEqual(histogram.buckets[1]!);
+        expect(histogram.sumSeconds).toBeGreaterThanOrEqual(0.03);
+        expect(histogram.sumSeconds).toBeLessThan(60);
+      });
+    });
+
     describe('event feed', () => {
       it('delivers every event of a run once and in order while two schedulers execute it', async () => {
         const run = await startRun(

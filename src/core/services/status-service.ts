@@ -283,7 +283,7 @@ function statusReport(status: Omit<WorkspaceStatus, 'report'>): string {
 }
 
 /** Every budget of bosun.yaml as it stands at `at` (none without a workspace folder). */
-async function budgetStandings(ctx: ServiceContext, at: string): Promise<BudgetStanding[]> {
+export async function budgetStandings(ctx: ServiceContext, at: string): Promise<BudgetStanding[]> {
   const budgets = ctx.engine?.agents?.budgets() ?? [];
   if (budgets.length === 0) return [];
   const projectIds = new Map<string, string | null>();

@@ -154,7 +154,7 @@ export function createExecutionRepositories(
   return {
     runs: runRepository(sql, forUpdate, definitions, loadDefinition),
     steps: stepRepository(sql, dialect, forUpdate, loadDefinition),
-    attempts: attemptRepository(sql),
+    attempts: attemptRepository(sql, dialect),
     approvals: approvalRepository(sql, forUpdate),
     events: eventRepository(sql, dialect),
     workers: workerRepository(sql),
@@ -654,6 +654,13 @@ function stepRepository(
       );
       return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
     },
+    async countAllByStatus() {
+      const rows = await sql.all<{ status: StepStatus; n: number }>(
+        'select status, count(*) as n from steps group by status',
+        [],
+      );
+      return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+    },
     async countRunningInGroup(group) {
       const rows = await sql.all<{ n: number }>(
         "select count(*) as n from steps where status = 'running' and group_name = ?",
@@ -767,7 +774,13 @@ const ATTEMPT_PATCH: Readonly<Record<string, [string, (value: unknown) => SqlPar
   endedAt: ['ended_at', (v) => v as string | null],
 };
 
-function attemptRepository(sql: SqlExecutor): AttemptRepository {
+/** Seconds between two ISO 8601 text columns, in each dialect's date arithmetic. */
+const secondsBetween = (dialect: StoreDialect, from: string, to: string): string =>
+  dialect === 'postgres'
+    ? `extract(epoch from (${to}::timestamptz - ${from}::timestamptz))`
+    : `(julianday(${to}) - julianday(${from})) * 86400.0`;
+
+function attemptRepository(sql: SqlExecutor, dialect: StoreDialect): AttemptRepository {
   return {
     async insert(attempt) {
       await sql.run(insertText('attempts', ATTEMPT_COLUMN_LIST), [
@@ -812,6 +825,22 @@ function attemptRepository(sql: SqlExecutor): AttemptRepository {
         [stepId],
       );
       return rows.map(toAttempt);
+    },
+    async durationHistogram(boundsSeconds) {
+      // One pass over the finished attempts; the buckets are sums of comparisons.
+      const buckets = boundsSeconds.map(
+        (_, i) => `sum(case when d <= ? then 1 else 0 end) as b${i}`,
+      );
+      const rows = await sql.all<Record<string, number | string | null>>(
+        `select count(*) as n, sum(d) as total${buckets.map((b) => `, ${b}`).join('')} from (select ${secondsBetween(dialect, 'started_at', 'ended_at')} as d from attempts where ended_at is not null) finished`,
+        [...boundsSeconds],
+      );
+      const row = rows[0] ?? {};
+      return {
+        buckets: boundsSeconds.map((_, i) => Number(row[`b${i}`] ?? 0)),
+        count: Number(row['n'] ?? 0),
+        sumSeconds: Number(row['total'] ?? 0),
+      };
     },
   };
 }

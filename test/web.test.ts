@@ -1,0 +1,256 @@
+/**
+ * The web dashboard in a real browser: Debian's Chromium driven by playwright-core against the
+ * built `bosun serve` on a fresh workspace (with its worker). It signs in with the one-time link of
+ * `--open` (and, in a second browser context, with the token form), creates a project and tasks
+ * through the UI, moves cards on the board (an illegal move is refused with the server's reason),
+ * starts a mock workflow with an approval gate from the Runs page, watches the DAG change colour
+ * as events arrive (no reload), approves in the inbox, and sees the run succeed and its cost on
+ * the run and Costs pages. A screenshot of every page goes to test-results/<page>.png.
+ */
+
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BackgroundBosun } from './helpers/cli.js';
+import { runBosun, startBosun, tempDir } from './helpers/cli.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const RESULTS = resolve(import.meta.dirname, '..', 'test-results');
+
+/** build waits a little so the page can see it running; publish waits for a person. */
+const GATED = `name: gated
+steps:
+  - id: build
+    runner: mock
+    with:
+      output: built
+      latency: 1500ms
+      usage: { input_tokens: 1200, output_tokens: 300, cost_usd: 0.25 }
+  - id: test
+    runner: mock
+    needs: build
+    with: { output: tests passed, latency: 300ms }
+  - id: lint
+    runner: mock
+    needs: build
+    with: { output: lint clean }
+  - id: publish
+    runner: mock
+    needs: [test, lint]
+    approval: before
+    on_reject: fail
+    with:
+      output: 'published {{ steps.build.output }}'
+      usage: { input_tokens: 800, output_tokens: 200, cost_usd: 0.5 }
+`;
+
+let cwd: string;
+let token: string;
+let server: BackgroundBosun;
+let url: string;
+let login: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+const shot = (name: string, target: Page = page) =>
+  target.screenshot({ path: join(RESULTS, `${name}.png`), fullPage: true });
+
+const nav = (name: string) => page.getByRole('navigation').getByRole('link', { name, exact: true });
+
+/** Waits until the step's node in the DAG shows `status`. */
+const stepStatus = (key: string, status: string) =>
+  page.waitForSelector(`[data-step="${key}"][data-status="${status}"]`, { timeout: 15_000 });
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install it: apt-get install -y chromium`);
+  }
+  mkdirSync(RESULTS, { recursive: true });
+  cwd = tempDir('bosun-web-');
+  expect((await runBosun(['init'], { cwd })).status).toBe(0);
+  writeFileSync(join(cwd, 'gated.yaml'), GATED);
+  token = readFileSync(join(cwd, '.bosun', 'token'), 'utf8').trim();
+  server = startBosun(['serve', '--port', '0', '--json', '--open'], { cwd });
+  const [line] = await server.waitForOutput(/\{.*"url".*\}/, 15_000);
+  ({ url, login } = JSON.parse(line) as { url: string; login: string });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
+  });
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  page = await context.newPage();
+  // What the page logs, for a failure's post-mortem.
+  const log = join(RESULTS, 'console.log');
+  writeFileSync(log, '');
+  page.on('console', (m) => appendFileSync(log, `${m.type()}: ${m.text()}\n`));
+  page.on('pageerror', (e) => appendFileSync(log, `pageerror: ${e.message}\n`));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (server) {
+    process.kill(server.pid, 'SIGTERM');
+    await server.exited;
+  }
+});
+
+describe('the web dashboard in Chromium', () => {
+  it('signs in with the token form: a wrong token is refused, the right one kept', async () => {
+    const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const form = await other.newPage();
+    await form.goto(url);
+    await form.getByLabel(/Access token/).fill('not-the-token-at-all');
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await form.getByRole('alert').filter({ hasText: 'refused the token' }).waitFor();
+    await shot('login', form);
+    await form.getByLabel(/Access token/).fill(token);
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await form.getByRole('heading', { name: 'Overview' }).waitFor();
+    await form.reload();
+    await form.getByRole('heading', { name: 'Overview' }).waitFor();
+    await other.close();
+  });
+
+  it('signs in with the one-time link of --open, which then works no more', async () => {
+    expect(login).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#login=[\w-]+$/);
+    await page.goto(login);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    expect(
+      await page.evaluate(
+        () => (globalThis as unknown as { location: { hash: string } }).location.hash,
+      ),
+    ).toBe('#/');
+    const again = await fetch(new URL('/api/login', url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: login.split('#login=')[1] }),
+    });
+    expect(again.status).toBe(401);
+  });
+
+  it('creates a project and tasks, and moves cards, refusing an illegal move', async () => {
+    await nav('Projects').click();
+    await page.getByLabel('Key').fill('WEB');
+    await page.getByLabel('Name').fill('Web launch');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.getByRole('heading', { name: 'WEB Web launch' }).waitFor();
+    for (const title of ['Write the docs', 'Ship it']) {
+      await page.getByRole('textbox', { name: 'New task' }).fill(title);
+      await page.getByRole('button', { name: 'Add task' }).click();
+      await page.locator('.card', { hasText: title }).waitFor();
+    }
+    const column = (status: string) => page.locator(`section.column[data-status="${status}"]`);
+    await page.locator('[data-ref="WEB-1"]').dragTo(column('in_progress'));
+    await column('in_progress').locator('[data-ref="WEB-1"]').waitFor();
+    // todo → done skips in_progress: the server refuses, and the card goes back.
+    await page.locator('[data-ref="WEB-2"]').dragTo(column('done'));
+    await page.getByRole('alert').filter({ hasText: 'cannot go from todo to done' }).waitFor();
+    await column('todo').locator('[data-ref="WEB-2"]').waitFor();
+    expect(await column('done').locator('.card').count()).toBe(0);
+    await page.locator('[data-ref="WEB-1"]').click();
+    const detail = page.getByRole('complementary', { name: 'Task WEB-1' });
+    await detail.getByRole('cell', { name: 'task.status' }).waitFor();
+    await shot('project');
+    const shown = await fetch(new URL('/api/task.show', url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ task: 'WEB-1' }),
+    });
+    expect(((await shown.json()) as { task: { status: string } }).task.status).toBe('in_progress');
+    // The command-center tabs render (a risk added through the CLI: the UI has no form for it).
+    expect(
+      (
+        await runBosun(['risk', 'add', 'WEB', 'Launch slips', '-l', '4', '-i', '5'], {
+          cwd,
+        })
+      ).status,
+    ).toBe(0);
+    await page.getByRole('tab', { name: 'Risks' }).click();
+    await page.locator('.level-critical, .level-high').first().waitFor();
+    await shot('project-risks');
+    await page.getByRole('tab', { name: 'Budget' }).click();
+    await page
+      .getByRole('table', { name: 'Budget lines' })
+      .or(page.getByText('No budget lines'))
+      .waitFor();
+    await nav('Projects').click();
+    await page.getByRole('link', { name: 'WEB' }).waitFor();
+    await shot('projects');
+  });
+
+  it('starts a gated workflow, shows its DAG live, and finishes it after approval', async () => {
+    await nav('Runs').click();
+    await page.getByLabel(/Workflow file/).fill('gated.yaml');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.getByRole('heading', { name: /^Run gated/ }).waitFor();
+    // A marker that a reload would wipe: the DAG must change colour without one.
+    await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 42));
+    await stepStatus('build', 'running');
+    await shot('run-running');
+    await stepStatus('build', 'succeeded');
+    await stepStatus('publish', 'approval');
+    expect(await page.locator('[data-step="test"]').getAttribute('data-status')).toBe('succeeded');
+    expect(await page.evaluate(() => (globalThis as unknown as { marker: number }).marker)).toBe(
+      42,
+    );
+    await page.locator('[data-step="build"]').click();
+    await page.getByTestId('step-output').filter({ hasText: 'built' }).waitFor();
+    await page.getByTestId('step-cost').filter({ hasText: '$0.25' }).waitFor();
+    await shot('run-approval');
+    const runUrl = page.url();
+
+    await nav('Approvals').click();
+    await page.getByRole('cell', { name: 'publish' }).waitFor();
+    await shot('approvals');
+    await page.getByLabel('Comment on publish').fill('ship it');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByText('Nothing waits for approval.').waitFor();
+    await page.getByRole('cell', { name: 'ship it' }).waitFor();
+
+    await page.goto(runUrl);
+    await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 7));
+    await stepStatus('publish', 'succeeded');
+    await page.locator('h1 .badge', { hasText: 'succeeded' }).waitFor();
+    await page.getByTestId('run-cost').filter({ hasText: '$0.75' }).waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as { marker: number }).marker)).toBe(7);
+    await shot('run');
+
+    await nav('Runs').click();
+    await page.getByRole('cell', { name: '$0.75' }).waitFor();
+    await shot('runs');
+    await nav('Costs').click();
+    await page.getByTestId('cost-total').filter({ hasText: '$0.75' }).waitFor();
+    await page.getByRole('img', { name: 'spend chart' }).waitFor();
+    await shot('costs');
+    await nav('Overview').click();
+    await page.getByTestId('spend-today').filter({ hasText: '$0.75' }).waitFor();
+    await page.getByRole('link', { name: 'WEB' }).waitFor();
+    await shot('overview');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot('overview-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await nav('Agents').click();
+    await page.getByRole('heading', { name: 'Workers' }).waitFor();
+    await shot('agents');
+  });
+
+  it('serves the dashboard open, with the SPA fallback, and keeps /api behind the token', async () => {
+    const index = await fetch(new URL('/projects/WEB', url));
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await index.text()).toContain('<div id="root">');
+    expect((await fetch(new URL('/assets/missing.js', url))).status).toBe(404);
+    const api = await fetch(new URL('/api/workspace.status', url), { method: 'POST' });
+    expect(api.status).toBe(401);
+  });
+});

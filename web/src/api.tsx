@@ -1,0 +1,168 @@
+/**
+ * The dashboard's one way to the server: the typed client of src/client/, with the token kept in
+ * localStorage. A 401 from any call forgets the token and shows the sign-in form again.
+ */
+
+import type { ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
+import { createClient } from '../../src/client/index.js';
+import type {
+  JournalEvent,
+  OperationInput,
+  OperationName,
+  OperationOutput,
+} from '../../src/client/index.js';
+
+export type { JournalEvent };
+
+const TOKEN_KEY = 'bosun.token';
+
+export const storedToken = (): string | null => localStorage.getItem(TOKEN_KEY);
+export const storeToken = (token: string | null): void =>
+  token === null ? localStorage.removeItem(TOKEN_KEY) : localStorage.setItem(TOKEN_KEY, token);
+
+/** The server the page came from (the dashboard is served by `bosun serve` itself). */
+export const baseUrl = (): string => window.location.origin;
+
+/** An operation's output type, or unknown for the few the catalog does not type by name. */
+export type Out<N extends string> = N extends OperationName ? OperationOutput<N> : unknown;
+export type In<N extends string> = N extends OperationName
+  ? OperationInput<N>
+  : Record<string, unknown>;
+
+export interface Api {
+  call<N extends string>(name: N, input: In<N>): Promise<Out<N>>;
+  /** Follows the journal; returns the function that stops. */
+  follow(
+    filter: { run?: string; project?: string; kinds?: string[] },
+    onEvent: (event: JournalEvent) => void,
+  ): () => void;
+}
+
+/** An error as the dashboard shows it: the server's message, and the field it names. */
+export function describeError(error: unknown): string {
+  const e = error as { message?: string; code?: string };
+  return e.code ? `${e.message ?? ''} (${e.code})` : String(e.message ?? error);
+}
+
+const isUnauthorized = (error: unknown): boolean => {
+  const e = error as { code?: string; status?: number };
+  return e.code === 'unauthorized' || e.status === 401;
+};
+
+const ApiContext = createContext<Api | null>(null);
+
+export function ApiProvider(props: {
+  token: string;
+  onUnauthorized: () => void;
+  children: ReactNode;
+}) {
+  const { token, onUnauthorized } = props;
+  const [api] = useState<Api>(() => {
+    const client = createClient({ baseUrl: baseUrl(), token });
+    // One untyped path behind Api's typed `call` (which also admits the few untyped operations).
+    const untyped = client as unknown as {
+      call(name: string, input: unknown): Promise<unknown>;
+    };
+    return {
+      async call(name, input) {
+        try {
+          return (await untyped.call(name, input)) as Out<typeof name>;
+        } catch (error) {
+          if (isUnauthorized(error)) onUnauthorized();
+          throw error;
+        }
+      },
+      follow(filter, onEvent) {
+        const subscription = client.events(filter, {
+          onEvent,
+          onError: (error) => {
+            if (isUnauthorized(error)) onUnauthorized();
+          },
+        });
+        return () => subscription.close();
+      },
+    };
+  });
+  return <ApiContext.Provider value={api}>{props.children}</ApiContext.Provider>;
+}
+
+export function useApi(): Api {
+  const api = useContext(ApiContext);
+  if (!api) throw new Error('useApi outside ApiProvider');
+  return api;
+}
+
+export interface Query<T> {
+  readonly data: T | undefined;
+  readonly error: string | null;
+  readonly loading: boolean;
+  reload(): void;
+}
+
+/** Calls `name` with `input` when `key` changes (and on reload), keeping the last answer shown. */
+export function useQuery<N extends string>(
+  name: N,
+  input: In<N> | null,
+  key: string = JSON.stringify(input),
+): Query<Out<N>> {
+  const api = useApi();
+  const [state, setState] = useState<{ data?: Out<N>; error: string | null }>({
+    error: null,
+  });
+  const [loading, setLoading] = useState(true);
+  const [tick, setTick] = useState(0);
+  const inputRef = useRef(input);
+  inputRef.current = input;
+  useEffect(() => {
+    if (inputRef.current === null) return;
+    let live = true;
+    setLoading(true);
+    api
+      .call(name, inputRef.current)
+      .then(
+        (data) => live && setState({ data, error: null }),
+        (error: unknown) => live && setState((s) => ({ ...s, error: describeError(error) })),
+      )
+      .finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+  }, [api, name, key, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data: state.data, error: state.error, loading, reload };
+}
+
+/**
+ * Follows the journal while mounted: `onEach` sees every event matching `filter`, `onChange` is
+ * called at most every 150 ms while they arrive (to refetch what they changed).
+ */
+export function useJournal(
+  filter: { run?: string; project?: string; kinds?: string[] } | null,
+  onChange: (event: JournalEvent) => void,
+  onEach?: (event: JournalEvent) => void,
+): void {
+  const api = useApi();
+  const callback = useRef(onChange);
+  callback.current = onChange;
+  const each = useRef(onEach);
+  each.current = onEach;
+  const key = JSON.stringify(filter);
+  useEffect(() => {
+    if (filter === null) return;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let last: JournalEvent | null = null;
+    const stop = api.follow(filter, (event) => {
+      each.current?.(event);
+      last = event;
+      timer ??= setTimeout(() => {
+        timer = null;
+        if (last) callback.current(last);
+      }, 150);
+    });
+    return () => {
+      if (timer) clearTimeout(timer);
+      stop();
+    };
+  }, [api, key]);
+}
