@@ -74,6 +74,10 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
+  // Less text to parse at every start (~25 ms of a cold `task next`); names are kept, so stack
+  // traces still read, and the linked source maps lead back to the sources.
+  minifyWhitespace: true,
+  minifySyntax: true,
   external: ['better-sqlite3', 'sqlite-vec', 'pg', 'pg-native', '@lydell/node-pty'],
   banner: {
     js: "import { createRequire as __bosunCreateRequire } from 'node:module'; const require = __bosunCreateRequire(import.meta.url);",
