@@ -107,6 +107,15 @@ function rawSocket(
 
 const isOpen = (f: Follower) => f.states.some((s) => s.state === 'open');
 
+/** Waits until the server has dropped one more slow consumer than `before`. */
+async function untilDropped(before: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (server.stats().dropped === before) {
+    if (Date.now() > deadline) throw new Error('the server never dropped the stalled client');
+    await sleep(20);
+  }
+}
+
 beforeAll(async () => {
   cwd = await initWorkspace('bosun-events-');
   writeFileSync(join(cwd, 'relay.yaml'), RELAY);
@@ -233,14 +242,15 @@ describe('GET /api/events (WebSocket)', () => {
       },
     );
     await fast.until(() => isOpen(fast), 5_000, 'the fast stream');
+    const droppedBefore = server.stats().dropped;
     const pad = 'x'.repeat(4_000);
     await append(4_000, 'bulk', (i) => ({ i, pad }));
     const expected = await journalAfter(start);
     expect(expected).toHaveLength(4_000);
     await fast.until(() => fast.events.length >= 4_000, 30_000, 'the fast client');
-    // Past the grace period the stalled socket, still over the limit, has been dropped; the
-    // client reads what was queued before the close, then reconnects.
-    await sleep(DRAIN_MS * 3);
+    // Past the grace period the stalled socket, still over the limit, is dropped; the client
+    // then reads what was queued before the close, and reconnects.
+    await untilDropped(droppedBefore);
     slow.sockets[0]!.resume();
     await slow.until(() => slow.events.length >= 4_000, 30_000, 'the slow client');
     expect(seqs(slow.events)).toEqual(seqs(expected));
@@ -366,11 +376,13 @@ describe('GET /api/events/sse', () => {
     );
     expect(stalled.statusCode).toBe(200);
     stalled.pause();
+    const droppedBefore = server.stats().dropped;
     const pad = 'y'.repeat(4_000);
     await append(4_000, 'sse-bulk', (i) => ({ i, pad }));
     const expected = seqs(await journalAfter(start));
-    // Time for the server to fill the socket, pause the stream and, past the grace, cut it off.
-    await sleep(2_000);
+    // The server fills the socket, pauses the stream and, past the grace, cuts it off: wait for
+    // that (however long a busy machine takes), then read what arrived before the cut.
+    await untilDropped(droppedBefore);
     let text = '';
     await new Promise<void>((resolve) => {
       stalled.on('data', (chunk: Buffer) => (text += chunk.toString()));

@@ -46,6 +46,14 @@ steps:
       usage: { input_tokens: 800, output_tokens: 200, cost_usd: 0.5 }
 `;
 
+/** One agent of the crew, for the Agents page. */
+const AGENTS = `
+agents:
+  builder:
+    role: builder
+    runner: mock
+`;
+
 let cwd: string;
 let token: string;
 let server: BackgroundBosun;
@@ -72,6 +80,8 @@ beforeAll(async () => {
   cwd = tempDir('bosun-web-');
   expect((await runBosun(['init'], { cwd })).status).toBe(0);
   writeFileSync(join(cwd, 'gated.yaml'), GATED);
+  const config = join(cwd, '.bosun', 'bosun.yaml');
+  writeFileSync(config, `${readFileSync(config, 'utf8')}${AGENTS}`);
   token = readFileSync(join(cwd, '.bosun', 'token'), 'utf8').trim();
   server = startBosun(['serve', '--port', '0', '--json', '--open'], { cwd });
   const [line] = await server.waitForOutput(/\{.*"url".*\}/, 15_000);
@@ -206,6 +216,8 @@ describe('the web dashboard in Chromium', () => {
     await page.locator('[data-step="build"]').click();
     await page.getByTestId('step-output').filter({ hasText: 'built' }).waitFor();
     await page.getByTestId('step-cost').filter({ hasText: '$0.25' }).waitFor();
+    await page.getByRole('heading', { name: 'Evidence' }).waitFor();
+    await page.getByTestId('step-evidence').filter({ hasText: 'No evidence recorded' }).waitFor();
     await shot('run-approval');
     const runUrl = page.url();
 
@@ -241,6 +253,11 @@ describe('the web dashboard in Chromium', () => {
     await page.emulateMedia({ colorScheme: 'light' });
     await nav('Agents').click();
     await page.getByRole('heading', { name: 'Workers' }).waitFor();
+    const builder = page
+      .getByRole('table', { name: 'Agents' })
+      .getByRole('row', { name: /builder/ });
+    await builder.getByText('idle').waitFor();
+    await builder.getByText('none yet').waitFor();
     await shot('agents');
   });
 

@@ -61,6 +61,8 @@ export interface Subscription {
 
 export interface EventHub {
   subscribe(filter: SubscriptionFilter, sink: EventSink): Subscription;
+  /** Subscribers now, and how many were dropped as slow consumers since the hub started. */
+  stats(): { readonly subscribers: number; readonly dropped: number };
   close(): Promise<void>;
 }
 
@@ -100,6 +102,7 @@ export function createEventHub(settings: EventHubSettings): EventHub {
   let cursor = 0;
   let started: Promise<void> | undefined;
   let closed = false;
+  let dropped = 0;
   let reading = false;
   let readAgain = false;
   let unwatch: (() => void) | undefined;
@@ -208,6 +211,7 @@ export function createEventHub(settings: EventHubSettings): EventHub {
       if (subscriber.sink.buffered() <= maxBuffered / 2) return replay(subscriber);
       if (Date.now() < deadline) return void setTimeout(check, DRAIN_CHECK_MS).unref();
       const reason = `slow consumer; resume with after=${subscriber.cursor}`;
+      dropped += 1;
       end(subscriber, () => subscriber.sink.drop(reason));
     };
     setTimeout(check, DRAIN_CHECK_MS).unref();
@@ -287,6 +291,7 @@ export function createEventHub(settings: EventHubSettings): EventHub {
         close: () => end(subscriber, () => undefined),
       };
     },
+    stats: () => ({ subscribers: subscribers.size, dropped }),
     async close() {
       closed = true;
       unwatch?.();

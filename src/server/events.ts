@@ -39,6 +39,8 @@ export interface EventRoutesOptions {
 export interface EventRoutes {
   /** Hands WebSocket upgrades of the listening server to the app (after `serve()`). */
   injectWebSocket(server: Server): void;
+  /** Followers now, and how many were dropped as slow consumers (for tests and metrics). */
+  stats(): { readonly subscribers: number; readonly dropped: number };
   close(): Promise<void>;
 }
 
@@ -259,6 +261,7 @@ export function mountEventRoutes(
 
   return {
     injectWebSocket: (server) => injectWebSocket(server),
+    stats: () => hub.stats(),
     async close() {
       await hub.close();
       for (const ws of sockets) ws.close(1001, 'the server is stopping');

@@ -30,6 +30,8 @@ export interface EventServer {
   readonly url: string;
   readonly port: number;
   readonly runtime: Runtime;
+  /** The stream's followers now, and how many it dropped as slow consumers. */
+  stats(): { readonly subscribers: number; readonly dropped: number };
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function startEventServer(
     url: `http://127.0.0.1:${port}`,
     port,
     runtime,
+    stats: () => app.events.stats(),
     async stop() {
       await app.close();
       http.closeAllConnections();

@@ -95,6 +95,56 @@ export function RunsPage() {
   );
 }
 
+/**
+ * What the step left behind: the `evidence` its output carries (a worktree agent's branch, commits,
+ * diff stat, uncommitted files), else that of its latest attempt.
+ */
+function evidenceOf(detail: { step: { output: unknown }; attempts: { output: unknown }[] }) {
+  const of = (output: unknown) =>
+    output !== null && typeof output === 'object' && !Array.isArray(output)
+      ? ((output as Record<string, unknown>)['evidence'] ?? null)
+      : null;
+  return (
+    of(detail.step.output) ??
+    detail.attempts
+      .map((a) => of(a.output))
+      .filter((e) => e !== null)
+      .at(-1) ??
+    null
+  );
+}
+
+function Evidence(props: { evidence: unknown }) {
+  const e = props.evidence;
+  if (e === null) {
+    return (
+      <p className="muted" data-testid="step-evidence">
+        No evidence recorded (agents with <code>workdir: worktree</code> leave their branch, commits
+        and diff stat here).
+      </p>
+    );
+  }
+  if (typeof e !== 'object' || Array.isArray(e)) {
+    return <pre data-testid="step-evidence">{JSON.stringify(e, null, 2)}</pre>;
+  }
+  return (
+    <dl data-testid="step-evidence">
+      {Object.entries(e as Record<string, unknown>).map(([key, value]) => (
+        <div key={key}>
+          <dt>{key}</dt>
+          <dd>
+            {typeof value === 'string' && !value.includes('\n') ? (
+              <code>{value}</code>
+            ) : (
+              <pre>{typeof value === 'string' ? value : JSON.stringify(value, null, 2)}</pre>
+            )}
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 function StepPanel(props: {
   runId: string;
   step: string;
@@ -137,6 +187,8 @@ function StepPanel(props: {
               .reverse()
               .join('') || 'Output streamed while the step runs appears here.'}
           </pre>
+          <h3>Evidence</h3>
+          <Evidence evidence={evidenceOf(d)} />
           <h3>Attempts</h3>
           <Table
             label="Attempts"
