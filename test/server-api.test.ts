@@ -18,6 +18,7 @@ import type { ServerApp } from '../src/server/app.js';
 import { createServerApp } from '../src/server/app.js';
 import { errorResponse, HTTP_STATUS } from '../src/server/http-errors.js';
 import { buildOpenApiDocument, openApiJson } from '../src/server/openapi.js';
+import { REST_ROUTES } from '../src/server/rest-routes.js';
 import { BosunError, ERROR_CODES } from '../src/shared/errors.js';
 import type { BackgroundBosun } from './helpers/cli.js';
 import { runBosun, startBosun, tempDir } from './helpers/cli.js';
@@ -497,7 +498,40 @@ describe('GET /api/openapi.json', () => {
       expect(post.responses['400']).toBeDefined();
     }
     expect(ids.size).toBe(OPERATIONS.length);
-    expect(Object.keys(doc.paths)).toHaveLength(OPERATIONS.length);
+    const restPaths = new Set(REST_ROUTES.map((route) => route.path));
+    expect(Object.keys(doc.paths)).toHaveLength(OPERATIONS.length + restPaths.size);
+  });
+
+  it('describes every REST route: its method, path and query parameters, and the operation', async () => {
+    const doc = buildOpenApiDocument();
+    const ids = new Set<string>();
+    for (const route of REST_ROUTES) {
+      const path = route.path.replace(/:(\w+)/g, '{$1}');
+      const described = doc.paths[path]?.[route.method] as
+        | {
+            operationId: string;
+            description: string;
+            parameters: { name: string; in: string; required: boolean }[];
+            requestBody?: unknown;
+          }
+        | undefined;
+      expect(described, `${route.method} ${path}`).toBeDefined();
+      ids.add(described!.operationId);
+      const named = typeof route.operation === 'string' ? [route.operation] : route.choices!;
+      for (const name of named) expect(described!.description).toContain(name);
+      for (const param of Object.keys(route.params ?? {})) {
+        expect(described!.parameters).toContainEqual(
+          expect.objectContaining({ name: param, in: 'path', required: true }),
+        );
+      }
+      expect(described!.requestBody === undefined).toBe(route.method === 'get');
+    }
+    expect(ids.size).toBe(REST_ROUTES.length);
+    const tasks = doc.paths['/api/projects/{key}/tasks']!['get'] as {
+      parameters: { name: string; in: string }[];
+    };
+    expect(tasks.parameters.filter((p) => p.in === 'query').map((p) => p.name)).toContain('status');
+    expect(tasks.parameters.map((p) => p.name)).not.toContain('project');
   });
 
   it('holds JSON Schema 2020-12 component schemas whose references all resolve', async () => {

@@ -1,16 +1,19 @@
 /**
  * The OpenAPI 3.1 document of the HTTP API (`GET /api/openapi.json`), derived from the catalog's
  * zod schemas like the MCP tools are, never written by hand: one `POST /api/<operation>` per
- * operation, its input as the request body and its output as the 200 response, with
+ * operation, its input as the request body and its output as the 200 response (and the REST
+ * routes, each over one of those operations), with
  * operationId the operation's name with `_` for `.` (`task_next`, as MCP tool names), so tool
  * servers such as Open WebUI can offer them. Built once per process, on first request.
  */
 
 import { z } from 'zod';
 import type { AnyOperation } from '../operations/catalog.js';
-import { OPERATIONS } from '../operations/catalog.js';
+import { OPERATIONS, findOperation } from '../operations/catalog.js';
 import { VERSION } from '../shared/version.js';
 import { HTTP_STATUS } from './http-errors.js';
+import type { RestRoute } from './rest-routes.js';
+import { REST_ROUTES } from './rest-routes.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -132,18 +135,99 @@ function pathOf(operation: AnyOperation, schemas: Record<string, JsonSchema>) {
   };
 }
 
+/** `/api/projects/:key/tasks` → `get_projects_by_key_tasks`. */
+const restOperationId = (route: RestRoute): string =>
+  `${route.method}_${route.path
+    .slice('/api/'.length)
+    .replace(/:(\w+)/g, 'by_$1')
+    .replace(/[^a-zA-Z0-9]+/g, '_')}`;
+
+/**
+ * A REST route as an OpenAPI operation: its path parameters, then the operation's other input
+ * fields as query parameters (GET) or as the JSON body, and the operation's output; a route that
+ * chooses between operations offers either.
+ */
+function restOperation(route: RestRoute, schemas: Record<string, JsonSchema>) {
+  const names = typeof route.operation === 'string' ? [route.operation] : (route.choices ?? []);
+  const operations = names.map((name) => {
+    const found = findOperation(name);
+    if (!found) throw new Error(`REST route ${route.path} names no operation '${name}'`);
+    return found;
+  });
+  const fromPath = new Set(Object.values(route.params ?? {}));
+  const either = (io: 'input' | 'output') => {
+    const refs = operations.map((operation) => ({
+      $ref: `#/components/schemas/${operationId(operation)}.${io}`,
+    }));
+    return refs.length === 1 ? refs[0]! : { oneOf: refs };
+  };
+  const pathParameters = Object.entries(route.params ?? {}).map(([param, field]) => ({
+    name: param,
+    in: 'path',
+    required: true,
+    description: `The operation's \`${field}\``,
+    schema: { type: 'string' },
+  }));
+  const input = schemas[`${operationId(operations[0]!)}.input`] as {
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+  };
+  const queryParameters =
+    route.method === 'get'
+      ? Object.entries(input.properties ?? {})
+          .filter(([field]) => !fromPath.has(field))
+          .map(([field, schema]) => ({
+            name: field,
+            in: 'query',
+            required: input.required?.includes(field) ?? false,
+            schema,
+          }))
+      : [];
+  return {
+    operationId: restOperationId(route),
+    summary: operations.map((operation) => operation.summary).join(' | '),
+    description: `The operation${names.length > 1 ? 's' : ''} ${names.join(' or ')} (POST /api/${names[0]}).`,
+    tags: [operations[0]!.name.split('.')[0]!],
+    parameters: [...pathParameters, ...queryParameters],
+    ...(route.method === 'get'
+      ? {}
+      : {
+          requestBody: {
+            required: false,
+            content: { 'application/json': { schema: either('input') } },
+          },
+        }),
+    responses: {
+      '200': {
+        description: 'The operation’s output',
+        content: { 'application/json': { schema: either('output') } },
+      },
+      '400': errorResponse('invalid_input or invalid_json: details.field names the field'),
+      '401': errorResponse('unauthorized: no bearer token, or a wrong one'),
+      '404': errorResponse('not_found'),
+    },
+  };
+}
+
 export function buildOpenApiDocument(operations: readonly AnyOperation[] = OPERATIONS) {
   const schemas: Record<string, JsonSchema> = { Error: ERROR_SCHEMA };
-  const paths = Object.fromEntries(
+  const paths: Record<string, Record<string, unknown>> = Object.fromEntries(
     operations.map((operation) => [`/api/${operation.name}`, pathOf(operation, schemas)]),
   );
+  // The REST routes refer to the operations' schemas, registered just above.
+  if (operations === OPERATIONS) {
+    for (const route of REST_ROUTES) {
+      const path = route.path.replace(/:(\w+)/g, '{$1}');
+      paths[path] = { ...paths[path], [route.method]: restOperation(route, schemas) };
+    }
+  }
   return {
     openapi: '3.1.0',
     info: {
       title: 'bosun',
       version: VERSION,
       description:
-        'The operations of a bosun workspace over HTTP: POST /api/<operation> with its JSON input. docs/server.md also lists readable REST routes over the same operations.',
+        'The operations of a bosun workspace over HTTP: POST /api/<operation> with its JSON input, and readable REST routes over the same operations (docs/server.md).',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     security: [{ bearer: [] }],
