@@ -8,16 +8,11 @@
  * the run and Costs pages. A screenshot of every page goes to test-results/<page>.png.
  */
 
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BackgroundBosun } from './helpers/cli.js';
-import { runBosun, startBosun, tempDir } from './helpers/cli.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const RESULTS = resolve(import.meta.dirname, '..', 'test-results');
+import type { Dashboard } from './helpers/browser.js';
+import { openDashboard } from './helpers/browser.js';
+import { runBosun } from './helpers/cli.js';
 
 /** build waits a little so the page can see it running; publish waits for a person. */
 const GATED = `name: gated
@@ -54,69 +49,32 @@ agents:
     runner: mock
 `;
 
+let dash: Dashboard;
 let cwd: string;
 let token: string;
-let server: BackgroundBosun;
 let url: string;
 let login: string;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 
-const shot = (name: string, target: Page = page) =>
-  target.screenshot({ path: join(RESULTS, `${name}.png`), fullPage: true });
-
-const nav = (name: string) => page.getByRole('navigation').getByRole('link', { name, exact: true });
+const shot = (name: string, target?: Page) => dash.shot(name, target);
+const nav = (name: string) => dash.nav(name);
 
 /** Waits until the step's node in the DAG shows `status`. */
 const stepStatus = (key: string, status: string) =>
   page.waitForSelector(`[data-step="${key}"][data-status="${status}"]`, { timeout: 15_000 });
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install it: apt-get install -y chromium`);
-  }
-  mkdirSync(RESULTS, { recursive: true });
-  cwd = tempDir('bosun-web-');
-  expect((await runBosun(['init'], { cwd })).status).toBe(0);
-  writeFileSync(join(cwd, 'gated.yaml'), GATED);
-  const config = join(cwd, '.bosun', 'bosun.yaml');
-  writeFileSync(config, `${readFileSync(config, 'utf8')}${AGENTS}`);
-  token = readFileSync(join(cwd, '.bosun', 'token'), 'utf8').trim();
-  server = startBosun(['serve', '--port', '0', '--json', '--open'], { cwd });
-  const [line] = await server.waitForOutput(/\{.*"url".*\}/, 15_000);
-  ({ url, login } = JSON.parse(line) as { url: string; login: string });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-dev-shm-usage',
-    ],
-  });
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  page = await context.newPage();
-  // What the page logs, for a failure's post-mortem.
-  const log = join(RESULTS, 'console.log');
-  writeFileSync(log, '');
-  page.on('console', (m) => appendFileSync(log, `${m.type()}: ${m.text()}\n`));
-  page.on('pageerror', (e) => appendFileSync(log, `pageerror: ${e.message}\n`));
+  dash = await openDashboard({ name: 'web', files: { 'gated.yaml': GATED }, config: AGENTS });
+  ({ cwd, token, url, login, page } = dash);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  if (server) {
-    process.kill(server.pid, 'SIGTERM');
-    await server.exited;
-  }
+  await dash?.close();
 });
 
 describe('the web dashboard in Chromium', () => {
   it('signs in with the token form: a wrong token is refused, the right one kept', async () => {
-    const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const other = await dash.browser.newContext({ viewport: { width: 1280, height: 800 } });
     const form = await other.newPage();
     await form.goto(url);
     await form.getByLabel(/Access token/).fill('not-the-token-at-all');
@@ -269,5 +227,7 @@ describe('the web dashboard in Chromium', () => {
     expect((await fetch(new URL('/assets/missing.js', url))).status).toBe(404);
     const api = await fetch(new URL('/api/workspace.status', url), { method: 'POST' });
     expect(api.status).toBe(401);
+    // Offline by design: every page above loaded nothing from another host.
+    expect(dash.foreign).toEqual([]);
   });
 });
