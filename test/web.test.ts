@@ -156,6 +156,56 @@ describe('the web dashboard in Chromium', () => {
     await shot('projects');
   });
 
+  it('works from the keyboard: skip link, navigation, a card opened and moved', async () => {
+    /** Presses Tab until the focused element's text matches, failing after `max` presses. */
+    const tabTo = async (text: RegExp, max = 80) => {
+      for (let i = 0; i < max; i++) {
+        await page.keyboard.press('Tab');
+        const focused = await page.evaluate(
+          () =>
+            (globalThis as unknown as { document: { activeElement: { textContent: string } } })
+              .document.activeElement.textContent,
+        );
+        if (text.test(focused ?? '')) return;
+      }
+      throw new Error(`no element matching ${text} within ${max} Tab presses`);
+    };
+    const focusedId = () =>
+      page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { activeElement: { id: string } } }).document
+            .activeElement.id,
+      );
+    await nav('Overview').click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Shift+Tab');
+    await tabTo(/^Skip to content$/);
+    await page.keyboard.press('Enter');
+    expect(await focusedId()).toBe('main');
+    await tabTo(/^Projects$/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Projects', exact: true }).waitFor();
+    await tabTo(/^WEB$/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'WEB Web launch' }).waitFor();
+    await tabTo(/^WEB-2/);
+    await page.keyboard.press('Enter');
+    const detail = page.getByRole('complementary', { name: 'Task WEB-2' });
+    await detail.getByRole('heading', { name: /WEB-2 Ship it/ }).waitFor();
+    await tabTo(/^todo/);
+    // The Move-to list (its text is every option, the current one first in the list: todo).
+    expect(
+      await detail.getByLabel('Move to').evaluate((e) => e === e.ownerDocument.activeElement),
+    ).toBe(true);
+    await page.keyboard.press('ArrowDown');
+    await page
+      .locator('section.column[data-status="in_progress"]')
+      .locator('[data-ref="WEB-2"]')
+      .waitFor();
+    await detail.getByRole('cell', { name: 'task.status' }).waitFor();
+  });
+
   it('starts a gated workflow, shows its DAG live, and finishes it after approval', async () => {
     await nav('Runs').click();
     await page.getByLabel(/Workflow file/).fill('gated.yaml');
