@@ -1729,6 +1729,30 @@ export function describeStoreConformance(name: string, openStore: () => Promise<
         await createProjectNamed('HOME');
       });
 
+      it('lists by value lists, where an empty list matches nothing and none filters nothing', async () => {
+        await addRisk('NAS disk fails', { likelihood: 4, impact: 5 });
+        await addRisk('Power cut', { status: 'accepted' });
+        await run('action.add', { project: 'HOME', title: 'Buy a UPS' });
+        const lists = await store.transaction('read', async (repos) => ({
+          all: await repos.risks.list({}),
+          open: await repos.risks.list({ status: ['open'] }),
+          scored: await repos.risks.list({ scores: [1, 20], status: ['open', 'accepted'] }),
+          noStatus: await repos.risks.list({ status: [] }),
+          noScore: await repos.risks.list({ scores: [] }),
+          actions: await repos.actions.list({ source: ['other', 'document'] }),
+          noSource: await repos.actions.list({ source: [] }),
+          noMilestone: await repos.milestones.list({ status: [] }),
+        }));
+        const refs = (rows: readonly { ref: string }[]) => rows.map((r) => r.ref);
+        expect(refs(lists.all)).toEqual(['HOME-R1', 'HOME-R2']);
+        expect(refs(lists.open)).toEqual(['HOME-R1']);
+        expect(refs(lists.scored)).toEqual(['HOME-R1', 'HOME-R2']);
+        expect(refs(lists.actions)).toEqual(['HOME-A1']);
+        for (const none of [lists.noStatus, lists.noScore, lists.noSource, lists.noMilestone]) {
+          expect(none).toEqual([]);
+        }
+      });
+
       it('adds a risk with a per-project ref, its score and level derived, and audits it', async () => {
         await createProjectNamed('WORK');
         const first = await addRisk('NAS disk fails', {

@@ -17,7 +17,7 @@ import type {
   BudgetTransactionRepository,
   StoreDialect,
 } from '../../../ports/store.js';
-import { recordRows } from './sql-project-records.js';
+import { inScope, recordRows } from './sql-project-records.js';
 import type { BudgetLinesTable, BudgetTransactionsTable, Database } from './sql-schema.js';
 
 export function toBudgetLine(row: BudgetLinesTable): BudgetLine {
@@ -97,9 +97,7 @@ export function budgetLineRepository(
   return {
     ...recordRows(db, dialect, 'budget_lines', toBudgetLine, toBudgetLineRow),
     async list(filter) {
-      let query = db.selectFrom('budget_lines').selectAll();
-      if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
-      if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+      let query = inScope(db.selectFrom('budget_lines').selectAll(), filter);
       if (filter.alertState) query = query.where('alert_state', '=', filter.alertState);
       const rows = await query.orderBy('created_at').orderBy('id').execute();
       return rows.map(toBudgetLine);
@@ -114,9 +112,7 @@ export function budgetTransactionRepository(
   return {
     ...recordRows(db, dialect, 'budget_transactions', toBudgetTransaction, toBudgetTransactionRow),
     async list(filter) {
-      let query = db.selectFrom('budget_transactions').selectAll();
-      if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
-      if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+      let query = inScope(db.selectFrom('budget_transactions').selectAll(), filter);
       if (filter.lineId) query = query.where('line_id', '=', filter.lineId);
       if (filter.from !== undefined) query = query.where('date', '>=', filter.from);
       if (filter.to !== undefined) query = query.where('date', '<=', filter.to);

@@ -9,7 +9,7 @@ import type { DocAnalysis, Document } from '../../../domain/document.js';
 import type { DocAnalysisRepository, DocumentRepository } from '../../../ports/document-store.js';
 import type { StoreDialect } from '../../../ports/store.js';
 import type { DocAnalysesTable, DocumentsTable } from './sql-document-schema.js';
-import { recordRows } from './sql-project-records.js';
+import { inScope, recordRows } from './sql-project-records.js';
 import type { Database } from './sql-schema.js';
 
 // Our own rows, written by the mappers below: no outside JSON is parsed here.
@@ -123,9 +123,7 @@ export function documentRepository(
       return row?.body;
     },
     async list(filter) {
-      let query = db.selectFrom('documents').selectAll();
-      if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
-      if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+      const query = inScope(db.selectFrom('documents').selectAll(), filter);
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
       const docs = rows.map(toDocument);
       const wanted = filter.tags ?? [];

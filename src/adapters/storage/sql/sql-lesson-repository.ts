@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { LessonApplication, LessonValidation } from '../../../domain/lesson.js';
 import type { LessonRepository, LockOptions, StoreDialect } from '../../../ports/store.js';
 import { toLesson, toLessonRow } from './sql-mappers.js';
-import { recordRows } from './sql-project-records.js';
+import { inScope, recordRows } from './sql-project-records.js';
 import type { Database, LessonApplicationsTable } from './sql-schema.js';
 
 /** Ids per `IN (…)` list. */
@@ -63,9 +63,7 @@ export function lessonRepository(db: Kysely<Database>, dialect: StoreDialect): L
   return {
     ...recordRows(db, dialect, 'lessons', toLesson, toLessonRow),
     async list(filter) {
-      let query = db.selectFrom('lessons').selectAll();
-      if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
-      if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+      const query = inScope(db.selectFrom('lessons').selectAll(), filter);
       const rows = await query.orderBy('created_at').orderBy('id').execute();
       return rows.map(toLesson);
     },

@@ -1,16 +1,14 @@
 /**
- * Milestones and the tasks linked to them, over Kysely, the same on both dialects. The list's
- * order (due date with undated milestones last, then age) is one ORDER BY that both stores sort
- * alike: `due_date is null` is false before true in each. Linking twice is a no-op by the join
+ * Milestones and the tasks linked to them, over Kysely, the same on both dialects. Listed by
+ * due date, undated last. Linking twice is a no-op by the join
  * table's primary key (`on conflict do nothing`), so concurrent links cannot fail on each other.
  */
 
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
 import type { TaskStatus } from '../../../domain/task.js';
 import type { MilestoneRepository, MilestoneTaskLink, StoreDialect } from '../../../ports/store.js';
 import { toMilestone, toMilestoneRow } from './sql-mappers.js';
-import { recordRows } from './sql-project-records.js';
+import { anyOf, byDueDate, inScope, recordRows } from './sql-project-records.js';
 import type { Database } from './sql-schema.js';
 
 /** Ids per `IN (…)` list. */
@@ -23,21 +21,10 @@ export function milestoneRepository(
   return {
     ...recordRows(db, dialect, 'milestones', toMilestone, toMilestoneRow),
     async list(filter) {
-      let query = db.selectFrom('milestones').selectAll();
-      if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
-      if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
-      if (filter.status) {
-        if (filter.status.length === 0) return [];
-        query = query.where('status', 'in', filter.status);
-      }
+      let query = inScope(db.selectFrom('milestones').selectAll(), filter);
+      query = anyOf(query, 'status', filter.status);
       if (filter.dueBefore !== undefined) query = query.where('due_date', '<', filter.dueBefore);
-      const rows = await query
-        .orderBy(sql`due_date is null`)
-        .orderBy('due_date')
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute();
-      return rows.map(toMilestone);
+      return (await byDueDate(query).execute()).map(toMilestone);
     },
     async linkTask(milestoneId, taskId, at) {
       const result = await db

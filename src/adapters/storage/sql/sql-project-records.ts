@@ -1,10 +1,13 @@
 /**
- * What the repositories of project records (risks, actions, stakeholders) share: their rows are
- * inserted, updated and found by id or ref alike, locked for a read-modify-write on PostgreSQL.
- * Each repository adds its own list, whose filters and order are its own.
+ * What the repositories of project records (risks, actions, milestones, budget lines, …) share:
+ * their rows are inserted, updated and found by id or ref alike, locked for a read-modify-write on
+ * PostgreSQL; their lists hide archived rows unless asked and keep to one project (`inScope`), and
+ * filter on lists of values where an empty list matches nothing (`anyOf`). Each repository's list
+ * adds its own filters and order.
  */
 
-import type { Kysely } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { StoreDialect } from '../../../ports/store.js';
 import type { Database } from './sql-schema.js';
 
@@ -60,3 +63,44 @@ export function recordRows<T extends RecordTable, R>(
     findByRef: (ref, options) => findOne('ref', ref, options?.lock),
   };
 }
+
+/** The filters every record list takes. */
+export interface RecordScope {
+  readonly includeArchived?: boolean | undefined;
+  readonly projectId?: string | undefined;
+}
+
+/** Archived rows hidden unless `includeArchived`; only `projectId`'s rows when given. */
+export function inScope<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  scope: RecordScope,
+): SelectQueryBuilder<DB, TB, O> {
+  let scoped = query;
+  if (!scope.includeArchived) scoped = scoped.where(sql<boolean>`archived_at is null`);
+  if (scope.projectId) scoped = scoped.where(sql<boolean>`project_id = ${scope.projectId}`);
+  return scoped;
+}
+
+/** Rows whose `column` is one of `values` (none for an empty list); no filter when undefined. */
+export function anyOf<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  column: string,
+  values: readonly (string | number)[] | undefined,
+): SelectQueryBuilder<DB, TB, O> {
+  if (values === undefined) return query;
+  return query.where(
+    values.length === 0
+      ? sql<boolean>`1 = 0`
+      : sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`,
+  );
+}
+
+/** Soonest due first, undated last, then oldest: one ORDER BY both stores sort alike. */
+export const byDueDate = <DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+): SelectQueryBuilder<DB, TB, O> =>
+  query
+    .orderBy(sql`due_date is null`)
+    .orderBy(sql`due_date`)
+    .orderBy(sql`created_at`)
+    .orderBy(sql`id`);

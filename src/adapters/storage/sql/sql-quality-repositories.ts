@@ -14,7 +14,7 @@ import type {
 } from '../../../domain/workflow-rule.js';
 import type { QualityRepositories } from '../../../ports/quality-store.js';
 import type { StoreDialect } from '../../../ports/store.js';
-import { recordRows } from './sql-project-records.js';
+import { inScope, recordRows } from './sql-project-records.js';
 import type {
   RuleDecisionsTable,
   TestAttachmentsTable,
@@ -258,9 +258,7 @@ export function qualityRepositories(
     workflowRules: {
       ...recordRows(db, dialect, 'workflow_rules', toRule, toRuleRow),
       async list(filter) {
-        let query = db.selectFrom('workflow_rules').selectAll();
-        if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
-        if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+        const query = inScope(db.selectFrom('workflow_rules').selectAll(), filter);
         const rows = await query.orderBy('created_at').orderBy('id').execute();
         return rows.map(toRule);
       },
@@ -343,9 +341,7 @@ export function qualityRepositories(
     testPlans: {
       ...recordRows(db, dialect, 'test_plans', toPlan, toPlanRow),
       async list(filter) {
-        let query = db.selectFrom('test_plans').selectAll();
-        if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
-        if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+        const query = inScope(db.selectFrom('test_plans').selectAll(), filter);
         const rows = await query.orderBy('created_at').orderBy('id').execute();
         return rows.map(toPlan);
       },
@@ -356,9 +352,7 @@ export function qualityRepositories(
         if (filter.taskIds && filter.taskIds.length === 0) return [];
         const found: TestCase[] = [];
         for (const taskIds of filter.taskIds ? chunk(filter.taskIds) : [undefined]) {
-          let query = db.selectFrom('test_cases').selectAll();
-          if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
-          if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+          let query = inScope(db.selectFrom('test_cases').selectAll(), filter);
           if (filter.planId) query = query.where('plan_id', '=', filter.planId);
           if (taskIds) query = query.where('task_id', 'in', taskIds);
           found.push(...(await query.execute()).map(toCase));

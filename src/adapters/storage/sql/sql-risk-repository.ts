@@ -8,24 +8,16 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { RiskRepository, StoreDialect } from '../../../ports/store.js';
 import { toRisk, toRiskRow } from './sql-mappers.js';
-import { recordRows } from './sql-project-records.js';
+import { anyOf, inScope, recordRows } from './sql-project-records.js';
 import type { Database } from './sql-schema.js';
 
 export function riskRepository(db: Kysely<Database>, dialect: StoreDialect): RiskRepository {
   return {
     ...recordRows(db, dialect, 'risks', toRisk, toRiskRow),
     async list(filter) {
-      let query = db.selectFrom('risks').selectAll();
-      if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
-      if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
-      if (filter.status) {
-        if (filter.status.length === 0) return [];
-        query = query.where('status', 'in', filter.status);
-      }
-      if (filter.scores) {
-        if (filter.scores.length === 0) return [];
-        query = query.where('score', 'in', filter.scores);
-      }
+      let query = inScope(db.selectFrom('risks').selectAll(), filter);
+      query = anyOf(query, 'status', filter.status);
+      query = anyOf(query, 'score', filter.scores);
       if (filter.reviewBefore !== undefined)
         query = query.where('review_date', '<', filter.reviewBefore);
       const rows = await query

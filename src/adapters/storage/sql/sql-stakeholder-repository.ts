@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { StakeholderRepository, StoreDialect } from '../../../ports/store.js';
 import { toStakeholder, toStakeholderRow } from './sql-mappers.js';
-import { recordRows } from './sql-project-records.js';
+import { inScope, recordRows } from './sql-project-records.js';
 import type { Database } from './sql-schema.js';
 
 export function stakeholderRepository(
@@ -16,9 +16,7 @@ export function stakeholderRepository(
   return {
     ...recordRows(db, dialect, 'stakeholders', toStakeholder, toStakeholderRow),
     async list(filter) {
-      let query = db.selectFrom('stakeholders').selectAll();
-      if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
-      if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+      const query = inScope(db.selectFrom('stakeholders').selectAll(), filter);
       const rows = await query
         .orderBy('influence', 'desc')
         .orderBy('interest', 'desc')
