@@ -273,7 +273,14 @@ describe('the web dashboard in Chromium', () => {
     const index = await fetch(new URL('/projects/WEB', url));
     expect(index.status).toBe(200);
     expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
-    expect(await index.text()).toContain('<div id="root">');
+    const html = await index.text();
+    expect(html).toContain('<div id="root">');
+    // React's production build, even when the test runner (NODE_ENV=test) built it.
+    const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const bundle = await (await fetch(new URL(script!, url))).text();
+    expect(bundle).not.toContain('jsxDEV');
+    expect(bundle.length).toBeLessThan(400_000);
     expect((await fetch(new URL('/assets/missing.js', url))).status).toBe(404);
     const api = await fetch(new URL('/api/workspace.status', url), { method: 'POST' });
     expect(api.status).toBe(401);
