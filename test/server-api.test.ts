@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../src/app/runtime.js';
@@ -17,7 +18,7 @@ import { createApi } from '../src/server/api.js';
 import type { ServerApp } from '../src/server/app.js';
 import { createServerApp } from '../src/server/app.js';
 import { errorResponse, HTTP_STATUS } from '../src/server/http-errors.js';
-import { buildOpenApiDocument, openApiJson } from '../src/server/openapi.js';
+import { buildOpenApiDocument, openApiBytes } from '../src/server/openapi.js';
 import { REST_ROUTES } from '../src/server/rest-routes.js';
 import { BosunError, ERROR_CODES } from '../src/shared/errors.js';
 import type { BackgroundBosun } from './helpers/cli.js';
@@ -448,6 +449,8 @@ const KEYWORDS = new Set([
   'minProperties',
   'maxProperties',
   'unevaluatedProperties',
+  'contentEncoding',
+  'contentMediaType',
 ]);
 const TYPES = new Set(['object', 'array', 'string', 'number', 'integer', 'boolean', 'null']);
 
@@ -552,8 +555,23 @@ describe('GET /api/openapi.json', () => {
     }
   });
 
-  it('is built once per process', () => {
-    expect(openApiJson()).toBe(openApiJson());
+  it('is built once per process, and sent gzipped to a client that accepts it', async () => {
+    expect(openApiBytes()).toBe(openApiBytes());
+    const fetchWith = (encoding: string) =>
+      server.app.request('/api/openapi.json', {
+        headers: { authorization: `Bearer ${token}`, 'accept-encoding': encoding },
+      });
+    const zipped = await fetchWith('br, gzip;q=0.8');
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(zipped.headers.get('vary')).toBe('accept-encoding');
+    const bytes = Buffer.from(await zipped.arrayBuffer());
+    expect(bytes.length).toBeLessThan(openApiBytes().length / 5);
+    expect(gunzipSync(bytes).equals(openApiBytes())).toBe(true);
+    for (const refused of ['identity', 'gzip;q=0', '']) {
+      const plain = await fetchWith(refused);
+      expect(plain.headers.get('content-encoding'), refused).toBeNull();
+      expect(Buffer.from(await plain.arrayBuffer()).equals(openApiBytes())).toBe(true);
+    }
   });
 });
 

@@ -278,7 +278,9 @@ describe('the web dashboard in Chromium', () => {
     // React's production build, even when the test runner (NODE_ENV=test) built it.
     const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
     expect(script).toBeDefined();
-    const bundle = await (await fetch(new URL(script!, url))).text();
+    const asset = await fetch(new URL(script!, url), { headers: { 'accept-encoding': 'gzip' } });
+    expect(asset.headers.get('content-encoding')).toBe('gzip');
+    const bundle = await asset.text();
     expect(bundle).not.toContain('jsxDEV');
     expect(bundle.length).toBeLessThan(400_000);
     expect((await fetch(new URL('/assets/missing.js', url))).status).toBe(404);

@@ -21,7 +21,8 @@ import { BosunError } from '../shared/errors.js';
 import { parseJson, tryParseJson } from '../shared/json.js';
 import { errorBody, errorResponse } from './http-errors.js';
 import { requestHeader, requestText } from './node-request.js';
-import { openApiJson } from './openapi.js';
+import { maybeGzip } from './gzip.js';
+import { openApiBytes } from './openapi.js';
 import type { Input } from './rest-routes.js';
 import { REST_ROUTES } from './rest-routes.js';
 
@@ -121,9 +122,13 @@ export function createApi(runtime: Runtime, options: ApiOptions = {}): Hono {
   const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
   api.onError((error, c) => errorResponse(c, error));
 
-  api.get('/openapi.json', (c) =>
-    c.body(openApiJson(), 200, { 'content-type': 'application/json; charset=utf-8' }),
-  );
+  api.get('/openapi.json', (c) => {
+    const sent = maybeGzip(c.req.header('accept-encoding'), 'openapi.json', openApiBytes());
+    return c.body(sent.body, 200, {
+      ...sent.headers,
+      'content-type': 'application/json; charset=utf-8',
+    });
+  });
 
   for (const route of REST_ROUTES) {
     api.on(route.method.toUpperCase(), route.path.slice('/api'.length), async (c) => {

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MiddlewareHandler } from 'hono';
+import { maybeGzip } from './gzip.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -63,7 +64,12 @@ export function dashboard(dir: string = defaultDashboardDir()): MiddlewareHandle
     }
     const type = TYPES[extname(file)] ?? 'application/octet-stream';
     const immutable = file.includes(`${sep}assets${sep}`);
-    return c.body(readFileSync(file), 200, {
+    const { mtimeMs, size } = statSync(file);
+    const sent = /^(text|application\/json|image\/svg)/.test(type)
+      ? maybeGzip(c.req.header('accept-encoding'), `${file}@${mtimeMs}/${size}`, readFileSync(file))
+      : { body: readFileSync(file), headers: {} };
+    return c.body(sent.body, 200, {
+      ...sent.headers,
       'content-type': type,
       'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
       'content-security-policy': CSP,

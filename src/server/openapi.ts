@@ -245,9 +245,9 @@ export function buildOpenApiDocument(operations: readonly AnyOperation[] = OPERA
   };
 }
 
-let cached: string | undefined;
+let cached: Buffer | undefined;
 
-/** The document as JSON text, built on first use and kept for the life of the process. */
-export function openApiJson(): string {
-  return (cached ??= JSON.stringify(buildOpenApiDocument()));
+/** The document as UTF-8 JSON, built on first use and kept for the life of the process. */
+export function openApiBytes(): Buffer {
+  return (cached ??= Buffer.from(JSON.stringify(buildOpenApiDocument())));
 }

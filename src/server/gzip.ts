@@ -1,0 +1,43 @@
+/**
+ * Gzip for the large bodies that never change while the server runs: the dashboard's files and
+ * the OpenAPI document (785 KB of JSON, 32 KB gzipped). Each is compressed once, on first
+ * request, and kept; API answers and the event streams are never compressed (they are small, or
+ * must flow as written).
+ */
+
+import { gzipSync } from 'node:zlib';
+
+const compressed = new Map<string, Buffer>();
+
+/** Below this, compressing costs more than it saves. */
+const MIN_BYTES = 1024;
+
+/** Whether the request's Accept-Encoding admits gzip (a `q=0` refuses it). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(',').some((part) => {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (name !== 'gzip' && name !== '*') return false;
+    return !params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p));
+  });
+}
+
+/**
+ * The body to send, gzipped when the client accepts it and it is worth it, with the headers that
+ * say so. `key` names this exact content (a path with its modification time, say).
+ */
+export function maybeGzip(
+  acceptEncoding: string | undefined,
+  key: string,
+  body: Buffer,
+): { body: Buffer; headers: Record<string, string> } {
+  if (body.length < MIN_BYTES) return { body, headers: {} };
+  const vary = { vary: 'accept-encoding' };
+  if (!acceptsGzip(acceptEncoding)) return { body, headers: vary };
+  let zipped = compressed.get(key);
+  if (!zipped) {
+    zipped = gzipSync(body);
+    compressed.set(key, zipped);
+  }
+  return { body: zipped, headers: { ...vary, 'content-encoding': 'gzip' } };
+}
