@@ -1,17 +1,22 @@
 /**
  * Documents end to end through the built bin on SQLite workspaces: Markdown, plain text and a
  * real PDF (made here with pdf-lib) are added and their text extracted; a corrupt PDF and an
- * unsupported file are refused naming `file`, storing nothing; a document analysed by an analyst
- * agent on a fake OpenAI-compatible server (the real wire format) and one analysed with no model
+ * unsupported file are refused naming `file`, storing nothing; the same bytes sent as base64
+ * `data` (by `bosun call` and over HTTP) are read like the file, refused naming `data`; a document
+ * analysed by an analyst agent on a fake OpenAI-compatible server (the real wire format) and one analysed with no model
  * both store an analysis; a model's invalid JSON is repaired once, else falls back to the
  * extractive analysis with a note (or fails, when the model was named); proposals are applied as
  * risks and actions, each once.
  */
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '../src/app/runtime.js';
+import { openRuntime } from '../src/app/runtime.js';
+import type { ServerApp } from '../src/server/app.js';
+import { createServerApp } from '../src/server/app.js';
 import { startFakeOpenAIServer } from '../src/testing/fake-openai-server.js';
 import type { FakeOpenAIServer } from '../src/testing/fake-openai-server.js';
 import { bosunJson, fakeModelConfig, initWorkspace, runBosun } from './helpers/cli.js';
@@ -319,6 +324,73 @@ describe('bosun doc without a model', () => {
     expect(shown.analyses).toHaveLength(1);
   });
 
+  it('adds a file sent as base64 data exactly like the file itself, refusing what it would refuse, naming data or name', async () => {
+    const pdfBytes = readFileSync(join(cwd, 'contract.pdf'));
+    const call = (input: Record<string, unknown>) =>
+      runBosun(['call', 'doc.add', '--input', JSON.stringify({ project: 'HOME', ...input })], {
+        cwd,
+      });
+    const sent = await call({
+      name: 'support.pdf',
+      data: pdfBytes.toString('base64'),
+      force: true,
+    });
+    expect(sent.status, sent.stderr).toBe(0);
+    const doc = JSON.parse(sent.stdout) as DocJson;
+    const file = (await json<DocJson[]>(['doc', 'list', '--archived'])).find(
+      (d) => d.fileName === 'contract.pdf',
+    )!;
+    expect(doc).toMatchObject({
+      title: 'NAS support contract',
+      fileName: 'support.pdf',
+      mediaType: 'application/pdf',
+      pages: 2,
+      bytes: pdfBytes.length,
+      sha256: file.sha256,
+      words: file.words,
+    });
+    const shown = await json<ShowJson>(['doc', 'show', doc.ref, '--text']);
+    expect(shown.text).toContain('The vendor may fail to ship spare disks.');
+    const md = await call({ name: 'plan-copy.md', data: Buffer.from(PLAN).toString('base64') });
+    expect(md.stderr).toContain('error[conflict]: data: the same content is already HOME-D1');
+    const before = await json<DocJson[]>(['doc', 'list', '--archived']);
+    const refusals: [Record<string, unknown>, string][] = [
+      [{ name: 'x.pdf', data: 'not base64!' }, 'error[invalid_input]: data: must be base64'],
+      [
+        { name: 'x.pdf', data: Buffer.from('hello').toString('base64') },
+        'error[invalid_input]: data: is not a PDF (no %PDF- header)',
+      ],
+      [
+        { name: 'x.pdf', data: Buffer.from('%PDF-1.7 broken').toString('base64') },
+        'error[invalid_input]: data: is not a readable PDF',
+      ],
+      [
+        { name: 'x.txt', data: Buffer.from([0xff, 0xfe, 0x41]).toString('base64') },
+        'error[invalid_input]: data: is not UTF-8 text',
+      ],
+      [
+        { name: 'x.docx', data: 'aGVsbG8=' },
+        'error[invalid_input]: name: must be a .md, .markdown, .txt or .pdf file (its extension: .docx)',
+      ],
+      [{ data: 'aGVsbG8=' }, 'error[invalid_input]: name: is required with data'],
+      [
+        { name: 'x.md', text: 'hello', data: 'aGVsbG8=' },
+        'error[invalid_input]: file: give exactly one of file (a path), text or data',
+      ],
+      [
+        { name: 'x.pdf', text: 'hello' },
+        'error[invalid_input]: name: names a PDF: a PDF is sent as data (base64), not as text',
+      ],
+    ];
+    for (const [input, message] of refusals) {
+      const refused = await call(input);
+      expect(refused.status, JSON.stringify(input).slice(0, 80)).toBe(2);
+      expect(refused.stderr.startsWith(message), refused.stderr).toBe(true);
+    }
+    expect(await json<DocJson[]>(['doc', 'list', '--archived'])).toEqual(before);
+    await json(['doc', 'archive', doc.ref]);
+  });
+
   it('documents its commands with examples', async () => {
     const help = await runBosun(['doc', 'apply', '--help'], { cwd });
     expect(help.status).toBe(0);
@@ -326,6 +398,58 @@ describe('bosun doc without a model', () => {
     const nouns = await runBosun(['docs', '--help'], { cwd });
     expect(nouns.stdout).toContain('Usage: bosun doc <verb>');
     expect(nouns.stdout).toMatch(/\n {2}analyze \(analyse\) +Analyse a document/);
+  });
+});
+
+describe('doc.add over HTTP', () => {
+  let runtime: Runtime;
+  let server: ServerApp;
+  let token: string;
+  let cwd: string;
+  const post = async (body: unknown) => {
+    const response = await server.app.request('/api/doc.add', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+
+  beforeAll(async () => {
+    cwd = await initWorkspace('bosun-docs-http-');
+    await bosunJson(['project', 'create', 'HOME', 'Home lab'], { cwd });
+    await writePdf(join(cwd, 'contract.pdf'));
+    token = readFileSync(join(cwd, '.bosun', 'token'), 'utf8').trim();
+    runtime = await openRuntime({ cwd, env: process.env });
+    server = createServerApp(runtime, {
+      guard: { token, allowedOrigins: new Set(), allowedHosts: null },
+      mcp: { profile: 'core' },
+      dashboard: false,
+    });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await runtime?.close();
+  });
+
+  it('takes a PDF as base64 data, and refuses bad data with 400 naming the field', async () => {
+    const data = readFileSync(join(cwd, 'contract.pdf')).toString('base64');
+    const added = await post({ project: 'HOME', name: 'contract.pdf', data });
+    expect(added.status, JSON.stringify(added.body)).toBe(200);
+    expect(added.body).toMatchObject({ ref: 'HOME-D1', mediaType: 'application/pdf', pages: 2 });
+    const again = await post({ project: 'HOME', name: 'copy.pdf', data });
+    expect(again.status).toBe(409);
+    expect(again.body.error.details.field).toBe('data');
+    const bad = await post({ project: 'HOME', name: 'x.pdf', data: '%%%' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.field).toBe('data');
+    // Just over the 20 MiB of a file: refused after decoding, with the size, as a file would be.
+    const big = Buffer.alloc(20 * 1024 * 1024 + 3, 0x61).toString('base64');
+    const tooBig = await post({ project: 'HOME', name: 'big.txt', data: big });
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.body.error.message).toBe('data: must be at most 20 MiB (it is 20.0 MiB)');
+    expect(tooBig.body.error.details.field).toBe('data');
   });
 });
 

@@ -370,9 +370,17 @@ describe('quality', () => {
     const big = await refused(['testcase', 'record', added.ref, 'fail', '--attach', 'big.bin']);
     expect(big.error.code).toBe('invalid_input');
     expect(big.error.message).toContain('attach: big.bin is 1048577 bytes');
+    const gone = await refused(['testcase', 'record', added.ref, 'fail', '--attach', 'gone.png']);
+    expect(gone.error).toMatchObject({
+      code: 'not_found',
+      message: "attach: no file 'gone.png'",
+      details: { field: 'attach' },
+    });
+    const folder = await refused(['testcase', 'record', added.ref, 'fail', '--attach', '.bosun']);
+    expect(folder.error.message).toBe("attach: '.bosun' is not a file");
     const badLink = await refused(['testcase', 'record', added.ref, 'fail', '--links', 'nope']);
     expect(badLink.error.details['field']).toBe('links.0');
-    // Neither refusal stored a result.
+    // No refusal stored a result.
     expect((await json<CaseView>(['testcase', 'show', added.ref])).results).toHaveLength(1);
   });
 

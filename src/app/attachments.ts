@@ -5,37 +5,23 @@
  */
 
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import type { AttachmentReader } from '../core/services/service-context.js';
 import { MAX_ATTACHMENT_BYTES } from '../domain/quality.js';
-import { BosunError, invalidInput } from '../shared/errors.js';
+import { readBoundedFile } from './bounded-file.js';
 
 export function createAttachmentReader(cwd: string): AttachmentReader {
   return async (path) => {
-    const full = resolve(cwd, path);
-    let size: number;
-    try {
-      const info = await stat(full);
-      if (!info.isFile()) throw invalidInput('attach', `${path} is not a file`);
-      size = info.size;
-    } catch (error) {
-      if (error instanceof BosunError) throw error;
-      throw new BosunError(
-        'not_found',
-        `attach: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-        { details: { field: 'attach', path } },
-      );
-    }
-    if (size > MAX_ATTACHMENT_BYTES) {
-      throw invalidInput(
-        'attach',
+    const bytes = await readBoundedFile({
+      path,
+      cwd,
+      field: 'attach',
+      maxBytes: MAX_ATTACHMENT_BYTES,
+      tooLarge: (size) =>
         `${path} is ${size} bytes; attachments may be at most 1 MB (${MAX_ATTACHMENT_BYTES} bytes): link to larger evidence with --links`,
-      );
-    }
-    const bytes = await readFile(full);
+    });
     return {
-      name: basename(full),
+      name: basename(path),
       bytes: bytes.length,
       sha256: createHash('sha256').update(bytes).digest('hex'),
       content: bytes.toString('base64'),

@@ -41,6 +41,12 @@ export const DOC_COLUMNS = [
 
 const ANALYSIS_COLUMNS = ['seq:ANALYSIS', 'createdAt:AT', 'method', 'agent', 'model', 'note'];
 
+/**
+ * A little over the base64 of MAX_DOC_FILE_BYTES: the limit proper is checked on the decoded
+ * bytes, in the same words as for a file; this one only stops a huge string early.
+ */
+const BASE64_MAX = Math.ceil((MAX_DOC_FILE_BYTES + 1024) / 3) * 4;
+
 const docFields = {
   title: requiredText(200).optional(),
   description: optionalText(10_000).optional(),
@@ -73,11 +79,18 @@ export const documentOperations = [
     effects: 'write',
     input: z.strictObject({
       project: projectKey,
-      /** A path relative to the caller's directory; API and MCP callers pass text and name. */
+      /** A path relative to the caller's directory; API and MCP callers pass text or data, and name. */
       file: z.string().trim().min(1, 'must be a path to a .md, .txt or .pdf file').optional(),
       text: z
         .string()
         .max(MAX_DOC_FILE_BYTES, `must be at most ${MAX_DOC_FILE_BYTES} characters`)
+        .optional(),
+      data: z
+        .base64('must be base64 (the file’s bytes)')
+        .max(BASE64_MAX, `must be at most ${BASE64_MAX} characters of base64 (20 MiB of bytes)`)
+        .describe(
+          'the file’s bytes as base64, for API and MCP callers (a PDF, or a text file), with name; read exactly like a file of that name',
+        )
         .optional(),
       name: z
         .string()
@@ -100,6 +113,7 @@ export const documentOperations = [
         'bosun doc add HOME contract.pdf -t "NAS support contract"',
         'bosun doc add HOME contract.pdf --force     # the same content once more',
         'bosun call doc.add --input \'{"project":"HOME","name":"minutes.md","text":"# Minutes ..."}\'',
+        'bosun call doc.add --input \'{"project":"HOME","name":"contract.pdf","data":"JVBERi0x..."}\'',
       ],
     },
     prepare: (ctx, input) => prepareDocument(ctx, input),

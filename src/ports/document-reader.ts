@@ -27,4 +27,10 @@ export interface DocumentReader {
    * cannot be read.
    */
   read(path: string): Promise<DocumentFile>;
+  /**
+   * Reads bytes a caller sent (doc.add's `data`) exactly as a file named `fileName` would be
+   * read, the same size limit and extraction; refusals name `field` (an unsupported extension
+   * names `name`, the field that gave it).
+   */
+  decode(fileName: string, data: Uint8Array, field: string): Promise<DocumentFile>;
 }

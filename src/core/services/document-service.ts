@@ -53,6 +53,8 @@ export interface DocAddInput {
   /** A file to read (relative to the caller's directory); or `text` with `name`. */
   readonly file?: string | undefined;
   readonly text?: string | undefined;
+  /** The file's bytes as base64 (API and MCP callers' uploads), with `name`. */
+  readonly data?: string | undefined;
   readonly name?: string | undefined;
   readonly title?: string | undefined;
   readonly description?: string | undefined;
@@ -63,8 +65,8 @@ export interface DocAddInput {
 
 /** A document read and extracted, ready to store. */
 export interface PreparedDocument {
-  /** The input field the content came from, for errors: `file` or `text`. */
-  readonly field: 'file' | 'text';
+  /** The input field the content came from, for errors: `file`, `text` or `data`. */
+  readonly field: 'file' | 'text' | 'data';
   readonly fileName: string;
   readonly mediaType: Document['mediaType'];
   readonly bytes: number;
@@ -78,6 +80,14 @@ export interface PreparedDocument {
   readonly truncated: boolean;
 }
 
+/** Base64 (already checked by the input schema) to bytes, without Node's Buffer. */
+function fromBase64(base64: string): Uint8Array {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
 async function sha256Hex(data: Uint8Array): Promise<string> {
   const digest = await globalThis.crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>);
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
@@ -88,51 +98,54 @@ export async function prepareDocument(
   env: DocumentEnvironment,
   input: DocAddInput,
 ): Promise<PreparedDocument> {
-  const hasFile = input.file !== undefined;
-  const hasText = input.text !== undefined;
-  if (hasFile === hasText) {
+  const given = (['file', 'text', 'data'] as const).filter((key) => input[key] !== undefined);
+  if (given.length !== 1) {
     throw invalidInput(
       'file',
-      'give exactly one of file (a path) or text (with name), not both and not neither',
+      'give exactly one of file (a path), text or data (base64 bytes), the last two with name; not several and not none',
     );
   }
-  let field: 'file' | 'text';
+  const field = given[0]!;
   let fileName: string;
   let mediaType: Document['mediaType'];
   let data: Uint8Array;
   let raw: string;
   let pages: number | null = null;
   let ownTitle: string | null = null;
-  if (hasFile) {
-    if (input.name !== undefined) {
-      throw invalidInput('name', 'goes with text; a file brings its own name');
-    }
-    const reader = env.engine?.documents;
-    if (reader === undefined) {
-      throw new BosunError(
-        'unavailable',
-        'file: this entry point cannot read files; pass text and name instead',
-        { details: { field: 'file' } },
-      );
-    }
-    const read = await reader.read(input.file!);
-    ({ fileName, mediaType, data, pages } = read);
-    raw = read.text;
-    ownTitle = read.title?.trim() ?? null;
-    field = 'file';
-  } else {
+  if (field === 'text') {
     if (input.name === undefined) throw invalidInput('name', 'is required with text');
     fileName = input.name;
     mediaType = DocumentRules.mediaTypeOf(fileName) ?? 'text/plain';
     if (mediaType === 'application/pdf') {
-      throw invalidInput('name', 'names a PDF: a PDF is added as a file, not as text');
+      throw invalidInput('name', 'names a PDF: a PDF is sent as data (base64), not as text');
     }
     raw = input.text!;
     data = new TextEncoder().encode(raw);
     if (data.length > MAX_DOC_FILE_BYTES) {
       throw invalidInput('text', `must be at most ${MAX_DOC_FILE_BYTES} bytes in UTF-8`);
     }
-    field = 'text';
+  } else {
+    if (field === 'file' && input.name !== undefined) {
+      throw invalidInput('name', 'goes with text or data; a file brings its own name');
+    }
+    if (field === 'data' && input.name === undefined) {
+      throw invalidInput('name', 'is required with data');
+    }
+    const reader = env.engine?.documents;
+    if (reader === undefined) {
+      throw new BosunError(
+        'unavailable',
+        `${field}: this entry point cannot read files; pass text and name instead`,
+        { details: { field } },
+      );
+    }
+    const read =
+      field === 'file'
+        ? await reader.read(input.file!)
+        : await reader.decode(input.name!, fromBase64(input.data!), 'data');
+    ({ fileName, mediaType, data, pages } = read);
+    raw = read.text;
+    ownTitle = read.title?.trim() ?? null;
   }
   const full = DocumentRules.normalizeText(raw);
   if (full.trim() === '') {
