@@ -87,6 +87,18 @@ describe('client.call', () => {
     const error = (await down.call('project.list', {}).catch((e: unknown) => e)) as ClientError;
     expect(error).toMatchObject({ code: 'unavailable', status: 0, retryable: true });
   });
+
+  it('fetches the OpenAPI document with the token, refused without the right one', async () => {
+    const doc = await createClient({ baseUrl: server.url, token: TEST_TOKEN }).openapi();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.components.schemas['risk_add.input']).toMatchObject({
+      type: 'object',
+      required: expect.arrayContaining(['project', 'title']),
+    });
+    await expect(
+      createClient({ baseUrl: server.url, token: 'wrong' }).openapi(),
+    ).rejects.toMatchObject({ code: 'unauthorized', status: 401 });
+  });
 });
 
 describe('client.events', () => {
@@ -146,6 +158,72 @@ describe('client.events', () => {
     expect(urls[0]).toBe('/api/events?run=R1&token=x');
     expect(urls[1]).toBe('/api/events?after=42&run=R1&token=x');
     expect(states.find((s) => s.state === 'retrying')?.detail.reason).toBe('no message for 100 ms');
+  });
+
+  it('stops with unauthorized when the server refuses the token, instead of retrying', async () => {
+    const states: { state: StreamState; detail: StreamStateDetail }[] = [];
+    const errors: ClientError[] = [];
+    const client = createClient({
+      baseUrl: server.url,
+      token: 'wrong',
+      fetch: recordingFetch,
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      backoff: { initialMs: 10, maxMs: 20 },
+    });
+    const before = sent.length;
+    client.events(
+      {},
+      {
+        onEvent: () => undefined,
+        onState: (state, detail) => states.push({ state, detail }),
+        onError: (error) => errors.push(error),
+      },
+    );
+    await expect.poll(() => states.at(-1)?.state, { timeout: 5_000 }).toBe('closed');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(ClientError);
+    expect(errors[0]).toMatchObject({ code: 'unauthorized', status: 401 });
+    expect(errors[0]!.message).toMatch(/authorization/);
+    // It asked once, over HTTP with the same fetch and the token, and never retried.
+    expect(sent.slice(before)).toEqual([
+      { url: `${server.url}/api/events`, headers: { authorization: 'Bearer wrong' } },
+    ]);
+    expect(states.map((s) => s.state)).toEqual(['connecting', 'closed']);
+  });
+
+  it('keeps retrying a close before open when the token is fine (the server said 426, not 401)', async () => {
+    // Upgrades fail (a proxy that does not pass them, say) but the token is good: back off.
+    const states: StreamState[] = [];
+    const errors: ClientError[] = [];
+    class NoUpgrade {
+      onopen: ((event: unknown) => void) | null = null;
+      onmessage: ((event: { data: unknown }) => void) | null = null;
+      onclose: ((event: { code: number; reason: string }) => void) | null = null;
+      onerror: ((event: unknown) => void) | null = null;
+      constructor() {
+        setTimeout(() => this.onclose?.({ code: 1006, reason: '' }), 1);
+      }
+      close() {}
+    }
+    const client = createClient({
+      baseUrl: server.url,
+      token: TEST_TOKEN,
+      WebSocket: NoUpgrade,
+      backoff: { initialMs: 5, maxMs: 10 },
+    });
+    const stream = client.events(
+      {},
+      {
+        onEvent: () => undefined,
+        onState: (state) => states.push(state),
+        onError: (error) => errors.push(error),
+      },
+    );
+    await expect
+      .poll(() => states.filter((s) => s === 'retrying').length, { timeout: 5_000 })
+      .toBeGreaterThanOrEqual(3);
+    stream.close();
+    expect(errors).toEqual([]);
   });
 
   it('says so when the runtime has no WebSocket and none is given', () => {

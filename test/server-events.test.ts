@@ -451,4 +451,38 @@ describe('bosun serve (the built bin)', () => {
       await serving.exited;
     }
   });
+
+  it('sends heartbeats as often as --heartbeat says, and refuses one out of range', async () => {
+    const dir = await initWorkspace('bosun-events-heartbeat-');
+    const serving = startBosun(
+      ['serve', '--port', '0', '--json', '--no-worker', '--heartbeat', '200ms'],
+      { cwd: dir },
+    );
+    try {
+      const [line] = await serving.waitForOutput(/\{.*"url".*\}/, 15_000);
+      const { url } = JSON.parse(line) as { url: string };
+      const token = readFileSync(join(dir, '.bosun', 'token'), 'utf8').trim();
+      const socket = new WebSocket(`${url.replace('http:', 'ws:')}/api/events?token=${token}`);
+      const beats: number[] = [];
+      socket.on('message', (data: Buffer) => {
+        if ((JSON.parse(data.toString()) as { type: string }).type === 'heartbeat')
+          beats.push(Date.now());
+      });
+      // The greeting, then one every 200 ms (15 s by default: none more within the second).
+      await expect
+        .poll(() => beats.length, { timeout: 1_000, interval: 50 })
+        .toBeGreaterThanOrEqual(3);
+      socket.close();
+    } finally {
+      serving.kill('SIGTERM');
+      await serving.exited;
+    }
+    for (const value of ['50ms', '11m']) {
+      const refused = await runBosun(['serve', '--port', '0', '--heartbeat', value], { cwd: dir });
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toContain(`--heartbeat: must be from 100ms to 10m, not '${value}'`);
+    }
+    const help = await runBosun(['serve', '--help'], { cwd: dir });
+    expect(help.stdout).toContain('--heartbeat DURATION');
+  });
 });

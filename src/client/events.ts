@@ -2,11 +2,14 @@
  * Following the journal over the server's WebSocket (`GET /api/events`): each event is delivered
  * once and in order; when the connection drops — a restart, a network blip, or the server
  * dropping a client that read too slowly — it reconnects with exponential backoff and jitter and
- * resumes after the last seq it knows of, so nothing is lost and nothing repeats.
+ * resumes after the last seq it knows of, so nothing is lost and nothing repeats. A connection
+ * that closes before it opened may be a refused token (browsers see only a close): the stream asks
+ * the server over HTTP and, on 401, ends with `unauthorized` instead of retrying forever.
  */
 
 import type { JournalEvent } from '../domain/run.js';
-import { ClientError } from './http.js';
+import type { FetchLike } from './http.js';
+import { ClientError, refusedToken } from './http.js';
 
 export interface EventFilter {
   /** Start after this seq; default: the journal's current end (only what happens from now). */
@@ -34,7 +37,7 @@ export interface EventHandlers {
   onState?(state: StreamState, detail: StreamStateDetail): void;
   /** A heartbeat: every event up to `seq` that matches has been delivered. */
   onHeartbeat?(seq: number): void;
-  /** A refusal that ends the stream for good (bad filter, unknown project): no retry. */
+  /** A refusal that ends the stream for good (bad filter, unknown project, refused token). */
   onError?(error: ClientError): void;
 }
 
@@ -67,6 +70,12 @@ export interface EventStreamSettings {
   readonly baseUrl: string;
   readonly token?: string | null | undefined;
   readonly WebSocket: WebSocketConstructor;
+  /**
+   * For asking the server, when a connection closes before it opened, whether it refuses the
+   * token (a refused upgrade shows only as a close): on 401 the stream ends with `unauthorized`
+   * instead of retrying. Without it, such closes are retried like any other.
+   */
+  readonly fetch?: FetchLike | undefined;
   readonly backoff?: BackoffSettings | undefined;
   /**
    * A connection silent this long (no event, no heartbeat) is taken for dead and replaced
@@ -127,7 +136,8 @@ export function openEventStream(
     if (staleTimer !== undefined) clearTimeout(staleTimer);
     const current = socket;
     socket = undefined;
-    current?.close(1000, reason);
+    // No reason: a close reason over 123 bytes throws, and the server has no use for it.
+    current?.close(1000);
     if (error) handlers.onError?.(error);
     state('closed', { attempt, reason });
   }
@@ -181,6 +191,10 @@ export function openEventStream(
     socket = ws;
     watchSilence(ws);
     let answered = false;
+    let opened = false;
+    ws.onopen = () => {
+      opened = true;
+    };
     ws.onmessage = (event) => {
       if (socket !== ws || closed) return;
       watchSilence(ws);
@@ -199,7 +213,20 @@ export function openEventStream(
       receive(message);
     };
     ws.onerror = () => undefined;
-    ws.onclose = (event) => lost(ws, event.reason || `connection closed (${event.code})`);
+    ws.onclose = (event) => {
+      const reason = event.reason || `connection closed (${event.code})`;
+      if (opened || answered || !settings.fetch) {
+        lost(ws, reason);
+        return;
+      }
+      // Closed before it opened: a refused token, or a server that is down or restarting.
+      const http = { baseUrl: settings.baseUrl, token: settings.token, fetch: settings.fetch };
+      void refusedToken(http, '/api/events').then((refusal) => {
+        if (socket !== ws || closed) return;
+        if (refusal) finish(refusal.message, refusal);
+        else lost(ws, reason);
+      });
+    };
   }
 
   connect();

@@ -45,46 +45,87 @@ interface ErrorBody {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-export async function postOperation(
+export function postOperation(
   settings: HttpSettings,
   operation: string,
   input: unknown,
 ): Promise<unknown> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  return requestJson(settings, 'POST', `/api/${encodeURIComponent(operation)}`, input ?? {});
+}
+
+/** A JSON request to the server with the token and actor; the answer parsed, or a ClientError. */
+export async function requestJson(
+  settings: HttpSettings,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
   if (settings.token) headers['authorization'] = `Bearer ${settings.token}`;
   if (settings.actor) headers['x-bosun-actor'] = settings.actor;
-  const url = `${settings.baseUrl.replace(/\/+$/, '')}/api/${encodeURIComponent(operation)}`;
+  const what = path.replace(/^\/api\//, '');
   let response: Response;
   try {
-    response = await settings.fetch(url, {
-      method: 'POST',
+    response = await settings.fetch(`${settings.baseUrl.replace(/\/+$/, '')}${path}`, {
+      method,
       headers,
-      body: JSON.stringify(input ?? {}),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch (error) {
-    throw new ClientError('unavailable', `${operation}: cannot reach ${settings.baseUrl}`, {
+    throw new ClientError('unavailable', `${what}: cannot reach ${settings.baseUrl}`, {
       status: 0,
       cause: error,
     });
   }
   const text = await response.text();
-  let body: unknown;
+  if (response.ok) return parseJson(text);
+  throw errorOf(response.status, text, what);
+}
+
+function parseJson(text: string): unknown {
   try {
-    body = text === '' ? undefined : JSON.parse(text);
+    return text === '' ? undefined : JSON.parse(text);
   } catch {
-    body = undefined;
+    return undefined;
   }
-  if (response.ok) return body;
+}
+
+/** An error answer (`{ error: { code, message, details } }`, else the status) as a ClientError. */
+function errorOf(status: number, text: string, what: string): ClientError {
+  const body = parseJson(text);
   const error = isRecord(body) ? (body as ErrorBody).error : undefined;
-  throw new ClientError(
-    typeof error?.code === 'string'
-      ? error.code
-      : response.status >= 500
-        ? 'internal'
-        : 'invalid_input',
+  return new ClientError(
+    typeof error?.code === 'string' ? error.code : status >= 500 ? 'internal' : 'invalid_input',
     typeof error?.message === 'string'
       ? error.message
-      : `${operation}: HTTP ${response.status} ${text.slice(0, 200)}`,
-    { details: isRecord(error?.details) ? error.details : {}, status: response.status },
+      : `${what}: HTTP ${status} ${text.slice(0, 200)}`,
+    { details: isRecord(error?.details) ? error.details : {}, status },
   );
+}
+
+/**
+ * Whether the server refuses the token, asked with a plain `GET <path>` carrying it (for the event
+ * stream: a refused WebSocket upgrade shows only as a close, 1006 in browsers, so the stream asks
+ * over HTTP). The `unauthorized` ClientError on 401; null on any other answer, or none.
+ */
+export async function refusedToken(
+  settings: HttpSettings,
+  path: string,
+): Promise<ClientError | null> {
+  const headers: Record<string, string> = {};
+  if (settings.token) headers['authorization'] = `Bearer ${settings.token}`;
+  try {
+    const response = await settings.fetch(`${settings.baseUrl.replace(/\/+$/, '')}${path}`, {
+      method: 'GET',
+      headers,
+    });
+    if (response.status !== 401) {
+      await response.body?.cancel();
+      return null;
+    }
+    return errorOf(401, await response.text(), path);
+  } catch {
+    return null;
+  }
 }

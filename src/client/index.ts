@@ -12,8 +12,8 @@
 import type { BackoffSettings, EventFilter, EventHandlers, EventStream } from './events.js';
 import type { WebSocketConstructor } from './events.js';
 import { openEventStream } from './events.js';
-import type { FetchLike } from './http.js';
-import { ClientError, postOperation } from './http.js';
+import type { FetchLike, HttpSettings } from './http.js';
+import { ClientError, postOperation, requestJson } from './http.js';
 import type { OperationInput, OperationName, OperationOutput } from './operation-types.js';
 
 export interface ClientSettings {
@@ -42,26 +42,37 @@ export interface Client {
   ): Promise<OperationOutput<N>>;
   /** Follows the journal from `filter.after` (default: now), resuming after each disconnect. */
   events(filter: EventFilter, handlers: EventHandlers): EventStream;
+  /** The server's OpenAPI 3.1 document (`GET /api/openapi.json`): every operation's schemas. */
+  openapi(): Promise<OpenApiDocument>;
+}
+
+/** The part of the OpenAPI document a client reads: the schemas, by `<operation>.input|output`. */
+export interface OpenApiDocument {
+  readonly openapi: string;
+  readonly components: { readonly schemas: Readonly<Record<string, Record<string, unknown>>> };
+  readonly paths: Readonly<Record<string, unknown>>;
 }
 
 export function createClient(settings: ClientSettings): Client {
   const fetchImpl: FetchLike | undefined =
     settings.fetch ?? (typeof fetch === 'function' ? (url, init) => fetch(url, init) : undefined);
+  const http = (): HttpSettings => {
+    if (!fetchImpl)
+      throw new ClientError('invalid_input', 'fetch: none available; pass one', { status: 0 });
+    return {
+      baseUrl: settings.baseUrl,
+      token: settings.token,
+      actor: settings.actor,
+      fetch: fetchImpl,
+    };
+  };
   return {
     call(operation: string, input?: unknown): Promise<never> {
       // One untyped implementation behind the typed signature.
-      if (!fetchImpl)
-        throw new ClientError('invalid_input', 'fetch: none available; pass one', { status: 0 });
-      return postOperation(
-        {
-          baseUrl: settings.baseUrl,
-          token: settings.token,
-          actor: settings.actor,
-          fetch: fetchImpl,
-        },
-        operation,
-        input,
-      ) as Promise<never>;
+      return postOperation(http(), operation, input) as Promise<never>;
+    },
+    openapi() {
+      return requestJson(http(), 'GET', '/api/openapi.json') as Promise<OpenApiDocument>;
     },
     events(filter, handlers) {
       const WebSocketImpl =
@@ -78,6 +89,7 @@ export function createClient(settings: ClientSettings): Client {
           baseUrl: settings.baseUrl,
           token: settings.token,
           WebSocket: WebSocketImpl,
+          fetch: fetchImpl,
           backoff: settings.backoff,
           staleAfterMs: settings.staleAfterMs,
         },

@@ -7,7 +7,7 @@
 
 import { gzipSync } from 'node:zlib';
 
-const compressed = new Map<string, Buffer>();
+const compressed = new Map<string, Buffer<ArrayBuffer>>();
 
 /** Below this, compressing costs more than it saves. */
 const MIN_BYTES = 1024;
@@ -29,8 +29,8 @@ export function acceptsGzip(header: string | undefined): boolean {
 export function maybeGzip(
   acceptEncoding: string | undefined,
   key: string,
-  body: Buffer,
-): { body: Buffer; headers: Record<string, string> } {
+  body: Buffer<ArrayBuffer>,
+): { body: Buffer<ArrayBuffer>; headers: Record<string, string> } {
   if (body.length < MIN_BYTES) return { body, headers: {} };
   const vary = { vary: 'accept-encoding' };
   if (!acceptsGzip(acceptEncoding)) return { body, headers: vary };

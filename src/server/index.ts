@@ -53,6 +53,8 @@ which also take the token as ?token= (browsers cannot set headers there); see do
   --no-worker          only serve; 'bosun worker' executes runs
   --concurrency N      steps the worker runs at once (default 4)
   --grace DURATION     on Ctrl-C/SIGTERM, time running steps get to finish (default 10s)
+  --heartbeat DURATION how often the event streams send a heartbeat to an idle client
+                       (default 15s; from 100ms to 10m)
   --profile core|full  MCP tools, as for 'bosun mcp' (default core)
   --tools A,B          exactly these operations as MCP tools
   --as NAME            actor for every write (default: each MCP client's name; over /api a
@@ -75,6 +77,7 @@ interface ServeFlags {
   worker: boolean;
   concurrency?: number | undefined;
   graceMs: number;
+  heartbeatMs: number;
   profile: 'core' | 'full';
   tools?: string[] | undefined;
   workspace?: string | undefined;
@@ -96,6 +99,7 @@ function parseFlags(argv: readonly string[]): ServeFlags {
       'no-worker': 'boolean',
       concurrency: 'value',
       grace: 'value',
+      heartbeat: 'value',
       profile: 'value',
       tools: 'value',
       open: 'boolean',
@@ -112,6 +116,11 @@ function parseFlags(argv: readonly string[]): ServeFlags {
     }
   }
   const grace = stringFlag(flags, 'grace');
+  const heartbeat = stringFlag(flags, 'heartbeat');
+  const heartbeatMs = heartbeat === undefined ? 15_000 : parseDuration(heartbeat, 'heartbeat');
+  if (heartbeatMs < 100 || heartbeatMs > 600_000) {
+    throw flagError('heartbeat', `must be from 100ms to 10m, not '${heartbeat}'`);
+  }
   return {
     host: stringFlag(flags, 'host') ?? '127.0.0.1',
     port: integerFlag(flags, 'port', 0, 65_535) ?? DEFAULT_PORT,
@@ -120,6 +129,7 @@ function parseFlags(argv: readonly string[]): ServeFlags {
     worker: flags.values['no-worker'] !== true,
     concurrency: integerFlag(flags, 'concurrency', 1, 1_000),
     graceMs: grace === undefined ? 10_000 : parseDuration(grace, 'grace'),
+    heartbeatMs,
     profile: choiceFlag(flags, 'profile', ['core', 'full'] as const) ?? 'core',
     tools: listFlag(flags, 'tools'),
     workspace: stringFlag(flags, 'workspace'),
@@ -192,6 +202,7 @@ async function start(
     },
     mcp: { profile: flags.profile, tools: flags.tools, as: flags.as },
     corsOrigins: new Set(flags.allowOrigins),
+    events: { heartbeatMs: flags.heartbeatMs },
     ...(login ? { login } : {}),
   });
   const http = await new Promise<ReturnType<typeof listen>>((resolve, reject) => {

@@ -245,9 +245,9 @@ export function buildOpenApiDocument(operations: readonly AnyOperation[] = OPERA
   };
 }
 
-let cached: Buffer | undefined;
+let cached: Buffer<ArrayBuffer> | undefined;
 
 /** The document as UTF-8 JSON, built on first use and kept for the life of the process. */
-export function openApiBytes(): Buffer {
+export function openApiBytes(): Buffer<ArrayBuffer> {
   return (cached ??= Buffer.from(JSON.stringify(buildOpenApiDocument())));
 }

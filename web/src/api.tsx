@@ -8,6 +8,7 @@ import { createContext, useCallback, useContext, useEffect, useRef, useState } f
 import { createClient } from '../../src/client/index.js';
 import type {
   JournalEvent,
+  OpenApiDocument,
   OperationInput,
   OperationName,
   OperationOutput,
@@ -32,6 +33,8 @@ export type In<N extends string> = N extends OperationName
 
 export interface Api {
   call<N extends string>(name: N, input: In<N>): Promise<Out<N>>;
+  /** The server's OpenAPI document (the operations' schemas, for forms). */
+  openapi(): Promise<OpenApiDocument>;
   /** Follows the journal; returns the function that stops. */
   follow(
     filter: { run?: string; project?: string; kinds?: string[] },
@@ -64,15 +67,18 @@ export function ApiProvider(props: {
     const untyped = client as unknown as {
       call(name: string, input: unknown): Promise<unknown>;
     };
+    /** A request whose 401 signs the page out. */
+    const guarded = async <T,>(request: () => Promise<T>): Promise<T> => {
+      try {
+        return await request();
+      } catch (error) {
+        if (isUnauthorized(error)) onUnauthorized();
+        throw error;
+      }
+    };
     return {
-      async call(name, input) {
-        try {
-          return (await untyped.call(name, input)) as Out<typeof name>;
-        } catch (error) {
-          if (isUnauthorized(error)) onUnauthorized();
-          throw error;
-        }
-      },
+      call: (name, input) => guarded(() => untyped.call(name, input) as Promise<Out<typeof name>>),
+      openapi: () => guarded(() => client.openapi()),
       follow(filter, onEvent) {
         const subscription = client.events(filter, {
           onEvent,
@@ -165,4 +171,32 @@ export function useJournal(
       stop();
     };
   }, [api, key]);
+}
+
+export interface Action {
+  readonly busy: boolean;
+  /** The last failure, as describeError says it (prefixed with its label). */
+  readonly error: string | null;
+  /** Runs `work`, busy meanwhile; a failure is kept in `error` and gives false. */
+  run(work: () => Promise<unknown>, label?: string): Promise<boolean>;
+}
+
+/** What a button or form starts: its busy state and the server's refusal to show. */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = useCallback(async (work: () => Promise<unknown>, label?: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+      return true;
+    } catch (e) {
+      setError(label ? `${label}: ${describeError(e)}` : describeError(e));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run };
 }

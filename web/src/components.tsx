@@ -2,6 +2,7 @@
 
 import type { ReactNode } from 'react';
 import { useState } from 'react';
+import { Link } from './router.js';
 
 export const money = (usd: number | null | undefined): string =>
   usd === null || usd === undefined ? '—' : `$${usd.toFixed(usd !== 0 && usd < 0.01 ? 4 : 2)}`;
@@ -106,6 +107,30 @@ export function Table<T extends object>(props: {
       </tbody>
     </table>
   );
+}
+
+interface RunRow {
+  readonly id: string;
+  readonly name: string;
+  readonly status: string;
+  readonly costUsd: number | null;
+  readonly createdAt: string;
+}
+
+/** The columns every table of runs shows alike: the run (linked), status, cost, start. */
+export function runColumn<T extends RunRow>(
+  key: 'name' | 'status' | 'costUsd' | 'createdAt',
+): Column<T> {
+  switch (key) {
+    case 'name':
+      return { key, label: 'Run', render: (r) => <Link to={`/runs/${r.id}`}>{r.name}</Link> };
+    case 'status':
+      return { key, label: 'Status', render: (r) => <Badge status={r.status} /> };
+    case 'costUsd':
+      return { key, label: 'Cost', render: (r) => money(r.costUsd) };
+    case 'createdAt':
+      return { key, label: 'Started', render: (r) => when(r.createdAt) };
+  }
 }
 
 export function Tabs(props: {

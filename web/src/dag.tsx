@@ -1,13 +1,9 @@
 /** A run's DAG as SVG: one column per dependency depth, steps colored by status. */
 
 import type { KeyboardEvent } from 'react';
+import type { GraphStep } from './run-state.js';
 
-export interface GraphStep {
-  readonly key: string;
-  readonly status: string;
-  readonly needs: readonly string[];
-  readonly attempts: number;
-}
+export type { GraphStep };
 
 const W = 140;
 const H = 46;

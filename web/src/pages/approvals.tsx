@@ -1,7 +1,7 @@
 /** The approvals inbox: what waits for a person, approved or rejected with a comment. */
 
 import { useState } from 'react';
-import { describeError, useApi, useJournal, useQuery } from '../api.js';
+import { useAction, useApi, useJournal, useQuery } from '../api.js';
 import { Badge, ErrorBox, Table, when } from '../components.js';
 import { Link } from '../router.js';
 
@@ -16,24 +16,16 @@ interface Pending {
 function Decide(props: { approval: Pending; onDone: () => void }) {
   const api = useApi();
   const [comment, setComment] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const decide = async (approve: boolean) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const action = useAction();
+  const decide = (approve: boolean) =>
+    action.run(async () => {
       const input = {
         approval: props.approval.id,
         ...(comment.trim() ? { comment: comment.trim() } : {}),
       };
       await api.call(approve ? 'approval.approve' : 'approval.reject', input);
       props.onDone();
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <div className="inline">
       <label>
@@ -45,13 +37,23 @@ function Decide(props: { approval: Pending; onDone: () => void }) {
           onChange={(e) => setComment(e.target.value)}
         />
       </label>{' '}
-      <button type="button" className="primary" disabled={busy} onClick={() => void decide(true)}>
+      <button
+        type="button"
+        className="primary"
+        disabled={action.busy}
+        onClick={() => void decide(true)}
+      >
         Approve
       </button>{' '}
-      <button type="button" className="danger" disabled={busy} onClick={() => void decide(false)}>
+      <button
+        type="button"
+        className="danger"
+        disabled={action.busy}
+        onClick={() => void decide(false)}
+      >
         Reject
       </button>
-      <ErrorBox error={error} />
+      <ErrorBox error={action.error} />
     </div>
   );
 }

@@ -1,7 +1,7 @@
 /** Overview: workspace.status (projects, runs, approvals, risks, budgets, spend) and the latest briefing. */
 
 import { useQuery, useJournal } from '../api.js';
-import { Badge, ErrorBox, money, Table, when } from '../components.js';
+import { ErrorBox, money, runColumn, Table, when } from '../components.js';
 import { Link } from '../router.js';
 
 export function OverviewPage() {
@@ -82,12 +82,8 @@ export function OverviewPage() {
             rows={s.runs}
             empty="No active runs."
             columns={[
-              {
-                key: 'id',
-                label: 'Run',
-                render: (r) => <Link to={`/runs/${r.id}`}>{r.name}</Link>,
-              },
-              { key: 'status', label: 'Status', render: (r) => <Badge status={r.status} /> },
+              runColumn('name'),
+              runColumn('status'),
               {
                 key: 'steps',
                 label: 'Steps',
@@ -96,8 +92,8 @@ export function OverviewPage() {
                     .map(([k, n]) => `${n} ${k}`)
                     .join(' · '),
               },
-              { key: 'costUsd', label: 'Cost', render: (r) => money(r.costUsd) },
-              { key: 'createdAt', label: 'Started', render: (r) => when(r.createdAt) },
+              runColumn('costUsd'),
+              runColumn('createdAt'),
             ]}
           />
           <h2>Open high risks</h2>

@@ -1,14 +1,16 @@
 /**
  * Projects: the list with a form to create one, and a project's page: the task board (drag a card
  * to move it; the server refuses illegal moves with its reason and the card goes back), task
- * detail with the audit trail, a sprint filter, and tabs for the command-center records.
+ * detail with the audit trail, a sprint filter, and tabs for the command-center records (in
+ * project-records.tsx).
  */
 
 import type { DragEvent, FormEvent } from 'react';
 import { useState } from 'react';
-import { describeError, useApi, useJournal, useQuery } from '../api.js';
-import { Badge, ErrorBox, money, Table, Tabs, when } from '../components.js';
+import { useAction, useApi, useJournal, useQuery } from '../api.js';
+import { Badge, ErrorBox, runColumn, Table, Tabs, when } from '../components.js';
 import { Link, navigate } from '../router.js';
+import { BriefingsTab, BudgetTab, DocumentsTab, RecordsTab } from './project-records.js';
 
 const TASK_STATUSES = ['todo', 'in_progress', 'review', 'done', 'blocked', 'cancelled'] as const;
 type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -17,20 +19,17 @@ function CreateProject(props: { onCreated: () => void }) {
   const api = useApi();
   const [key, setKey] = useState('');
   const [name, setName] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (event: FormEvent) => {
+  const action = useAction();
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
-    try {
+    void action.run(async () => {
       const project = await api.call('project.create', { key: key.trim(), name: name.trim() });
       props.onCreated();
       navigate(`/projects/${project.key}`);
-    } catch (e) {
-      setError(describeError(e));
-    }
+    });
   };
   return (
-    <form className="inline panel" onSubmit={(e) => void submit(e)} aria-label="New project">
+    <form className="inline panel" onSubmit={submit} aria-label="New project">
       <label>
         Key
         <input
@@ -55,7 +54,7 @@ function CreateProject(props: { onCreated: () => void }) {
       <button type="submit" className="primary">
         Create project
       </button>
-      <ErrorBox error={error} />
+      <ErrorBox error={action.error} />
     </form>
   );
 }
@@ -101,11 +100,10 @@ interface TaskCard {
 function AddTask(props: { project: string; sprint: string; onAdded: () => void }) {
   const api = useApi();
   const [title, setTitle] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (event: FormEvent) => {
+  const action = useAction();
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
-    try {
+    void action.run(async () => {
       await api.call('task.create', {
         project: props.project,
         title: title.trim(),
@@ -113,12 +111,10 @@ function AddTask(props: { project: string; sprint: string; onAdded: () => void }
       });
       setTitle('');
       props.onAdded();
-    } catch (e) {
-      setError(describeError(e));
-    }
+    });
   };
   return (
-    <form className="inline" onSubmit={(e) => void submit(e)} aria-label="New task">
+    <form className="inline" onSubmit={submit} aria-label="New task">
       <label>
         New task
         <input
@@ -131,7 +127,7 @@ function AddTask(props: { project: string; sprint: string; onAdded: () => void }
         />
       </label>
       <button type="submit">Add task</button>
-      <ErrorBox error={error} />
+      <ErrorBox error={action.error} />
     </form>
   );
 }
@@ -146,7 +142,7 @@ function Board(props: { project: string }) {
   });
   const [moved, setMoved] = useState<Record<string, TaskStatus>>({});
   const [over, setOver] = useState<TaskStatus | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const action = useAction();
   const [selected, setSelected] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const cards = (tasks.data as TaskCard[] | undefined)?.map((t) =>
@@ -155,13 +151,8 @@ function Board(props: { project: string }) {
   const move = async (ref: string, status: TaskStatus) => {
     const card = cards?.find((c) => c.ref === ref);
     if (!card || card.status === status) return;
-    setError(null);
     setMoved((m) => ({ ...m, [ref]: status }));
-    try {
-      await api.call('task.status', { task: ref, status });
-    } catch (e) {
-      setError(`${ref}: ${describeError(e)}`);
-    }
+    await action.run(() => api.call('task.status', { task: ref, status }), ref);
     setMoved((m) => {
       const { [ref]: _gone, ...rest } = m;
       return rest;
@@ -193,7 +184,7 @@ function Board(props: { project: string }) {
         </label>
         <AddTask project={props.project} sprint={sprint} onAdded={tasks.reload} />
       </div>
-      <ErrorBox error={error ?? tasks.error} />
+      <ErrorBox error={action.error ?? tasks.error} />
       <div>
         <div className="board" aria-label="Task board">
           {TASK_STATUSES.map((status) => (
@@ -364,214 +355,6 @@ const TABS = [
   { id: 'briefings', label: 'Briefings' },
 ];
 
-const LEVEL_ORDER: Record<string, number> = { low: 0, medium: 1, high: 2, critical: 3 };
-
-type Row = Record<string, unknown> & { id: string };
-const text = (row: Row, key: string) => String(row[key] ?? '—');
-
-function Records(props: { project: string; tab: string }) {
-  const p = { project: props.project };
-  const name = {
-    risks: 'risk.list',
-    milestones: 'milestone.list',
-    actions: 'action.list',
-    stakeholders: 'stakeholder.list',
-    documents: 'doc.list',
-    briefings: 'brief.list',
-  }[props.tab];
-  const list = useQuery(name ?? 'project.show', name ? p : null);
-  const rows = list.data as Row[] | undefined;
-  if (list.error) return <ErrorBox error={list.error} />;
-  switch (props.tab) {
-    case 'risks':
-      return (
-        <Table
-          label="Risk register"
-          sortable
-          rows={rows}
-          empty="No risks: `bosun risk add`."
-          columns={[
-            { key: 'ref', label: 'Ref' },
-            { key: 'title', label: 'Title' },
-            {
-              key: 'level',
-              label: 'Level',
-              sort: (r) => LEVEL_ORDER[text(r, 'level')] ?? -1,
-              render: (r) => (
-                <span className={`level-${text(r, 'level')}`}>{text(r, 'level')}</span>
-              ),
-            },
-            { key: 'score', label: 'Score', sort: (r) => Number(r['score']) },
-            { key: 'likelihood', label: 'L', sort: (r) => Number(r['likelihood']) },
-            { key: 'impact', label: 'I', sort: (r) => Number(r['impact']) },
-            { key: 'status', label: 'Status' },
-            { key: 'owner', label: 'Owner' },
-            { key: 'reviewDate', label: 'Review' },
-          ]}
-        />
-      );
-    case 'milestones':
-      return (
-        <Table
-          label="Milestones"
-          rows={rows}
-          empty="No milestones."
-          rowClass={(r) => (r['overdue'] ? 'alert' : undefined)}
-          columns={[
-            { key: 'ref', label: 'Ref' },
-            { key: 'title', label: 'Title' },
-            { key: 'status', label: 'Status' },
-            { key: 'dueDate', label: 'Due' },
-            {
-              key: 'progress',
-              label: 'Progress',
-              render: (r) =>
-                r['progress'] === null ? (
-                  '—'
-                ) : (
-                  <>
-                    <progress max={100} value={Number(r['progress'])} /> {String(r['progress'])}%
-                  </>
-                ),
-            },
-          ]}
-        />
-      );
-    case 'actions':
-      return (
-        <Table
-          label="Actions"
-          rows={rows}
-          empty="No actions."
-          columns={['ref', 'title', 'status', 'owner', 'dueDate', 'source'].map((key) => ({
-            key,
-            label: key,
-          }))}
-        />
-      );
-    case 'stakeholders':
-      return (
-        <Table
-          label="Stakeholders"
-          rows={rows}
-          empty="No stakeholders."
-          columns={['ref', 'name', 'role', 'organisation', 'influence', 'interest', 'quadrant'].map(
-            (key) => ({ key, label: key }),
-          )}
-        />
-      );
-    case 'documents':
-      return <Documents rows={rows} />;
-    case 'briefings':
-      return (
-        <>
-          {rows?.length ? null : (
-            <p className="muted">No briefings: `bosun brief {props.project}`.</p>
-          )}
-          {rows?.map((b) => (
-            <section key={b.id} className="panel">
-              <h3>{when(b['createdAt'] as string)}</h3>
-              <pre>{text(b, 'report')}</pre>
-            </section>
-          ))}
-        </>
-      );
-    default:
-      return null;
-  }
-}
-
-function Documents(props: { rows: Row[] | undefined }) {
-  const [doc, setDoc] = useState<string | null>(null);
-  const analyses = useQuery('doc.analyses', doc ? { doc } : null);
-  const latest = (analyses.data as Row[] | undefined)?.at(-1);
-  return (
-    <>
-      <Table
-        label="Documents"
-        rows={props.rows}
-        empty="No documents: `bosun doc add`."
-        columns={[
-          { key: 'ref', label: 'Ref' },
-          { key: 'title', label: 'Title' },
-          { key: 'fileName', label: 'File' },
-          { key: 'pages', label: 'Pages' },
-          {
-            key: 'analysis',
-            label: 'Analysis',
-            render: (r) => (
-              <button type="button" onClick={() => setDoc(text(r, 'ref'))}>
-                Latest analysis
-              </button>
-            ),
-          },
-        ]}
-      />
-      {doc ? (
-        <section className="panel">
-          <h3>Latest analysis of {doc}</h3>
-          <ErrorBox error={analyses.error} />
-          {latest ? (
-            <pre>{JSON.stringify(latest['result'], null, 2)}</pre>
-          ) : (
-            <p className="muted">Not analysed yet.</p>
-          )}
-        </section>
-      ) : null}
-    </>
-  );
-}
-
-function Budget(props: { project: string }) {
-  const report = useQuery('budget.report', { project: props.project });
-  const transactions = useQuery('transaction.list', { project: props.project });
-  const r = report.data;
-  if (report.error) return <ErrorBox error={report.error} />;
-  if (!r) return <p className="muted">Loading…</p>;
-  return (
-    <>
-      <p>
-        planned {r.totals.planned} {r.currency} · actual {r.totals.actual} · variance{' '}
-        {r.totals.variance}
-        {r.totals.variancePercent !== null ? ` (${r.totals.variancePercent}%)` : ''}
-        {r.projection.projected ? ` · projected ${r.projection.projected}` : ''}
-        {r.projection.overrun ? ` · overrun ${r.projection.overrun}` : ''}
-      </p>
-      {r.alerts.length ? (
-        <p className="error" role="alert">
-          Over their alert threshold: {r.alerts.join(', ')}
-        </p>
-      ) : null}
-      <Table
-        label="Budget lines"
-        rows={r.lines}
-        empty="No budget lines: `bosun budget add`."
-        rowClass={(l) => (l.over ? 'alert' : undefined)}
-        columns={[
-          { key: 'ref', label: 'Ref' },
-          { key: 'category', label: 'Category' },
-          { key: 'planned', label: 'Planned' },
-          { key: 'actual', label: 'Actual' },
-          { key: 'variance', label: 'Variance' },
-          { key: 'thresholdPercent', label: 'Alert at %' },
-          { key: 'over', label: 'Over', render: (l) => (l.over ? 'over' : '') },
-        ]}
-      />
-      <h3>Transactions</h3>
-      <ErrorBox error={transactions.error} />
-      <Table
-        label="Transactions"
-        rows={transactions.data as Row[] | undefined}
-        empty="No transactions: `bosun transaction add`."
-        columns={['ref', 'date', 'line', 'amount', 'currency', 'vendor', 'note'].map((key) => ({
-          key,
-          label: key,
-        }))}
-      />
-    </>
-  );
-}
-
 export function ProjectPage(props: { projectKey: string }) {
   const [tab, setTab] = useState('board');
   const project = useQuery('project.show', { project: props.projectKey });
@@ -595,21 +378,21 @@ export function ProjectPage(props: { projectKey: string }) {
             label="Recent runs"
             rows={runs.data}
             empty="No runs of this project."
-            columns={[
-              {
-                key: 'name',
-                label: 'Run',
-                render: (r) => <Link to={`/runs/${r.id}`}>{r.name}</Link>,
-              },
-              { key: 'status', label: 'Status', render: (r) => <Badge status={r.status} /> },
-              { key: 'costUsd', label: 'Cost', render: (r) => money(r.costUsd) },
-            ]}
+            columns={[runColumn('name'), runColumn('status'), runColumn('costUsd')]}
           />
         </>
       ) : tab === 'budget' ? (
-        <Budget project={props.projectKey} />
+        <BudgetTab project={props.projectKey} />
+      ) : tab === 'documents' ? (
+        <DocumentsTab project={props.projectKey} />
+      ) : tab === 'briefings' ? (
+        <BriefingsTab project={props.projectKey} />
       ) : (
-        <Records key={tab} project={props.projectKey} tab={tab} />
+        <RecordsTab
+          key={tab}
+          project={props.projectKey}
+          tab={tab as 'risks' | 'milestones' | 'actions' | 'stakeholders'}
+        />
       )}
     </>
   );

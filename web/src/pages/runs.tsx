@@ -3,11 +3,12 @@
 import type { FormEvent } from 'react';
 import { useState } from 'react';
 import type { JournalEvent } from '../api.js';
-import { describeError, useApi, useJournal, useQuery } from '../api.js';
-import { Badge, ErrorBox, money, Table, when } from '../components.js';
+import { useAction, useApi, useJournal, useQuery } from '../api.js';
+import { Badge, ErrorBox, money, runColumn, Table, when } from '../components.js';
 import type { GraphStep } from '../dag.js';
 import { Dag } from '../dag.js';
 import { Link, navigate } from '../router.js';
+import { applyEvent } from '../run-state.js';
 
 /** `key=value` lines → run inputs (values are strings). */
 function parseInputs(text: string): Record<string, string> {
@@ -23,23 +24,16 @@ function StartRun() {
   const api = useApi();
   const [file, setFile] = useState('');
   const [inputs, setInputs] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
+  const action = useAction();
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void action.run(async () => {
       const run = await api.call('run.start', { file: file.trim(), input: parseInputs(inputs) });
       navigate(`/runs/${run.id}`);
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
-    <form className="inline panel" onSubmit={(e) => void submit(e)} aria-label="Start a run">
+    <form className="inline panel" onSubmit={submit} aria-label="Start a run">
       <label>
         Workflow file (relative to the workspace)
         <input
@@ -59,10 +53,10 @@ function StartRun() {
           onChange={(e) => setInputs(e.target.value)}
         />
       </label>
-      <button type="submit" className="primary" disabled={busy}>
+      <button type="submit" className="primary" disabled={action.busy}>
         Start run
       </button>
-      <ErrorBox error={error} />
+      <ErrorBox error={action.error} />
     </form>
   );
 }
@@ -82,13 +76,13 @@ export function RunsPage() {
         rows={runs.data}
         empty="No runs yet."
         columns={[
-          { key: 'name', label: 'Run', render: (r) => <Link to={`/runs/${r.id}`}>{r.name}</Link> },
-          { key: 'status', label: 'Status', render: (r) => <Badge status={r.status} /> },
+          runColumn('name'),
+          runColumn('status'),
           { key: 'source', label: 'Source' },
           { key: 'stepsTotal', label: 'Steps' },
-          { key: 'costUsd', label: 'Cost', render: (r) => money(r.costUsd) },
+          runColumn('costUsd'),
           { key: 'createdBy', label: 'By' },
-          { key: 'createdAt', label: 'Started', render: (r) => when(r.createdAt) },
+          runColumn('createdAt'),
         ]}
       />
     </>
@@ -156,6 +150,20 @@ function StepPanel(props: {
     { run: props.runId, step: props.step },
     `${props.runId}/${props.step}/${props.version}`,
   );
+  // The output streamed so far (from the store), then what arrives live, once each.
+  const streamed = useQuery(
+    'run.events',
+    { run: props.runId, kinds: ['step-output'], limit: 1000 },
+    `${props.runId}/${props.step}/${props.version}`,
+  );
+  const output = new Map<number, JournalEvent>();
+  for (const e of [...(streamed.data?.events ?? []), ...props.events]) {
+    if (e.kind === 'step-output' && e.data['step'] === props.step) output.set(e.seq, e);
+  }
+  const lines = [...output.values()]
+    .sort((a, b) => a.seq - b.seq)
+    .map((e) => String(e.data['text'] ?? ''))
+    .join('\n');
   const d = detail.data;
   const cost = d?.attempts.reduce((sum, a) => sum + (a.usage?.costUsd ?? 0), 0) ?? 0;
   return (
@@ -180,12 +188,8 @@ function StepPanel(props: {
                 : JSON.stringify(d.step.output, null, 2)}
           </pre>
           <h3>Live output</h3>
-          <pre data-testid="step-stream">
-            {props.events
-              .filter((e) => e.kind === 'step-output' && e.data['step'] === props.step)
-              .map((e) => String(e.data['text'] ?? ''))
-              .reverse()
-              .join('') || 'Output streamed while the step runs appears here.'}
+          <pre data-testid="step-stream" aria-live="polite">
+            {lines || 'Output streamed while the step runs appears here.'}
           </pre>
           <h3>Evidence</h3>
           <Evidence evidence={evidenceOf(d)} />
@@ -219,7 +223,17 @@ export function RunPage(props: { runId: string }) {
   const [selected, setSelected] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const [log, setLog] = useState<JournalEvent[]>([]);
-  const [actionError, setActionError] = useState<string | null>(null);
+  // The steps as the last run.graph answer left them, moved by each event since (run-state.ts).
+  const [live, setLive] = useState<{ from: unknown; steps: readonly GraphStep[] }>({
+    from: undefined,
+    steps: [],
+  });
+  if (live.from !== graph.data) {
+    setLive({
+      from: graph.data,
+      steps: graph.data ? (JSON.parse(graph.data.text) as GraphStep[]) : [],
+    });
+  }
   const id = run.data?.run.id;
   useJournal(
     id ? { run: id } : null,
@@ -228,20 +242,23 @@ export function RunPage(props: { runId: string }) {
       graph.reload();
       setVersion((v) => v + 1);
     },
-    (event) => setLog((l) => [event, ...l].slice(0, 500)),
+    (event) => {
+      setLog((l) => [event, ...l].slice(0, 500));
+      setLive((l) => ({ ...l, steps: applyEvent(l.steps, event) }));
+    },
   );
-  const steps: GraphStep[] = graph.data ? (JSON.parse(graph.data.text) as GraphStep[]) : [];
+  const steps = live.steps;
+  // Nothing selected yet: follow a step that runs, so its output shows as it streams.
+  const running = steps.find((s) => s.status === 'running')?.key ?? null;
+  if (selected === null && running !== null) setSelected(running);
   const r = run.data?.run;
-  const act = async (what: () => Promise<unknown>) => {
-    setActionError(null);
-    try {
+  const action = useAction();
+  const act = (what: () => Promise<unknown>) =>
+    action.run(async () => {
       await what();
       run.reload();
       graph.reload();
-    } catch (e) {
-      setActionError(describeError(e));
-    }
-  };
+    });
   const open = r?.status === 'running' || r?.status === 'paused';
   return (
     <>
@@ -297,7 +314,7 @@ export function RunPage(props: { runId: string }) {
           Fork from {selected ?? '…'}
         </button>
       </div>
-      <ErrorBox error={actionError} />
+      <ErrorBox error={action.error} />
       {run.data && run.data.approvals.some((a) => a.status === 'pending') ? (
         <p>
           Waiting for approval: <Link to="/approvals">open the inbox</Link>
