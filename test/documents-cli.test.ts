@@ -11,7 +11,6 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../src/app/runtime.js';
 import { openRuntime } from '../src/app/runtime.js';
@@ -20,6 +19,7 @@ import { createServerApp } from '../src/server/app.js';
 import { startFakeOpenAIServer } from '../src/testing/fake-openai-server.js';
 import type { FakeOpenAIServer } from '../src/testing/fake-openai-server.js';
 import { bosunJson, fakeModelConfig, initWorkspace, runBosun } from './helpers/cli.js';
+import { BACKUP_PLAN, contractPdf } from './helpers/documents.js';
 
 interface DocJson {
   ref: string;
@@ -68,33 +68,6 @@ interface ShowJson {
   report: string;
 }
 
-const PLAN = `# Backup plan
-
-We keep the family photos on the NAS in the hall cupboard. Both disks come from the same batch.
-There is a risk that both disks may fail in the same week.
-We decided to copy everything offsite every Sunday.
-
-- [ ] Order a second offsite disk
-- [ ] Write the restore runbook by 2027-03-12
-`;
-
-/** A real two-page PDF with a title in its metadata. */
-async function writePdf(path: string): Promise<void> {
-  const pdf = await PDFDocument.create();
-  pdf.setTitle('NAS support contract');
-  const font = await pdf.embedFont(StandardFonts.Helvetica);
-  pdf.addPage().drawText('Support for the NAS ends on renewal, due 2027-06-30.', {
-    x: 50,
-    y: 700,
-    size: 12,
-    font,
-  });
-  pdf
-    .addPage()
-    .drawText('The vendor may fail to ship spare disks.', { x: 50, y: 700, size: 12, font });
-  writeFileSync(path, await pdf.save());
-}
-
 const MODEL_ANALYSIS = {
   summary: 'A plan to keep the family photos safe on the NAS with a weekly offsite copy.',
   risks: [
@@ -121,9 +94,9 @@ describe('bosun doc without a model', () => {
   beforeAll(async () => {
     cwd = await initWorkspace('bosun-docs-');
     await json(['project', 'create', 'HOME', 'Home lab']);
-    writeFileSync(join(cwd, 'plan.md'), PLAN);
+    writeFileSync(join(cwd, 'plan.md'), BACKUP_PLAN);
     writeFileSync(join(cwd, 'notes.txt'), 'Line one.\r\nLine two, with café.\r\n');
-    await writePdf(join(cwd, 'contract.pdf'));
+    writeFileSync(join(cwd, 'contract.pdf'), await contractPdf());
   });
 
   it('adds Markdown, plain text and PDF files, extracting their text and metadata', async () => {
@@ -133,9 +106,9 @@ describe('bosun doc without a model', () => {
       title: 'Backup plan',
       fileName: 'plan.md',
       mediaType: 'text/markdown',
-      bytes: Buffer.byteLength(PLAN),
+      bytes: Buffer.byteLength(BACKUP_PLAN),
       pages: null,
-      characters: PLAN.length,
+      characters: BACKUP_PLAN.length,
       truncated: false,
       tags: ['plan'],
       addedBy: 'tester',
@@ -351,7 +324,10 @@ describe('bosun doc without a model', () => {
     });
     const shown = await json<ShowJson>(['doc', 'show', doc.ref, '--text']);
     expect(shown.text).toContain('The vendor may fail to ship spare disks.');
-    const md = await call({ name: 'plan-copy.md', data: Buffer.from(PLAN).toString('base64') });
+    const md = await call({
+      name: 'plan-copy.md',
+      data: Buffer.from(BACKUP_PLAN).toString('base64'),
+    });
     expect(md.stderr).toContain('error[conflict]: data: the same content is already HOME-D1');
     const before = await json<DocJson[]>(['doc', 'list', '--archived']);
     const refusals: [Record<string, unknown>, string][] = [
@@ -418,7 +394,7 @@ describe('doc.add over HTTP', () => {
   beforeAll(async () => {
     cwd = await initWorkspace('bosun-docs-http-');
     await bosunJson(['project', 'create', 'HOME', 'Home lab'], { cwd });
-    await writePdf(join(cwd, 'contract.pdf'));
+    writeFileSync(join(cwd, 'contract.pdf'), await contractPdf());
     token = readFileSync(join(cwd, '.bosun', 'token'), 'utf8').trim();
     runtime = await openRuntime({ cwd, env: process.env });
     server = createServerApp(runtime, {
@@ -467,7 +443,7 @@ describe('bosun doc analyze with an analyst agent', () => {
       '  analyst: { role: analyst, runner: llm, model: local, instructions: Be brief. }',
     ]);
     await json(['project', 'create', 'HOME', 'Home lab']);
-    writeFileSync(join(cwd, 'plan.md'), PLAN);
+    writeFileSync(join(cwd, 'plan.md'), BACKUP_PLAN);
     await json(['doc', 'add', 'HOME', 'plan.md']);
   });
   afterAll(async () => {

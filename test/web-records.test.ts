@@ -8,34 +8,11 @@
  * Screenshots go to test-results/project-*.png.
  */
 
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dashboard } from './helpers/browser.js';
 import { openDashboard } from './helpers/browser.js';
-
-const PLAN = `# Backup plan
-
-We keep the family photos on the NAS in the hall cupboard. Both disks come from the same batch.
-There is a risk that both disks may fail in the same week.
-We decided to copy everything offsite every Sunday.
-
-- [ ] Order a second offsite disk
-- [ ] Write the restore runbook by 2027-03-12
-`;
-
-async function pdfBytes(): Promise<Buffer> {
-  const pdf = await PDFDocument.create();
-  pdf.setTitle('NAS support contract');
-  const font = await pdf.embedFont(StandardFonts.Helvetica);
-  pdf.addPage().drawText('Support for the NAS ends on renewal, due 2027-06-30.', {
-    x: 50,
-    y: 700,
-    size: 12,
-    font,
-  });
-  return Buffer.from(await pdf.save());
-}
+import { BACKUP_PLAN, contractPdf } from './helpers/documents.js';
 
 let dash: Dashboard;
 let page: Page;
@@ -157,13 +134,13 @@ describe('the command-center tabs in Chromium', () => {
     await upload.setInputFiles({
       name: 'plan.md',
       mimeType: 'text/markdown',
-      buffer: Buffer.from(PLAN),
+      buffer: Buffer.from(BACKUP_PLAN),
     });
     await row('Documents', 'plan.md').waitFor();
     await upload.setInputFiles({
       name: 'contract.pdf',
       mimeType: 'application/pdf',
-      buffer: await pdfBytes(),
+      buffer: Buffer.from(await contractPdf()),
     });
     const pdf = row('Documents', 'contract.pdf');
     await pdf.getByRole('cell', { name: 'NAS support contract' }).waitFor();
