@@ -92,7 +92,7 @@ describe('the command-center tabs in Chromium', () => {
     await row('Risk register', 'Launch slips').getByRole('button', { name: 'Restore' }).waitFor();
   });
 
-  it('adds a milestone and links a task, showing its progress', async () => {
+  it('adds a milestone, links and unlinks a task, the progress following', async () => {
     await tab('Milestones');
     await page.getByRole('button', { name: 'Add milestone' }).click();
     const add = form('Add milestone');
@@ -107,6 +107,29 @@ describe('the command-center tabs in Chromium', () => {
     await panel.getByRole('button', { name: 'Link task' }).click();
     await panel.getByRole('button', { name: 'Unlink WEB-1' }).waitFor();
     await milestone.getByText('100%').waitFor();
+    await panel.getByRole('button', { name: 'Unlink WEB-1' }).click();
+    await panel.getByText('No tasks linked.').waitFor();
+    await milestone.getByRole('cell', { name: '—' }).first().waitFor();
+    expect(await milestone.textContent()).not.toContain('100%');
+    await panel.getByLabel('Task to link').selectOption('WEB-1');
+    await panel.getByRole('button', { name: 'Link task' }).click();
+    await milestone.getByText('100%').waitFor();
+  });
+
+  it('records a lesson with its tags', async () => {
+    await tab('Lessons');
+    await page.getByRole('button', { name: 'Add lesson' }).click();
+    const add = form('Add lesson');
+    await add.getByLabel('Title').fill('Announce the date only when the beta is done');
+    await add.getByLabel('Insight').fill('a slipped date costs more than a late one');
+    await add.getByLabel('Tags').fill('launch\nplanning');
+    await add.getByRole('button', { name: 'Add lesson' }).click();
+    const lesson = row('Lessons', 'Announce the date');
+    await lesson.getByRole('cell', { name: 'launch, planning' }).waitFor();
+    const listed = await dash.call<{ ref: string; tags: string[] }[]>('lesson.list', {
+      project: 'WEB',
+    });
+    expect(listed).toMatchObject([{ ref: 'WEB-L1', tags: ['launch', 'planning'] }]);
   });
 
   it('adds a budget line and a transaction over it: the line is highlighted, an alert shown', async () => {
@@ -125,6 +148,20 @@ describe('the command-center tabs in Chromium', () => {
     await page.locator('tr.alert', { hasText: 'Hosting' }).waitFor();
     await page.getByRole('alert').filter({ hasText: 'Over their alert threshold' }).waitFor();
     await row('Transactions', 'Hetzner').waitFor();
+    // The transactions' own form names the line; an unknown one is refused at that field.
+    const transactions = page.getByRole('region', { name: 'Transactions' });
+    await transactions.getByRole('button', { name: 'Add transaction' }).click();
+    const general = form('Add transaction');
+    await general.getByLabel('Line').fill('WEB-B9');
+    await general.getByLabel('Amount').fill('-20');
+    await general.getByLabel('Vendor').fill('Refund desk');
+    await general.getByRole('button', { name: 'Add transaction' }).click();
+    await general.locator('.field.invalid .field-error', { hasText: 'WEB-B9' }).waitFor();
+    expect(await general.locator('.field.invalid input').getAttribute('name')).toBe('line');
+    await general.getByLabel('Line').fill('WEB-B1');
+    await general.getByRole('button', { name: 'Add transaction' }).click();
+    await row('Transactions', 'Refund desk').waitFor();
+    await row('Budget lines', 'Hosting').getByRole('cell', { name: '130.00' }).waitFor();
     await dash.shot('project-budget');
   });
 

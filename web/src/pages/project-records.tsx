@@ -112,6 +112,26 @@ const KINDS: Record<string, RecordKind> = {
       (key) => ({ key, label: key.charAt(0).toUpperCase() + key.slice(1) }),
     ),
   },
+  lessons: {
+    prefix: 'lesson',
+    noun: 'lesson',
+    key: 'lesson',
+    label: 'Lessons',
+    empty: 'No lessons yet.',
+    columns: [
+      { key: 'ref', label: 'Ref' },
+      { key: 'title', label: 'Title' },
+      { key: 'insight', label: 'Insight' },
+      {
+        key: 'tags',
+        label: 'Tags',
+        sort: (r) => ((r['tags'] as string[] | undefined) ?? []).join(' '),
+        render: (r) => ((r['tags'] as string[] | undefined) ?? []).join(', ') || '—',
+      },
+      { key: 'helpfulScore', label: 'Helpful', sort: (r) => Number(r['helpfulScore']) },
+      { key: 'applied', label: 'Applied', sort: (r) => Number(r['applied']) },
+    ],
+  },
   budget: {
     prefix: 'budget',
     noun: 'budget line',
@@ -357,10 +377,10 @@ function MilestoneTasks(props: {
   );
 }
 
-/** Risks, milestones, actions or stakeholders. */
+/** Risks, milestones, actions, stakeholders or lessons. */
 export function RecordsTab(props: {
   project: string;
-  tab: 'risks' | 'milestones' | 'actions' | 'stakeholders';
+  tab: 'risks' | 'milestones' | 'actions' | 'stakeholders' | 'lessons';
 }) {
   const [milestone, setMilestone] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
@@ -459,6 +479,7 @@ export function BudgetTab(props: { project: string }) {
       <RecordTable
         kind={KINDS['transactions']!}
         project={props.project}
+        add={{}}
         version={version}
         onChange={bump}
       />

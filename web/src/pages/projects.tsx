@@ -350,6 +350,7 @@ const TABS = [
   { id: 'milestones', label: 'Milestones' },
   { id: 'actions', label: 'Actions' },
   { id: 'stakeholders', label: 'Stakeholders' },
+  { id: 'lessons', label: 'Lessons' },
   { id: 'budget', label: 'Budget' },
   { id: 'documents', label: 'Documents' },
   { id: 'briefings', label: 'Briefings' },
@@ -391,7 +392,7 @@ export function ProjectPage(props: { projectKey: string }) {
         <RecordsTab
           key={tab}
           project={props.projectKey}
-          tab={tab as 'risks' | 'milestones' | 'actions' | 'stakeholders'}
+          tab={tab as 'risks' | 'milestones' | 'actions' | 'stakeholders' | 'lessons'}
         />
       )}
     </>
