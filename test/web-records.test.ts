@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dashboard } from './helpers/browser.js';
 import { openDashboard } from './helpers/browser.js';
+import { runBosun } from './helpers/cli.js';
 import { BACKUP_PLAN, contractPdf } from './helpers/documents.js';
 
 let dash: Dashboard;
@@ -114,6 +115,33 @@ describe('the command-center tabs in Chromium', () => {
     await panel.getByLabel('Task to link').selectOption('WEB-1');
     await panel.getByRole('button', { name: 'Link task' }).click();
     await milestone.getByText('100%').waitFor();
+  });
+
+  it('shows what the CLI changed when the window gets the focus back', async () => {
+    await tab('Stakeholders');
+    await page.getByText('No stakeholders yet.').waitFor();
+    const added = await runBosun(
+      [
+        'stakeholder',
+        'add',
+        'WEB',
+        'Ada',
+        '--role',
+        'sponsor',
+        '--influence',
+        '5',
+        '--interest',
+        '4',
+      ],
+      { cwd: dash.cwd },
+    );
+    expect(added.status, added.stderr).toBe(0);
+    await page.evaluate(() =>
+      (globalThis as unknown as { dispatchEvent(e: Event): void }).dispatchEvent(
+        new Event('focus'),
+      ),
+    );
+    await row('Stakeholders', 'Ada').getByRole('cell', { name: 'sponsor' }).waitFor();
   });
 
   it('records a lesson with its tags', async () => {

@@ -106,7 +106,10 @@ export interface Query<T> {
   reload(): void;
 }
 
-/** Calls `name` with `input` when `key` changes (and on reload), keeping the last answer shown. */
+/**
+ * Calls `name` with `input` when `key` changes, on reload and when the window gets the focus back,
+ * keeping the last answer shown.
+ */
 export function useQuery<N extends string>(
   name: N,
   input: In<N> | null,
@@ -136,6 +139,12 @@ export function useQuery<N extends string>(
     };
   }, [api, name, key, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
+  // Back from the terminal: what the CLI or an agent changed meanwhile shows without a reload
+  // (record writes are in the audit log, not the journal the page follows).
+  useEffect(() => {
+    window.addEventListener('focus', reload);
+    return () => window.removeEventListener('focus', reload);
+  }, [reload]);
   return { data: state.data, error: state.error, loading, reload };
 }
 
