@@ -158,6 +158,45 @@ describe('the run page and the Agents page in Chromium', () => {
     expect(await builder.getByRole('link', { name: 'crew' }).count()).toBe(0);
   });
 
+  it('catches up with what happened before its event stream was up', async () => {
+    // A page whose event stream reaches the server only after the run has ended: the stream
+    // starts from that moment, so the run's events are never delivered — the page must refetch.
+    const late = await dash.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await late.addInitScript(
+      (token) =>
+        (globalThis as unknown as { localStorage: Storage }).localStorage.setItem(
+          'bosun.token',
+          token,
+        ),
+      dash.token,
+    );
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await late.routeWebSocket(/\/api\/events/, async (socket) => {
+      await released;
+      socket.connectToServer();
+    });
+    const started = await dash.call<{ id: string }>('run.start', { file: 'slow.yaml' });
+    const view = await late.newPage();
+    await view.goto(`${dash.url}/#/runs/${started.id}`);
+    await view.waitForSelector('[data-step="one"][data-status="running"]', { timeout: 15_000 });
+    await expect
+      .poll(
+        async () =>
+          (await dash.call<{ run: { status: string } }>('run.show', { run: started.id })).run
+            .status,
+        { timeout: 15_000, interval: 200 },
+      )
+      .toBe('succeeded');
+    expect(await view.locator('[data-step="two"]').getAttribute('data-status')).not.toBe(
+      'succeeded',
+    );
+    release();
+    await view.waitForSelector('[data-step="two"][data-status="succeeded"]', { timeout: 15_000 });
+    await view.locator('h1 .badge', { hasText: 'succeeded' }).waitFor();
+    await late.close();
+  });
+
   it('sends a page whose token the server refuses back to the sign-in form', async () => {
     const other = await dash.browser.newContext({ viewport: { width: 1280, height: 800 } });
     // Runs in the page: it cannot use this file's functions.

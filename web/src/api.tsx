@@ -35,10 +35,11 @@ export interface Api {
   call<N extends string>(name: N, input: In<N>): Promise<Out<N>>;
   /** The server's OpenAPI document (the operations' schemas, for forms). */
   openapi(): Promise<OpenApiDocument>;
-  /** Follows the journal; returns the function that stops. */
+  /** Follows the journal (`onOpen` each time the stream is up); returns the function that stops. */
   follow(
     filter: { run?: string; project?: string; kinds?: string[] },
     onEvent: (event: JournalEvent) => void,
+    onOpen?: () => void,
   ): () => void;
 }
 
@@ -79,9 +80,12 @@ export function ApiProvider(props: {
     return {
       call: (name, input) => guarded(() => untyped.call(name, input) as Promise<Out<typeof name>>),
       openapi: () => guarded(() => client.openapi()),
-      follow(filter, onEvent) {
+      follow(filter, onEvent, onOpen) {
         const subscription = client.events(filter, {
           onEvent,
+          onState: (state) => {
+            if (state === 'open') onOpen?.();
+          },
           onError: (error) => {
             if (isUnauthorized(error)) onUnauthorized();
           },
@@ -150,11 +154,13 @@ export function useQuery<N extends string>(
 
 /**
  * Follows the journal while mounted: `onEach` sees every event matching `filter`, `onChange` is
- * called at most every 150 ms while they arrive (to refetch what they changed).
+ * called at most every 150 ms while they arrive (to refetch what they changed), and once the
+ * stream is up — the stream starts from that moment, so what happened between the page's first
+ * fetch and then is refetched rather than missed.
  */
 export function useJournal(
   filter: { run?: string; project?: string; kinds?: string[] } | null,
-  onChange: (event: JournalEvent) => void,
+  onChange: () => void,
   onEach?: (event: JournalEvent) => void,
 ): void {
   const api = useApi();
@@ -166,15 +172,20 @@ export function useJournal(
   useEffect(() => {
     if (filter === null) return;
     let timer: ReturnType<typeof setTimeout> | null = null;
-    let last: JournalEvent | null = null;
-    const stop = api.follow(filter, (event) => {
-      each.current?.(event);
-      last = event;
+    const changed = () => {
       timer ??= setTimeout(() => {
         timer = null;
-        if (last) callback.current(last);
+        callback.current();
       }, 150);
-    });
+    };
+    const stop = api.follow(
+      filter,
+      (event) => {
+        each.current?.(event);
+        changed();
+      },
+      changed,
+    );
     return () => {
       if (timer) clearTimeout(timer);
       stop();
