@@ -160,6 +160,34 @@ describe('client.events', () => {
     expect(states.find((s) => s.state === 'retrying')?.detail.reason).toBe('no message for 100 ms');
   });
 
+  it('takes a connection for dead after three of the heartbeats the server says it sends', async () => {
+    // Heartbeats every 40 ms, says the greeting; then nothing: replaced in ~120 ms, not 45 s.
+    let connections = 0;
+    const quiet = await new Promise<WebSocketServer>((resolve) => {
+      const wss: WebSocketServer = new WebSocketServer({ host: '127.0.0.1', port: 0 }, () =>
+        resolve(wss),
+      );
+    });
+    quiet.on('connection', (socket) => {
+      connections += 1;
+      socket.send(JSON.stringify({ type: 'heartbeat', seq: 7, everyMs: 40 }));
+    });
+    const states: { state: StreamState; detail: StreamStateDetail }[] = [];
+    const stream = createClient({
+      baseUrl: `http://127.0.0.1:${quiet.address().port}`,
+      token: 'x',
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      backoff: { initialMs: 10, maxMs: 20 },
+    }).events(
+      {},
+      { onEvent: () => undefined, onState: (state, detail) => states.push({ state, detail }) },
+    );
+    await expect.poll(() => connections, { timeout: 3_000 }).toBeGreaterThanOrEqual(2);
+    stream.close();
+    await new Promise<void>((resolve) => quiet.close(() => resolve()));
+    expect(states.find((s) => s.state === 'retrying')?.detail.reason).toBe('no message for 120 ms');
+  });
+
   it('stops with unauthorized when the server refuses the token, instead of retrying', async () => {
     const states: { state: StreamState; detail: StreamStateDetail }[] = [];
     const errors: ClientError[] = [];

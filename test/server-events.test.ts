@@ -465,8 +465,11 @@ describe('bosun serve (the built bin)', () => {
       const socket = new WebSocket(`${url.replace('http:', 'ws:')}/api/events?token=${token}`);
       const beats: number[] = [];
       socket.on('message', (data: Buffer) => {
-        if ((JSON.parse(data.toString()) as { type: string }).type === 'heartbeat')
-          beats.push(Date.now());
+        const message = JSON.parse(data.toString()) as { type: string; everyMs?: number };
+        if (message.type !== 'heartbeat') return;
+        // Each says how often they come, so clients size their silence limit to it.
+        expect(message.everyMs).toBe(200);
+        beats.push(Date.now());
       });
       // The greeting, then one every 200 ms (15 s by default: none more within the second).
       await expect

@@ -79,7 +79,7 @@ export interface EventStreamSettings {
   readonly backoff?: BackoffSettings | undefined;
   /**
    * A connection silent this long (no event, no heartbeat) is taken for dead and replaced
-   * (default 45 s: three of the server's 15 s heartbeats).
+   * (default: three of the server's heartbeats, as its heartbeats say; 45 s until one does).
    */
   readonly staleAfterMs?: number | undefined;
 }
@@ -89,7 +89,7 @@ const FINAL_CODES = new Set(['invalid_input', 'not_found', 'unauthorized', 'forb
 
 type ServerMessage =
   | { type: 'event'; event: JournalEvent }
-  | { type: 'heartbeat'; seq: number }
+  | { type: 'heartbeat'; seq: number; everyMs?: number }
   | { type: 'error'; error: { code: string; message: string; details?: Record<string, unknown> } };
 
 export function eventsUrl(
@@ -118,7 +118,8 @@ export function openEventStream(
   const initialMs = settings.backoff?.initialMs ?? 250;
   const maxMs = settings.backoff?.maxMs ?? 10_000;
   const random = settings.backoff?.random ?? Math.random;
-  const staleAfterMs = settings.staleAfterMs ?? 45_000;
+  // Unless set, three of the server's heartbeats (it says how often it sends them).
+  let staleAfterMs = settings.staleAfterMs ?? 45_000;
   let lastSeq = filter.after;
   let attempt = 0;
   let closed = false;
@@ -150,6 +151,10 @@ export function openEventStream(
       handlers.onEvent(event);
     } else if (message.type === 'heartbeat') {
       if (lastSeq === undefined || message.seq > lastSeq) lastSeq = message.seq;
+      const every = message.everyMs;
+      if (settings.staleAfterMs === undefined && typeof every === 'number' && every > 0) {
+        staleAfterMs = 3 * every;
+      }
       handlers.onHeartbeat?.(message.seq);
     } else if (message.type === 'error') {
       const { code, message: text, details } = message.error;
@@ -211,6 +216,8 @@ export function openEventStream(
         state('open', { attempt });
       }
       receive(message);
+      // Again, after a heartbeat may have said how long silence may last.
+      if (socket === ws && !closed) watchSilence(ws);
     };
     ws.onerror = () => undefined;
     ws.onclose = (event) => {

@@ -19,6 +19,9 @@ import type { JournalEvent } from '../domain/run.js';
 import type { Store } from '../ports/store.js';
 import { BosunError, toBosunError } from '../shared/errors.js';
 
+/** How often a follower hears from the server when nothing happens. */
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+
 export interface EventHubSettings {
   readonly store: Store;
   /** Heartbeat period (default 15 s). */
@@ -89,7 +92,7 @@ const RUN_PROJECT_CACHE = 10_000;
 
 export function createEventHub(settings: EventHubSettings): EventHub {
   const { store } = settings;
-  const heartbeatMs = settings.heartbeatMs ?? 15_000;
+  const heartbeatMs = settings.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const pollMs = settings.pollMs ?? 1_000;
   const maxBuffered = settings.maxBufferedBytes ?? 1024 * 1024;
   const batch = settings.batch ?? 1_000;

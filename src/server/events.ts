@@ -3,7 +3,7 @@
  * `GET /api/events/sse` for clients without WebSocket. Both take `after=<seq>` (SSE: or the
  * `Last-Event-ID` header, which wins), `run=<id>`, `project=<KEY>` and `kinds=a,b`, and both are
  * fed by one event hub per server (event-hub.ts). WebSocket messages are JSON text —
- * `{"type":"event","event":…}`, `{"type":"heartbeat","seq":…}`, `{"type":"error","error":…}`
+ * `{"type":"event","event":…}`, `{"type":"heartbeat","seq":…,"everyMs":…}` (how often they come), `{"type":"error","error":…}`
  * before a close — and SSE sends `id:`/`event:`/`data:` records with heartbeats as comments.
  *
  * Close codes of the WebSocket: 4008 the client read too slowly (the reason names the seq to
@@ -22,7 +22,7 @@ import { parseInput } from '../operations/catalog.js';
 import type { Store } from '../ports/store.js';
 import { BosunError, toBosunError } from '../shared/errors.js';
 import type { EventSink, Subscription, SubscriptionFilter } from './event-hub.js';
-import { createEventHub } from './event-hub.js';
+import { createEventHub, DEFAULT_HEARTBEAT_MS } from './event-hub.js';
 import { errorBody, errorResponse } from './http-errors.js';
 
 export interface EventRoutesOptions {
@@ -107,7 +107,7 @@ async function readFilter(
   });
 }
 
-function webSocketSink(ws: WSContext): EventSink {
+function webSocketSink(ws: WSContext, everyMs: number): EventSink {
   const send = (message: unknown) => {
     if (ws.readyState === 1) ws.send(JSON.stringify(message));
   };
@@ -115,7 +115,7 @@ function webSocketSink(ws: WSContext): EventSink {
     send: (_event, json) => {
       if (ws.readyState === 1) ws.send(`{"type":"event","event":${json}}`);
     },
-    heartbeat: (at) => send({ type: 'heartbeat', seq: at }),
+    heartbeat: (at) => send({ type: 'heartbeat', seq: at, everyMs }),
     buffered: () => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0,
     drop: (reason) => ws.close(4008, reason),
     fail(error) {
@@ -133,9 +133,10 @@ export function mountEventRoutes(
   store: Store,
   options: EventRoutesOptions = {},
 ): EventRoutes {
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const hub = createEventHub({
     store,
-    heartbeatMs: options.heartbeatMs,
+    heartbeatMs,
     maxBufferedBytes: options.maxBufferedBytes,
     drainMs: options.drainMs,
     pollMs: options.pollMs,
@@ -157,10 +158,10 @@ export function mountEventRoutes(
         onOpen(_event, ws) {
           sockets.add(ws);
           if (refusal || !filter) {
-            webSocketSink(ws).fail(refusal ?? new BosunError('internal', 'no filter'));
+            webSocketSink(ws, heartbeatMs).fail(refusal ?? new BosunError('internal', 'no filter'));
             return;
           }
-          subscription = hub.subscribe(filter, webSocketSink(ws));
+          subscription = hub.subscribe(filter, webSocketSink(ws, heartbeatMs));
         },
         onClose(_event, ws) {
           sockets.delete(ws);
