@@ -567,6 +567,9 @@ describe('GET /api/openapi.json', () => {
     const bytes = Buffer.from(await zipped.arrayBuffer());
     expect(bytes.length).toBeLessThan(openApiBytes().length / 5);
     expect(gunzipSync(bytes).equals(openApiBytes())).toBe(true);
+    // Compressed once: the next client gets the same bytes from what was kept.
+    const again = Buffer.from(await (await fetchWith('gzip')).arrayBuffer());
+    expect(again.equals(bytes)).toBe(true);
     for (const refused of ['identity', 'gzip;q=0', '']) {
       const plain = await fetchWith(refused);
       expect(plain.headers.get('content-encoding'), refused).toBeNull();

@@ -113,19 +113,10 @@ export async function refusedToken(
   settings: HttpSettings,
   path: string,
 ): Promise<ClientError | null> {
-  const headers: Record<string, string> = {};
-  if (settings.token) headers['authorization'] = `Bearer ${settings.token}`;
   try {
-    const response = await settings.fetch(`${settings.baseUrl.replace(/\/+$/, '')}${path}`, {
-      method: 'GET',
-      headers,
-    });
-    if (response.status !== 401) {
-      await response.body?.cancel();
-      return null;
-    }
-    return errorOf(401, await response.text(), path);
-  } catch {
+    await requestJson(settings, 'GET', path);
     return null;
+  } catch (error) {
+    return error instanceof ClientError && error.status === 401 ? error : null;
   }
 }

@@ -123,7 +123,7 @@ export function createApi(runtime: Runtime, options: ApiOptions = {}): Hono {
   api.onError((error, c) => errorResponse(c, error));
 
   api.get('/openapi.json', (c) => {
-    const sent = maybeGzip(c.req.header('accept-encoding'), 'openapi.json', openApiBytes());
+    const sent = maybeGzip(c.req.header('accept-encoding'), 'openapi.json', openApiBytes);
     return c.body(sent.body, 200, {
       ...sent.headers,
       'content-type': 'application/json; charset=utf-8',

@@ -52,7 +52,8 @@ export function dashboard(dir: string = defaultDashboardDir()): MiddlewareHandle
       return next();
     }
     if (path !== root && !path.startsWith(root + sep)) return next();
-    const isFile = existsSync(path) && statSync(path).isFile();
+    const found = existsSync(path) ? statSync(path) : undefined;
+    const isFile = found?.isFile() ?? false;
     // A missing asset is a 404; any other path is a page of the dashboard.
     if (!isFile && extname(path) !== '') return c.notFound();
     const file = isFile ? path : join(root, 'index.html');
@@ -64,10 +65,11 @@ export function dashboard(dir: string = defaultDashboardDir()): MiddlewareHandle
     }
     const type = TYPES[extname(file)] ?? 'application/octet-stream';
     const immutable = file.includes(`${sep}assets${sep}`);
-    const { mtimeMs, size } = statSync(file);
+    const { mtimeMs, size } = isFile ? found! : statSync(file);
+    const load = () => readFileSync(file);
     const sent = /^(text|application\/json|image\/svg)/.test(type)
-      ? maybeGzip(c.req.header('accept-encoding'), `${file}@${mtimeMs}/${size}`, readFileSync(file))
-      : { body: readFileSync(file), headers: {} };
+      ? maybeGzip(c.req.header('accept-encoding'), `${file}@${mtimeMs}/${size}`, load)
+      : { body: load(), headers: {} };
     return c.body(sent.body, 200, {
       ...sent.headers,
       'content-type': type,

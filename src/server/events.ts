@@ -157,11 +157,9 @@ export function mountEventRoutes(
       return {
         onOpen(_event, ws) {
           sockets.add(ws);
-          if (refusal || !filter) {
-            webSocketSink(ws, heartbeatMs).fail(refusal ?? new BosunError('internal', 'no filter'));
-            return;
-          }
-          subscription = hub.subscribe(filter, webSocketSink(ws, heartbeatMs));
+          const sink = webSocketSink(ws, heartbeatMs);
+          if (refusal || !filter) sink.fail(refusal ?? new BosunError('internal', 'no filter'));
+          else subscription = hub.subscribe(filter, sink);
         },
         onClose(_event, ws) {
           sockets.delete(ws);

@@ -24,20 +24,22 @@ export function acceptsGzip(header: string | undefined): boolean {
 
 /**
  * The body to send, gzipped when the client accepts it and it is worth it, with the headers that
- * say so. `key` names this exact content (a path with its modification time, say).
+ * say so. `key` names this exact content (a path with its modification time, say); `load` gives
+ * it, and is not called when its gzipped form is already kept.
  */
 export function maybeGzip(
   acceptEncoding: string | undefined,
   key: string,
-  body: Buffer<ArrayBuffer>,
+  load: () => Buffer<ArrayBuffer>,
 ): { body: Buffer<ArrayBuffer>; headers: Record<string, string> } {
-  if (body.length < MIN_BYTES) return { body, headers: {} };
   const vary = { vary: 'accept-encoding' };
-  if (!acceptsGzip(acceptEncoding)) return { body, headers: vary };
-  let zipped = compressed.get(key);
-  if (!zipped) {
-    zipped = gzipSync(body);
-    compressed.set(key, zipped);
-  }
+  const gzip = acceptsGzip(acceptEncoding);
+  const kept = gzip ? compressed.get(key) : undefined;
+  if (kept) return { body: kept, headers: { ...vary, 'content-encoding': 'gzip' } };
+  const body = load();
+  if (body.length < MIN_BYTES) return { body, headers: {} };
+  if (!gzip) return { body, headers: vary };
+  const zipped = gzipSync(body);
+  compressed.set(key, zipped);
   return { body: zipped, headers: { ...vary, 'content-encoding': 'gzip' } };
 }

@@ -26,6 +26,7 @@ import { EXIT_CODES } from '../shared/exit-codes.js';
 import { parseDuration } from '../shared/duration.js';
 import { stableStringify } from '../shared/json.js';
 import { createServerApp } from './app.js';
+import { DEFAULT_HEARTBEAT_MS } from './event-hub.js';
 import { isLoopback, loopbackNames } from './guard.js';
 import type { LoginCodes } from './login.js';
 import { createLoginCodes, loginLink } from './login.js';
@@ -117,7 +118,8 @@ function parseFlags(argv: readonly string[]): ServeFlags {
   }
   const grace = stringFlag(flags, 'grace');
   const heartbeat = stringFlag(flags, 'heartbeat');
-  const heartbeatMs = heartbeat === undefined ? 15_000 : parseDuration(heartbeat, 'heartbeat');
+  const heartbeatMs =
+    heartbeat === undefined ? DEFAULT_HEARTBEAT_MS : parseDuration(heartbeat, 'heartbeat');
   if (heartbeatMs < 100 || heartbeatMs > 600_000) {
     throw flagError('heartbeat', `must be from 100ms to 10m, not '${heartbeat}'`);
   }

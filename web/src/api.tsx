@@ -111,28 +111,21 @@ export interface Query<T> {
 }
 
 /**
- * Calls `name` with `input` when `key` changes, on reload and when the window gets the focus back,
- * keeping the last answer shown.
+ * Runs `load` when `key` changes, on reload and when the window gets the focus back, keeping the
+ * last answer shown (and nothing while `load` is null).
  */
-export function useQuery<N extends string>(
-  name: N,
-  input: In<N> | null,
-  key: string = JSON.stringify(input),
-): Query<Out<N>> {
-  const api = useApi();
-  const [state, setState] = useState<{ data?: Out<N>; error: string | null }>({
-    error: null,
-  });
+export function useLoad<T>(load: (() => Promise<T>) | null, key: string): Query<T> {
+  const [state, setState] = useState<{ data?: T; error: string | null }>({ error: null });
   const [loading, setLoading] = useState(true);
   const [tick, setTick] = useState(0);
-  const inputRef = useRef(input);
-  inputRef.current = input;
+  const loadRef = useRef(load);
+  loadRef.current = load;
   useEffect(() => {
-    if (inputRef.current === null) return;
+    if (loadRef.current === null) return;
     let live = true;
     setLoading(true);
-    api
-      .call(name, inputRef.current)
+    loadRef
+      .current()
       .then(
         (data) => live && setState({ data, error: null }),
         (error: unknown) => live && setState((s) => ({ ...s, error: describeError(error) })),
@@ -141,7 +134,7 @@ export function useQuery<N extends string>(
     return () => {
       live = false;
     };
-  }, [api, name, key, tick]);
+  }, [key, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   // Back from the terminal: what the CLI or an agent changed meanwhile shows without a reload
   // (record writes are in the audit log, not the journal the page follows).
@@ -150,6 +143,16 @@ export function useQuery<N extends string>(
     return () => window.removeEventListener('focus', reload);
   }, [reload]);
   return { data: state.data, error: state.error, loading, reload };
+}
+
+/** Calls the operation `name` with `input` (see useLoad). */
+export function useQuery<N extends string>(
+  name: N,
+  input: In<N> | null,
+  key: string = JSON.stringify(input),
+): Query<Out<N>> {
+  const api = useApi();
+  return useLoad(input === null ? null : () => api.call(name, input), `${name}/${key}`);
 }
 
 /**

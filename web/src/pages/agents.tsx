@@ -4,9 +4,8 @@
  * reasoning bank's tries by agent) — then spend by agent, the workers and system.health.
  */
 
-import { useEffect, useState } from 'react';
 import type { Api } from '../api.js';
-import { describeError, useApi, useJournal, useQuery } from '../api.js';
+import { useApi, useJournal, useLoad, useQuery } from '../api.js';
 import { Badge, ErrorBox, money, Table, when } from '../components.js';
 import { Link } from '../router.js';
 
@@ -50,21 +49,10 @@ export function AgentsPage() {
   const health = useQuery('system.health', {});
   const spend = useQuery('cost.report', { by: 'agent' });
   const patterns = useQuery('memory.patterns', { limit: 1000 });
-  const [busy, setBusy] = useState<Busy[] | undefined>(undefined);
-  const [busyError, setBusyError] = useState<string | null>(null);
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    let live = true;
-    runningSteps(api).then(
-      (steps) => live && (setBusy(steps), setBusyError(null)),
-      (error: unknown) => live && setBusyError(describeError(error)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api, tick]);
+  const running = useLoad(() => runningSteps(api), 'running');
+  const busy = running.data;
   useJournal({ kinds: ['step-start', 'step-end', 'step-lost', 'step-release', 'run-end'] }, () => {
-    setTick((t) => t + 1);
+    running.reload();
     health.reload();
     patterns.reload();
   });
@@ -110,7 +98,7 @@ export function AgentsPage() {
   return (
     <>
       <h1>Agents</h1>
-      <ErrorBox error={agents.error ?? health.error ?? busyError ?? patterns.error} />
+      <ErrorBox error={agents.error ?? health.error ?? running.error ?? patterns.error} />
       <Table
         label="Agents"
         rows={rows}

@@ -134,17 +134,3 @@ export function OverviewPage() {
     </>
   );
 }
-
-/** Columns for rows of unknown shape: their scalar fields, ids last. */
-export function autoColumns(rows: readonly object[] | undefined) {
-  const keys = new Set<string>();
-  for (const row of rows ?? []) {
-    for (const [k, v] of Object.entries(row)) {
-      if (v === null || typeof v !== 'object') keys.add(k);
-    }
-  }
-  return [...keys]
-    .filter((k) => !/^(id|.*Id)$/.test(k))
-    .slice(0, 8)
-    .map((key) => ({ key, label: key }));
-}

@@ -13,7 +13,7 @@ import { ErrorBox, Table, when } from '../components.js';
 import { SchemaForm, useInputSchema } from '../schema-form.js';
 
 type Row = Record<string, unknown> & { id: string };
-export const text = (row: Row, key: string): string => String(row[key] ?? '—');
+const text = (row: Row, key: string): string => String(row[key] ?? '—');
 
 const LEVEL_ORDER: Record<string, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
